@@ -1,0 +1,74 @@
+#pragma once
+// iRprop- (Igel & Huesken, 2000), the full-batch optimizer the AutoRec paper used. Only the
+// sign of each partial derivative is used; each parameter has its own step size:
+//   if g * g_prev > 0:  step = min(step * grow, max_step)
+//   if g * g_prev < 0:  step = max(step * shrink, min_step), and g is taken as 0
+//   theta -= sign(g) * step;  g_prev = g
+// Setting g to 0 after a sign change skips that parameter for one step (the "minus" variant
+// does not revert the previous move).
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "autorec/parallel.hpp"
+#include "autorec/types.hpp"
+
+namespace autorec {
+
+template <typename Scalar>
+class RProp {
+ public:
+  struct Options {
+    Scalar initial_step = Scalar(1e-3);
+    Scalar grow = Scalar(1.2);
+    Scalar shrink = Scalar(0.5);
+    Scalar min_step = Scalar(1e-6);
+    Scalar max_step = Scalar(1);
+  };
+
+  RProp(Index parameter_count, Options options)
+      : options_(options),
+        step_(Vector<Scalar>::Constant(parameter_count, options.initial_step)),
+        previous_gradient_(Vector<Scalar>::Zero(parameter_count)) {
+    if (!(options.shrink > 0 && options.shrink < 1 && options.grow > 1))
+      throw std::invalid_argument("RProp: need 0 < shrink < 1 < grow");
+    if (!(options.min_step > 0 && options.min_step <= options.initial_step &&
+          options.initial_step <= options.max_step))
+      throw std::invalid_argument("RProp: need 0 < min_step <= initial_step <= max_step");
+  }
+
+  void step(Eigen::Ref<Vector<Scalar>> parameters, const Eigen::Ref<const Vector<Scalar>>& gradient) {
+    if (parameters.size() != step_.size() || gradient.size() != step_.size())
+      throw std::invalid_argument("RProp: parameter or gradient size differs from the optimizer's");
+    const Options o = options_;
+    Scalar* theta = parameters.data();
+    const Scalar* g = gradient.data();
+    Scalar* step = step_.data();
+    Scalar* previous = previous_gradient_.data();
+    AUTOREC_PARALLEL_FOR_STATIC
+    for (Index i = 0; i < step_.size(); ++i) {
+      Scalar gi = g[i];
+      const Scalar agreement = gi * previous[i];
+      if (agreement > 0) {
+        step[i] = std::min(step[i] * o.grow, o.max_step);
+      } else if (agreement < 0) {
+        step[i] = std::max(step[i] * o.shrink, o.min_step);
+        gi = 0;
+      }
+      theta[i] -= Scalar((gi > 0) - (gi < 0)) * step[i];
+      previous[i] = gi;
+    }
+  }
+
+  const Vector<Scalar>& step_sizes() const { return step_; }
+  const Options& options() const { return options_; }
+
+ private:
+  Options options_;
+  Vector<Scalar> step_;
+  Vector<Scalar> previous_gradient_;
+};
+
+}  // namespace autorec

@@ -1,0 +1,93 @@
+// Adam and RProp against values worked out by hand.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "autorec/optim/adam.hpp"
+#include "autorec/optim/rprop.hpp"
+
+using namespace autorec;
+
+namespace {
+// One weight (decays) followed by one bias (does not).
+const std::vector<ParameterGroup> kWeightThenBias = {{0, 1, true}, {1, 1, false}};
+
+Vector<double> vec(std::initializer_list<double> values) {
+  Vector<double> v(values.size());
+  Index i = 0;
+  for (double x : values) v[i++] = x;
+  return v;
+}
+}  // namespace
+
+TEST_CASE("Adam's first two steps equal the bias-corrected update worked by hand") {
+  Adam<double>::Options options;
+  options.learning_rate = 0.1;
+  options.weight_decay = 0.5;
+  Adam<double> adam(kWeightThenBias, 2, options);
+  Vector<double> theta = vec({1.0, 0.5});
+  const Vector<double> g = vec({0.2, -0.4});
+
+  adam.step(theta, g);
+  // Step 1: m_hat = g', v_hat = g'^2, so each parameter moves by lr * g'/(|g'| + eps).
+  // weight: g' = 0.2 + 0.5 * 1.0 = 0.7;  bias: g' = -0.4 (no decay).
+  CHECK(theta[0] == doctest::Approx(1.0 - 0.1 * 0.7 / (0.7 + 1e-8)).epsilon(1e-12));
+  CHECK(theta[1] == doctest::Approx(0.5 + 0.1 * 0.4 / (0.4 + 1e-8)).epsilon(1e-12));
+
+  adam.step(theta, g);
+  // Step 2, weight: theta = 0.9 (to 1e-8), g' = 0.2 + 0.5 * theta.
+  const double w = 1.0 - 0.1 * 0.7 / (0.7 + 1e-8);
+  const double g2 = 0.2 + 0.5 * w;
+  const double m = 0.9 * (0.1 * 0.7) + 0.1 * g2;
+  const double v = 0.999 * (0.001 * 0.49) + 0.001 * g2 * g2;
+  const double expected = w - 0.1 * (m / (1 - 0.81)) / (std::sqrt(v / (1 - 0.998001)) + 1e-8);
+  CHECK(theta[0] == doctest::Approx(expected).epsilon(1e-12));
+  CHECK(theta[0] == doctest::Approx(0.80026).epsilon(1e-4));
+}
+
+TEST_CASE("Adam applies weight decay to weights but never to biases") {
+  Adam<double>::Options options;
+  options.weight_decay = 1.0;
+  Adam<double> adam(kWeightThenBias, 2, options);
+  Vector<double> theta = vec({2.0, 2.0});
+  for (int i = 0; i < 10; ++i) adam.step(theta, Vector<double>::Zero(2));
+  CHECK(theta[0] < 2.0);   // pulled towards 0 by the decay alone
+  CHECK(theta[1] == 2.0);  // zero gradient and no decay: untouched
+}
+
+TEST_CASE("Adam rejects parameter groups that do not tile the vector") {
+  CHECK_THROWS_AS(Adam<double>({{0, 1, true}}, 2, {}), std::invalid_argument);
+}
+
+TEST_CASE("RProp's first three steps follow the iRprop- rules worked by hand") {
+  RProp<double>::Options options;
+  options.initial_step = 0.1;
+  RProp<double> rprop(3, options);
+  Vector<double> theta = Vector<double>::Zero(3);
+
+  rprop.step(theta, vec({1, -1, 0}));  // no previous sign: move by the initial step
+  CHECK(theta[0] == doctest::Approx(-0.1));
+  CHECK(theta[1] == doctest::Approx(0.1));
+  CHECK(theta[2] == 0.0);
+
+  rprop.step(theta, vec({2, 1, 0}));  // 0: same sign, grow; 1: sign flip, shrink and hold
+  CHECK(theta[0] == doctest::Approx(-0.1 - 0.12));
+  CHECK(theta[1] == doctest::Approx(0.1));
+  CHECK(rprop.step_sizes()[1] == doctest::Approx(0.05));
+
+  rprop.step(theta, vec({-1, 1, 0}));  // 0: flip, hold; 1: previous taken as 0, move by 0.05
+  CHECK(theta[0] == doctest::Approx(-0.22));
+  CHECK(rprop.step_sizes()[0] == doctest::Approx(0.06));
+  CHECK(theta[1] == doctest::Approx(0.05));
+}
+
+TEST_CASE("RProp keeps step sizes within [min_step, max_step]") {
+  RProp<double>::Options options;
+  options.initial_step = 0.5;
+  RProp<double> rprop(2, options);
+  Vector<double> theta = Vector<double>::Zero(2);
+  for (int i = 0; i < 50; ++i) rprop.step(theta, vec({1.0, i % 2 ? 1.0 : -1.0}));
+  CHECK(rprop.step_sizes()[0] == 1.0);
+  CHECK(rprop.step_sizes()[1] >= 1e-6);
+  CHECK(rprop.step_sizes()[1] < 0.5);
+}
