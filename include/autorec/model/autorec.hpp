@@ -47,7 +47,8 @@ class AutoRec {
 
   AutoRec(const AutoRec& other)
       : options_(other.options_), encoder_(other.encoder_), decoder_(other.decoder_),
-        parameters_(other.parameters_), gradient_(other.gradient_) {
+        parameters_(other.parameters_), gradient_(other.gradient_),
+        squared_error_(other.squared_error_) {
     bind_layers();
   }
   AutoRec& operator=(const AutoRec& other) {
@@ -59,7 +60,8 @@ class AutoRec {
   }
   AutoRec(AutoRec&& other) noexcept
       : options_(other.options_), encoder_(other.encoder_), decoder_(other.decoder_),
-        parameters_(std::move(other.parameters_)), gradient_(std::move(other.gradient_)) {
+        parameters_(std::move(other.parameters_)), gradient_(std::move(other.gradient_)),
+        squared_error_(other.squared_error_) {
     bind_layers();
   }
   AutoRec& operator=(AutoRec&& other) noexcept {
@@ -68,6 +70,7 @@ class AutoRec {
     decoder_ = other.decoder_;
     parameters_ = std::move(other.parameters_);
     gradient_ = std::move(other.gradient_);
+    squared_error_ = other.squared_error_;
     bind_layers();
     return *this;
   }
@@ -92,6 +95,8 @@ class AutoRec {
   Vector<Scalar>& parameters() { return parameters_; }
   const Vector<Scalar>& parameters() const { return parameters_; }
   const Vector<Scalar>& gradient() const { return gradient_; }
+  /// The data term (sum of squared errors on observed entries) of the last loss_and_gradient.
+  Scalar last_squared_error() const { return squared_error_; }
 
   /// V, mu, W, b as groups of the flat vector; the weights decay, the biases do not.
   std::vector<ParameterGroup> parameter_groups() const {
@@ -112,14 +117,14 @@ class AutoRec {
     encoder_.forward(batch.by_column, hidden_);
     sigmoid_.forward(hidden_, hidden_);
     // O = W H + b 1^T on Omega only; dO = 2 (O - X) on Omega
-    Scalar loss = observed_squared_error(decoder_, hidden_, batch.by_column, output_gradient_.by_column);
+    squared_error_ = observed_squared_error(decoder_, hidden_, batch.by_column, output_gradient_.by_column);
     output_gradient_.sync_rows();
     // dH = W^T dO (k x B); dW += dO H^T; db += dO 1
     decoder_.backward(hidden_, output_gradient_, hidden_gradient_);
     // dZ = dH .* H .* (1 - H);  dV += dZ X^T;  dmu += dZ 1
     sigmoid_.backward(hidden_, hidden_gradient_, hidden_gradient_);
     encoder_.accumulate_gradient(batch.by_row, hidden_gradient_);
-    return loss + add_regularization(share);
+    return squared_error_ + add_regularization(share);
   }
 
   /// The same objective on dense ratings (d x B) with `mask` nonzero where observed: the
@@ -135,12 +140,12 @@ class AutoRec {
     sigmoid_.forward(hidden_, hidden_);
     decoder_.forward(hidden_, output);
     identity_.forward(output, output);
-    Scalar loss = masked_squared_error(output, ratings, mask, output_gradient);
+    squared_error_ = masked_squared_error(output, ratings, mask, output_gradient);
     identity_.backward(output, output_gradient, output_gradient);
     decoder_.backward(hidden_, output_gradient, hidden_gradient_);
     sigmoid_.backward(hidden_, hidden_gradient_, hidden_gradient_);
     encoder_.accumulate_gradient(ratings, hidden_gradient_);
-    return loss + add_regularization(share);
+    return squared_error_ + add_regularization(share);
   }
 
   /// Full reconstruction h(r) of each column of `inputs` (d x B sparse): d x B dense.
@@ -208,6 +213,7 @@ class AutoRec {
   Identity<Scalar> identity_;
   Vector<Scalar> parameters_;
   Vector<Scalar> gradient_;
+  Scalar squared_error_ = 0;
   // Work space reused across calls (a model is not shared between threads while training).
   Matrix<Scalar> hidden_;
   Matrix<Scalar> hidden_gradient_;

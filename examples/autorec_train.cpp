@@ -1,0 +1,184 @@
+// autorec-train: train I-AutoRec or U-AutoRec on a ratings file and report test RMSE and MAE.
+// With no arguments it trains on the embedded MovieLens ml-latest-small data set.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+
+#include "autorec/autorec.hpp"
+#include "autorec/data/load.hpp"
+#include "autorec/data/rating_matrix.hpp"
+#include "autorec/data/split.hpp"
+#include "autorec/eval/predict.hpp"
+#include "autorec/io/learning_curve.hpp"
+#include "autorec/io/model_file.hpp"
+#include "autorec/train/trainer.hpp"
+#include "autorec/io/peak_memory.hpp"
+
+namespace {
+
+struct Settings {
+  std::string data = AUTOREC_DEFAULT_DATA;
+  std::string train_file, test_file;
+  std::string format = "auto";
+  std::string variant = "item";
+  std::string optimizer = "adam";
+  bool keep_last_duplicate = false;
+  autorec::Index hidden = 500;
+  float lambda = 1;
+  float learning_rate = 1e-3f;
+  autorec::Index batch = 32;
+  int epochs = 200;
+  int patience = 10;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  double test_fraction = 0.1;
+  double validation_fraction = 0.1;
+  float default_rating = 3;
+  std::string save, curve;
+};
+
+std::string strip_extension(const std::string& path) {
+  for (const char* extension : {".csv", ".svg"})
+    if (path.size() > 4 && path.compare(path.size() - 4, 4, extension) == 0) return path.substr(0, path.size() - 4);
+  return path;
+}
+
+void print_summary(const autorec::LoadSummary& s) {
+  std::cout << "loaded " << s.path << ": " << s.ratings << " ratings, " << s.users << " users, " << s.items
+            << " items, ratings in [" << s.min_rating << ", " << s.max_rating << "]";
+  if (s.duplicates) std::cout << ", " << s.duplicates << " duplicates replaced by their last rating";
+  std::cout << "\n";
+}
+
+int run(const Settings& settings) {
+  using namespace autorec;
+  set_thread_count(settings.threads);
+  LoadOptions load_options;
+  load_options.format = parse_rating_format(settings.format);
+  if (settings.keep_last_duplicate) load_options.duplicates = DuplicatePolicy::keep_last;
+  const Variant variant = parse_variant(settings.variant);
+
+  // Ratings: a predefined train/test pair, or one file split at random (by rating).
+  RatingData data;
+  std::vector<Rating> train_part, test;
+  if (!settings.train_file.empty()) {
+    print_summary(load_ratings(settings.train_file, data, load_options));
+    train_part = std::move(data.ratings);
+    data.ratings.clear();
+    print_summary(load_ratings(settings.test_file, data, load_options));
+    test = std::move(data.ratings);
+  } else {
+    print_summary(load_ratings(settings.data, data, load_options));
+    RatingSplit split = split_ratings(data.ratings, settings.test_fraction, settings.seed);
+    train_part = std::move(split.train);
+    test = std::move(split.test);
+  }
+  // A validation slice of the training part chooses the stopping epoch.
+  RatingSplit fit = split_ratings(train_part, settings.validation_fraction, settings.seed + 1);
+  const PredictionRules rules = rules_from(train_part, settings.default_rating);
+  const SparseColumns<float> input = rating_matrix<float>(fit.train, data.users.size(), data.items.size(), variant);
+  std::cout << to_string(variant) << "-AutoRec: " << input.rows() << " inputs, " << input.cols()
+            << " encoded vectors; " << fit.train.size() << " training, " << fit.test.size() << " validation, "
+            << test.size() << " test ratings; " << thread_count() << " threads\n";
+
+  AutoRec<float>::Options model_options;
+  model_options.inputs = input.rows();
+  model_options.hidden = settings.hidden;
+  model_options.lambda = settings.lambda;
+  model_options.seed = settings.seed;
+  AutoRec<float> model(model_options);
+
+  TrainOptions<float> train_options;
+  train_options.optimizer = parse_optimizer(settings.optimizer);
+  train_options.adam.learning_rate = settings.learning_rate;
+  train_options.batch_size = settings.batch;
+  train_options.epochs = settings.epochs;
+  train_options.patience = settings.patience;
+  train_options.seed = settings.seed;
+
+  const bool interactive = isatty(STDERR_FILENO);
+  TrainCallbacks callbacks;
+  callbacks.on_epoch = [&](const EpochReport& e) {
+    if (interactive) std::cerr << "\r\033[K";
+    std::cout << "epoch " << std::setw(4) << e.epoch << "  train RMSE " << std::fixed << std::setprecision(4)
+              << e.train_rmse << "  validation RMSE " << e.validation_rmse << "  " << std::setprecision(2)
+              << e.seconds << " s" << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
+  };
+  if (interactive)
+    callbacks.on_progress = [](double done) {
+      std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush;
+    };
+  const TrainReport report = train(model, input, fit.test, variant, rules, train_options, callbacks);
+  std::cout << "kept epoch " << report.best_epoch << " (validation RMSE " << report.best_validation_rmse << ")"
+            << (report.stopped_early ? ", stopped early" : "") << "\n";
+
+  if (!settings.curve.empty()) {
+    const std::string stem = strip_extension(settings.curve);
+    write_curve_csv(stem + ".csv", report.history);
+    write_curve_svg(stem + ".svg", report.history, std::string(to_string(variant)) + "-AutoRec, k = " +
+                                                       std::to_string(settings.hidden) + ", lambda = " +
+                                                       std::to_string(settings.lambda));
+    std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
+  }
+  if (!settings.save.empty()) {
+    save_model(settings.save, SavedModel<float>{model, variant, rules, data.users, data.items});
+    std::cout << "model saved to " << settings.save << "\n";
+  }
+  std::cout << "peak memory " << peak_resident_mib() << " MiB\n";
+  const Metrics metrics = evaluate(model, input, test, variant, rules);
+  std::cout << std::setprecision(6) << "test RMSE " << metrics.rmse << " MAE " << metrics.mae << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  CLI::App app{"Train AutoRec on a ratings file and report test RMSE and MAE.\n"
+               "With no arguments: I-AutoRec on the embedded MovieLens ml-latest-small data."};
+  auto* data = app.add_option("--data", s.data, "ratings file to split at random into train and test")
+                   ->check(CLI::ExistingFile)->capture_default_str();
+  auto* train_file = app.add_option("--train", s.train_file, "predefined training file (with --test)")
+                         ->check(CLI::ExistingFile)->excludes(data);
+  auto* test_file = app.add_option("--test", s.test_file, "predefined test file (with --train)")
+                        ->check(CLI::ExistingFile)->excludes(data);
+  train_file->needs(test_file);
+  test_file->needs(train_file);
+  app.add_option("--format", s.format, "file format")
+      ->check(CLI::IsMember({"auto", "ml100k", "ml1m", "csv", "tsv"}))->capture_default_str();
+  app.add_flag("--keep-last-duplicate", s.keep_last_duplicate,
+               "a repeated (user, item) keeps its last rating instead of being an error");
+  app.add_option("--variant", s.variant, "item (I-AutoRec) or user (U-AutoRec)")
+      ->check(CLI::IsMember({"item", "user"}))->capture_default_str();
+  app.add_option("--hidden", s.hidden, "hidden units k")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--lambda", s.lambda, "L2 strength (paper's units)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--optimizer", s.optimizer, "adam (minibatch) or rprop (full batch)")
+      ->check(CLI::IsMember({"adam", "rprop"}))->capture_default_str();
+  app.add_option("--lr", s.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--batch", s.batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--epochs", s.epochs, "maximum epochs")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--patience", s.patience, "stop after this many epochs without a better validation RMSE (0: never)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--seed", s.seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
+  app.add_option("--threads", s.threads, "threads (0: all cores)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--test-fraction", s.test_fraction, "share of ratings held out for test (with --data)")
+      ->check(CLI::Range(0.0, 0.99))->capture_default_str();
+  app.add_option("--validation-fraction", s.validation_fraction, "share of training ratings held out for early stopping")
+      ->check(CLI::Range(0.0, 0.99))->capture_default_str();
+  app.add_option("--default-rating", s.default_rating, "prediction for users or items without training ratings")
+      ->capture_default_str();
+  app.add_option("--save", s.save, "write the trained model to this file");
+  app.add_option("--curve", s.curve, "write the learning curve to PATH.csv and PATH.svg");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(s);
+  } catch (const std::exception& error) {
+    std::cerr << "autorec-train: " << error.what() << "\n";
+    return 1;
+  }
+}

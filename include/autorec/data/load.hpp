@@ -1,0 +1,246 @@
+#pragma once
+// Rating file loaders: MovieLens 100K `u.data` and its splits (tab separated), MovieLens
+// 1M/10M `ratings.dat` (`::` separated), MovieLens latest/20M/25M `ratings.csv` (with a
+// header), and any delimited `user item rating [timestamp]` file. LF and CRLF both work.
+// Every problem is an exception naming the file and the line; nothing is dropped silently.
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "autorec/data/ratings.hpp"
+
+namespace autorec {
+
+enum class RatingFormat { automatic, ml100k, ml1m, csv, tsv };
+
+/// Parses "auto", "ml100k", "ml1m", "csv" or "tsv".
+inline RatingFormat parse_rating_format(std::string_view name) {
+  if (name == "auto") return RatingFormat::automatic;
+  if (name == "ml100k") return RatingFormat::ml100k;
+  if (name == "ml1m") return RatingFormat::ml1m;
+  if (name == "csv") return RatingFormat::csv;
+  if (name == "tsv") return RatingFormat::tsv;
+  throw std::invalid_argument("unknown rating format '" + std::string(name) +
+                              "' (expected auto, ml100k, ml1m, csv or tsv)");
+}
+
+enum class DuplicatePolicy { error, keep_last };
+enum class HeaderPolicy { detect, present, absent };
+
+struct LoadOptions {
+  RatingFormat format = RatingFormat::automatic;
+  /// Field separator; empty means the format's own (auto: "::", tab, comma or spaces,
+  /// whichever the first line uses). " " means runs of spaces and tabs.
+  std::string delimiter;
+  HeaderPolicy header = HeaderPolicy::detect;  ///< detect: a first line with no numeric rating
+  DuplicatePolicy duplicates = DuplicatePolicy::error;
+  float min_rating = -std::numeric_limits<float>::infinity();  ///< ratings outside are errors
+  float max_rating = std::numeric_limits<float>::infinity();
+};
+
+/// A problem in a rating file; what() reads "FILE:LINE: what is wrong".
+class RatingFileError : public std::runtime_error {
+ public:
+  RatingFileError(const std::string& path, long line, const std::string& message)
+      : std::runtime_error(path + (line > 0 ? ":" + std::to_string(line) : std::string()) +
+                           ": " + message),
+        path_(path), line_(line) {}
+  const std::string& path() const { return path_; }
+  long line() const { return line_; }  ///< 1-based; 0 when the problem is the whole file
+
+ private:
+  std::string path_;
+  long line_;
+};
+
+namespace detail {
+
+inline std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+inline std::vector<std::string_view> split_fields(std::string_view line, const std::string& delimiter) {
+  std::vector<std::string_view> fields;
+  if (delimiter == " ") {
+    std::size_t pos = 0;
+    while (true) {
+      pos = line.find_first_not_of(" \t", pos);
+      if (pos == std::string_view::npos) break;
+      const std::size_t end = std::min(line.find_first_of(" \t", pos), line.size());
+      fields.push_back(line.substr(pos, end - pos));
+      pos = end;
+    }
+    return fields;
+  }
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t end = line.find(delimiter, pos);
+    fields.push_back(trim(line.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos)));
+    if (end == std::string_view::npos) break;
+    pos = end + delimiter.size();
+  }
+  return fields;
+}
+
+inline bool parse_number(std::string_view text, double& value) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+inline std::string format_delimiter(RatingFormat format, std::string_view first_line) {
+  switch (format) {
+    case RatingFormat::ml100k:
+    case RatingFormat::tsv: return "\t";
+    case RatingFormat::ml1m: return "::";
+    case RatingFormat::csv: return ",";
+    case RatingFormat::automatic: break;
+  }
+  if (first_line.find("::") != std::string_view::npos) return "::";
+  if (first_line.find('\t') != std::string_view::npos) return "\t";
+  if (first_line.find(',') != std::string_view::npos) return ",";
+  return " ";
+}
+
+// Finds (user, item) pairs given more than once among data.ratings[first..] by sorting their
+// keys (O(n log n) time, 16 bytes a rating, where a hash set would need several times that).
+// policy error: throws naming the earliest repeated line; keep_last: keeps the last line's.
+inline void resolve_duplicates(const std::string& path, RatingData& data, std::size_t first,
+                               const std::vector<long>& line_of, DuplicatePolicy policy,
+                               LoadSummary& summary) {
+  const std::size_t n = data.ratings.size() - first;
+  std::vector<std::pair<std::uint64_t, std::size_t>> keys(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    const Rating& rating = data.ratings[first + r];
+    keys[r] = {(std::uint64_t(std::uint32_t(rating.user)) << 32) | std::uint32_t(rating.item), r};
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<char> drop(n, 0);
+  std::size_t repeat = n, original = n;  // earliest repeated line and its first occurrence
+  for (std::size_t a = 0; a < n;) {
+    std::size_t b = a + 1;
+    while (b < n && keys[b].first == keys[a].first) ++b;
+    if (b - a > 1) {
+      if (repeat == n || line_of[keys[a + 1].second] < line_of[repeat])
+        repeat = keys[a + 1].second, original = keys[a].second;
+      for (std::size_t c = a; c + 1 < b; ++c) drop[keys[c].second] = 1;  // all but the last
+      summary.duplicates += static_cast<long>(b - a - 1);
+    }
+    a = b;
+  }
+  if (repeat != n && policy == DuplicatePolicy::error) {
+    const Rating& rating = data.ratings[first + repeat];
+    throw RatingFileError(path, line_of[repeat],
+                          "duplicate rating for user '" + data.users.raw(rating.user) + "' and item '" +
+                              data.items.raw(rating.item) + "' (first at line " +
+                              std::to_string(line_of[original]) + "); pass keep-last to keep the last one");
+  }
+  std::size_t kept = first;
+  for (std::size_t r = 0; r < n; ++r)
+    if (!drop[r]) data.ratings[kept++] = data.ratings[first + r];
+  data.ratings.resize(kept);
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RatingFileError(path, 0, "cannot open the file (missing or unreadable)");
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) throw RatingFileError(path, 0, "read error");
+  return std::move(content).str();
+}
+
+}  // namespace detail
+
+/// Reads `path` and appends its ratings to `data`, extending data.users and data.items with
+/// ids not seen before (so a test file loaded after its train file shares the indices).
+/// Duplicates are looked for within this file only.
+inline LoadSummary load_ratings(const std::string& path, RatingData& data,
+                                const LoadOptions& options = {}) {
+  const std::string content = detail::read_file(path);
+  LoadSummary summary;
+  summary.path = path;
+  summary.min_rating = std::numeric_limits<float>::infinity();
+  summary.max_rating = -std::numeric_limits<float>::infinity();
+
+  const std::size_t first_ratings = data.ratings.size();
+  std::vector<long> line_of;  // file line of each rating appended
+  std::vector<char> user_in_file(static_cast<std::size_t>(data.users.size()), 0);
+  std::vector<char> item_in_file(static_cast<std::size_t>(data.items.size()), 0);
+  std::string delimiter = options.delimiter;
+  bool first_content_line = true;
+
+  std::size_t pos = 0;
+  while (pos < content.size()) {
+    std::size_t end = content.find('\n', pos);
+    if (end == std::string::npos) end = content.size();
+    const std::string_view line = detail::trim(std::string_view(content).substr(pos, end - pos));
+    pos = end + 1;
+    ++summary.lines;
+    if (line.empty()) continue;
+
+    if (delimiter.empty()) delimiter = detail::format_delimiter(options.format, line);
+    const auto fields = detail::split_fields(line, delimiter);
+    const bool is_first = first_content_line;
+    first_content_line = false;
+    double value = 0;
+    const bool numeric_rating = fields.size() >= 3 && detail::parse_number(fields[2], value);
+    if (is_first && (options.header == HeaderPolicy::present ||
+                     (options.header == HeaderPolicy::detect && !numeric_rating &&
+                      options.format != RatingFormat::ml100k && options.format != RatingFormat::ml1m))) {
+      summary.header = true;
+      continue;
+    }
+    const long line_number = summary.lines;
+    if (fields.size() < 3)
+      throw RatingFileError(path, line_number,
+                            "expected at least 3 fields (user, item, rating) separated by '" +
+                                (delimiter == "\t" ? std::string("\\t") : delimiter) + "', found " +
+                                std::to_string(fields.size()));
+    if (fields[0].empty() || fields[1].empty())
+      throw RatingFileError(path, line_number, "empty user or item id");
+    if (!numeric_rating)
+      throw RatingFileError(path, line_number, "rating '" + std::string(fields[2]) + "' is not a number");
+    if (!std::isfinite(value))
+      throw RatingFileError(path, line_number, "rating '" + std::string(fields[2]) + "' is not finite");
+    const float rating = static_cast<float>(value);
+    if (rating < options.min_rating || rating > options.max_rating)
+      throw RatingFileError(path, line_number,
+                            "rating " + std::string(fields[2]) + " is outside the allowed range [" +
+                                std::to_string(options.min_rating) + ", " +
+                                std::to_string(options.max_rating) + "]");
+
+    const int user = data.users.insert(fields[0]);
+    const int item = data.items.insert(fields[1]);
+    user_in_file.resize(static_cast<std::size_t>(data.users.size()), 0);
+    item_in_file.resize(static_cast<std::size_t>(data.items.size()), 0);
+    summary.users += !user_in_file[static_cast<std::size_t>(user)];
+    summary.items += !item_in_file[static_cast<std::size_t>(item)];
+    user_in_file[static_cast<std::size_t>(user)] = 1;
+    item_in_file[static_cast<std::size_t>(item)] = 1;
+
+    data.ratings.push_back({user, item, rating});
+    line_of.push_back(line_number);
+  }
+  detail::resolve_duplicates(path, data, first_ratings, line_of, options.duplicates, summary);
+  summary.ratings = static_cast<long>(data.ratings.size() - first_ratings);
+  if (summary.ratings == 0) throw RatingFileError(path, 0, "the file holds no ratings");
+  for (std::size_t r = first_ratings; r < data.ratings.size(); ++r) {
+    summary.min_rating = std::min(summary.min_rating, data.ratings[r].value);
+    summary.max_rating = std::max(summary.max_rating, data.ratings[r].value);
+  }
+  return summary;
+}
+
+}  // namespace autorec

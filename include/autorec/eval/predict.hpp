@@ -1,0 +1,115 @@
+#pragma once
+// Predicting ratings with a trained AutoRec, and scoring them. R(u, i) is read off the
+// reconstruction of the *training* vector (item i's for I-AutoRec, user u's for U-AutoRec):
+// the test ratings are never the model's input. Predictions are clipped to the training
+// rating range; a user or item with no training rating gets a default rating.
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "autorec/data/rating_matrix.hpp"
+#include "autorec/data/ratings.hpp"
+#include "autorec/model/autorec.hpp"
+
+namespace autorec {
+
+struct PredictionRules {
+  float min_rating = 1;      ///< predictions are clipped to [min_rating, max_rating]
+  float max_rating = 5;
+  float default_rating = 3;  ///< for a user or item without training ratings (the paper's 3)
+
+  float clip(float value) const { return std::clamp(value, min_rating, max_rating); }
+};
+
+/// Rules whose range is that of `train` (the paper clips to the training min and max).
+inline PredictionRules rules_from(const std::vector<Rating>& train, float default_rating) {
+  PredictionRules rules;
+  rules.default_rating = default_rating;
+  if (train.empty()) return rules;
+  const auto [lo, hi] = std::minmax_element(train.begin(), train.end(),
+      [](const Rating& a, const Rating& b) { return a.value < b.value; });
+  rules.min_rating = lo->value;
+  rules.max_rating = hi->value;
+  return rules;
+}
+
+/// Which input rows and columns of `input` hold at least one training rating.
+struct Coverage {
+  std::vector<char> row, col;
+  template <typename Scalar>
+  explicit Coverage(const SparseColumns<Scalar>& input)
+      : row(static_cast<std::size_t>(input.rows()), 0), col(static_cast<std::size_t>(input.cols()), 0) {
+    for (Index j = 0; j < input.cols(); ++j)
+      for (typename SparseColumns<Scalar>::InnerIterator it(input, j); it; ++it) {
+        row[static_cast<std::size_t>(it.row())] = 1;
+        col[static_cast<std::size_t>(j)] = 1;
+      }
+  }
+  bool covers(Entry e) const {
+    return e.row >= 0 && e.col >= 0 && std::size_t(e.row) < row.size() &&
+           std::size_t(e.col) < col.size() && row[std::size_t(e.row)] && col[std::size_t(e.col)];
+  }
+};
+
+/// Predicted ratings for each (user, item) of `pairs` (their values are ignored), in order.
+/// `input` is the training matrix in the model's layout (rating_matrix of the training set).
+/// Only the requested entries are reconstructed: O((nnz(input) + pairs) k).
+template <typename Scalar>
+std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+                                   const std::vector<Rating>& pairs, Variant variant,
+                                   const PredictionRules& rules) {
+  std::vector<float> predictions(pairs.size(), rules.default_rating);
+  const Coverage coverage(input);
+  std::vector<Rating> warm;
+  std::vector<std::size_t> warm_index;
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    if (coverage.covers(entry_of(pairs[i], variant))) {
+      warm.push_back(pairs[i]);
+      warm_index.push_back(i);
+    }
+  if (warm.empty()) return predictions;
+  const InputShape shape{input.rows(), input.cols()};
+  const Index users = variant == Variant::item ? shape.rows : shape.cols;
+  const Index items = variant == Variant::item ? shape.cols : shape.rows;
+  std::vector<std::size_t> position;
+  const SparseColumns<Scalar> pattern = rating_matrix<Scalar>(warm, users, items, variant, &position);
+  SparseColumns<Scalar> predicted;
+  model.predict_at(input, pattern, predicted);
+  for (Index p = 0; p < predicted.nonZeros(); ++p)
+    predictions[warm_index[position[std::size_t(p)]]] =
+        rules.clip(static_cast<float>(predicted.valuePtr()[p]));
+  return predictions;
+}
+
+/// Pooled errors over all scored ratings (cold-start ones included).
+struct Metrics {
+  double rmse = 0;
+  double mae = 0;
+  long count = 0;
+};
+
+inline Metrics score(const std::vector<Rating>& truth, const std::vector<float>& predictions) {
+  Metrics metrics;
+  double squared = 0, absolute = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    const double error = double(predictions[i]) - double(truth[i].value);
+    squared += error * error;
+    absolute += std::abs(error);
+  }
+  metrics.count = static_cast<long>(truth.size());
+  if (metrics.count > 0) {
+    metrics.rmse = std::sqrt(squared / double(metrics.count));
+    metrics.mae = absolute / double(metrics.count);
+  }
+  return metrics;
+}
+
+/// predict_ratings then score.
+template <typename Scalar>
+Metrics evaluate(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+                 const std::vector<Rating>& truth, Variant variant, const PredictionRules& rules) {
+  return score(truth, predict_ratings(model, input, truth, variant, rules));
+}
+
+}  // namespace autorec

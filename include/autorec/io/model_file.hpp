@@ -1,0 +1,224 @@
+#pragma once
+// Model files: everything needed to predict with a trained AutoRec, in one versioned binary.
+//
+// Layout (little-endian; all integers fixed width):
+//   magic      8 bytes  "AUTOREC\0"
+//   version    u32      kModelFileVersion
+//   scalar     u32      4 (float) or 8 (double)
+//   variant    u32      0 item, 1 user
+//   inputs     i64      d
+//   hidden     i64      k
+//   lambda     f64
+//   seed       u64
+//   rules      3 x f32  min rating, max rating, default rating
+//   users      u64 count, then per id: u32 length + bytes
+//   items      likewise
+//   parameters u64 count, then count scalars (the model's flat vector)
+//   checksum   u64      FNV-1a of every byte before it
+// Loading checks each of these and fails with a message that says what is wrong.
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "autorec/data/id_map.hpp"
+#include "autorec/data/rating_matrix.hpp"
+#include "autorec/eval/predict.hpp"
+#include "autorec/model/autorec.hpp"
+
+namespace autorec {
+
+inline constexpr std::uint32_t kModelFileVersion = 1;
+inline constexpr char kModelFileMagic[8] = {'A', 'U', 'T', 'O', 'R', 'E', 'C', '\0'};
+
+/// A trained model with what gives its rows and columns meaning.
+template <typename Scalar>
+struct SavedModel {
+  AutoRec<Scalar> model;
+  Variant variant;
+  PredictionRules rules;
+  IdMap users;
+  IdMap items;
+};
+
+class ModelFileError : public std::runtime_error {
+ public:
+  ModelFileError(const std::string& path, const std::string& message)
+      : std::runtime_error(path + ": " + message) {}
+};
+
+namespace detail {
+
+inline std::uint64_t fnv1a(const char* data, std::size_t size) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (std::size_t i = 0; i < size; ++i) {
+    hash ^= static_cast<unsigned char>(data[i]);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+class Writer {
+ public:
+  template <typename T>
+  void put(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    bytes_.append(reinterpret_cast<const char*>(&value), sizeof(T));
+  }
+  void put_bytes(const void* data, std::size_t size) { bytes_.append(static_cast<const char*>(data), size); }
+  void put_ids(const IdMap& ids) {
+    put(std::uint64_t(ids.size()));
+    for (const std::string& id : ids.raw_ids()) {
+      put(std::uint32_t(id.size()));
+      put_bytes(id.data(), id.size());
+    }
+  }
+  std::string& bytes() { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+class Reader {
+ public:
+  Reader(const std::string& path, const std::string& bytes, std::size_t end)
+      : path_(path), bytes_(bytes), end_(end) {}
+  template <typename T>
+  T get(const char* what) {
+    T value;
+    get_bytes(&value, sizeof(T), what);
+    return value;
+  }
+  void get_bytes(void* out, std::size_t size, const char* what) {
+    if (size > end_ - offset_)
+      throw ModelFileError(path_, std::string("truncated: the file ends inside ") + what);
+    std::memcpy(out, bytes_.data() + offset_, size);
+    offset_ += size;
+  }
+  IdMap get_ids(const char* what) {
+    const auto count = get<std::uint64_t>(what);
+    if (count > end_ - offset_) throw ModelFileError(path_, std::string("corrupted: impossible ") + what + " count");
+    IdMap ids;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const auto length = get<std::uint32_t>(what);
+      if (length > end_ - offset_) throw ModelFileError(path_, std::string("truncated: the file ends inside ") + what);
+      const std::string id(bytes_.data() + offset_, length);
+      offset_ += length;
+      if (ids.insert(id) != static_cast<int>(i))
+        throw ModelFileError(path_, std::string("corrupted: repeated id in ") + what);
+    }
+    return ids;
+  }
+  std::size_t remaining() const { return end_ - offset_; }
+
+ private:
+  const std::string& path_;
+  const std::string& bytes_;
+  std::size_t end_;
+  std::size_t offset_ = 0;
+};
+
+}  // namespace detail
+
+/// Writes `saved` to `path` (replacing it only once the whole file is written).
+template <typename Scalar>
+void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
+  const auto& options = saved.model.options();
+  detail::Writer out;
+  out.put_bytes(kModelFileMagic, sizeof kModelFileMagic);
+  out.put(kModelFileVersion);
+  out.put(std::uint32_t(sizeof(Scalar)));
+  out.put(std::uint32_t(saved.variant == Variant::item ? 0 : 1));
+  out.put(std::int64_t(options.inputs));
+  out.put(std::int64_t(options.hidden));
+  out.put(double(options.lambda));
+  out.put(std::uint64_t(options.seed));
+  out.put(saved.rules.min_rating);
+  out.put(saved.rules.max_rating);
+  out.put(saved.rules.default_rating);
+  out.put_ids(saved.users);
+  out.put_ids(saved.items);
+  const Vector<Scalar>& parameters = saved.model.parameters();
+  out.put(std::uint64_t(parameters.size()));
+  out.put_bytes(parameters.data(), sizeof(Scalar) * std::size_t(parameters.size()));
+  out.put(detail::fnv1a(out.bytes().data(), out.bytes().size()));
+
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (!file) throw ModelFileError(path, "cannot open for writing");
+    file.write(out.bytes().data(), std::streamsize(out.bytes().size()));
+    if (!file.flush()) throw ModelFileError(path, "write failed (disk full?)");
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    throw ModelFileError(path, "cannot replace the file");
+  }
+}
+
+/// Reads a model file written by save_model with the same Scalar type.
+template <typename Scalar>
+SavedModel<Scalar> load_model(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw ModelFileError(path, "cannot open the model file (missing or unreadable)");
+  std::ostringstream buffer;
+  buffer << file.rdbuf();
+  const std::string bytes = std::move(buffer).str();
+
+  constexpr std::size_t kChecksumSize = sizeof(std::uint64_t);
+  if (bytes.size() < sizeof kModelFileMagic || std::memcmp(bytes.data(), kModelFileMagic, sizeof kModelFileMagic) != 0)
+    throw ModelFileError(path, "not an autorec model file (bad magic number)");
+  detail::Reader in(path, bytes, bytes.size() - kChecksumSize);
+  char magic[sizeof kModelFileMagic];
+  in.get_bytes(magic, sizeof magic, "the magic number");
+  const auto version = in.get<std::uint32_t>("the version");
+  if (version != kModelFileVersion)
+    throw ModelFileError(path, "model file version " + std::to_string(version) +
+                                   " is not supported (this build reads version " +
+                                   std::to_string(kModelFileVersion) + ")");
+  if (bytes.size() < sizeof kModelFileMagic + sizeof(std::uint32_t) + kChecksumSize)
+    throw ModelFileError(path, "truncated: no room for the checksum");
+  std::uint64_t stored_checksum;
+  std::memcpy(&stored_checksum, bytes.data() + bytes.size() - kChecksumSize, kChecksumSize);
+  if (stored_checksum != detail::fnv1a(bytes.data(), bytes.size() - kChecksumSize))
+    throw ModelFileError(path, "checksum mismatch: the file is truncated or corrupted");
+
+  const auto scalar_size = in.get<std::uint32_t>("the scalar size");
+  if (scalar_size != sizeof(Scalar))
+    throw ModelFileError(path, "holds " + std::to_string(scalar_size * 8) + "-bit parameters, expected " +
+                                   std::to_string(sizeof(Scalar) * 8) + "-bit");
+  const auto variant = in.get<std::uint32_t>("the variant");
+  if (variant > 1) throw ModelFileError(path, "corrupted: unknown variant " + std::to_string(variant));
+  typename AutoRec<Scalar>::Options options;
+  options.inputs = in.get<std::int64_t>("the input size");
+  options.hidden = in.get<std::int64_t>("the hidden size");
+  options.lambda = static_cast<Scalar>(in.get<double>("lambda"));
+  options.seed = in.get<std::uint64_t>("the seed");
+  PredictionRules rules;
+  rules.min_rating = in.get<float>("the rating range");
+  rules.max_rating = in.get<float>("the rating range");
+  rules.default_rating = in.get<float>("the default rating");
+  IdMap users = in.get_ids("the user ids");
+  IdMap items = in.get_ids("the item ids");
+  const auto count = in.get<std::uint64_t>("the parameter count");
+  if (options.inputs <= 0 || options.hidden <= 0 ||
+      count != std::uint64_t(2 * options.inputs * options.hidden + options.inputs + options.hidden))
+    throw ModelFileError(path, "corrupted: the parameter count does not match the dimensions");
+  const Index expected_inputs = variant == 0 ? users.size() : items.size();
+  if (options.inputs != expected_inputs)
+    throw ModelFileError(path, "corrupted: the input size does not match the id maps");
+  if (in.remaining() != count * sizeof(Scalar))
+    throw ModelFileError(path, "corrupted: the parameters do not fill the rest of the file");
+  SavedModel<Scalar> saved{AutoRec<Scalar>(options), variant == 0 ? Variant::item : Variant::user,
+                           rules, std::move(users), std::move(items)};
+  in.get_bytes(saved.model.parameters().data(), count * sizeof(Scalar), "the parameters");
+  return saved;
+}
+
+}  // namespace autorec

@@ -1,0 +1,166 @@
+#pragma once
+// The training loop: Adam over minibatches of encoded vectors reshuffled every epoch, or
+// full-batch RProp (the paper's choice); early stopping on validation RMSE that restores the
+// best parameters; a callback per epoch. Deterministic for a fixed seed.
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "autorec/eval/predict.hpp"
+#include "autorec/model/autorec.hpp"
+#include "autorec/optim/adam.hpp"
+#include "autorec/optim/rprop.hpp"
+#include "autorec/random.hpp"
+
+namespace autorec {
+
+enum class OptimizerKind { adam, rprop };
+
+inline OptimizerKind parse_optimizer(std::string_view name) {
+  if (name == "adam") return OptimizerKind::adam;
+  if (name == "rprop") return OptimizerKind::rprop;
+  throw std::invalid_argument("unknown optimizer '" + std::string(name) + "' (expected adam or rprop)");
+}
+
+template <typename Scalar>
+struct TrainOptions {
+  OptimizerKind optimizer = OptimizerKind::adam;
+  typename Adam<Scalar>::Options adam;    ///< learning rate etc. (Adam)
+  typename RProp<Scalar>::Options rprop;  ///< step sizes (RProp)
+  Index batch_size = 256;  ///< encoded vectors per Adam step; RProp always takes the full batch
+  int epochs = 100;        ///< at most this many passes over the training data
+  int patience = 10;       ///< stop after this many epochs without a better validation RMSE (0: never)
+  std::uint64_t seed = 1;  ///< minibatch order
+};
+
+struct EpochReport {
+  int epoch = 0;               ///< from 1
+  double train_rmse = 0;       ///< over the epoch's minibatches, as the parameters moved
+  double validation_rmse = std::numeric_limits<double>::quiet_NaN();  ///< NaN without validation
+  double seconds = 0;          ///< wall time of the epoch, validation included
+  bool best = false;           ///< the best validation RMSE so far
+};
+
+struct TrainReport {
+  std::vector<EpochReport> history;
+  int best_epoch = 0;  ///< the epoch whose parameters the model holds on return
+  double best_validation_rmse = std::numeric_limits<double>::quiet_NaN();
+  bool stopped_early = false;
+};
+
+struct TrainCallbacks {
+  std::function<void(const EpochReport&)> on_epoch;
+  /// Within an epoch: the fraction of its minibatches done (for progress output).
+  std::function<void(double)> on_progress;
+};
+
+/// The columns `columns` of `matrix`, in that order, as a new compressed matrix.
+template <typename Scalar>
+SparseColumns<Scalar> gather_columns(const SparseColumns<Scalar>& matrix, const std::vector<int>& columns) {
+  SparseColumns<Scalar> batch(matrix.rows(), static_cast<Index>(columns.size()));
+  Index nnz = 0;
+  for (int c : columns) nnz += matrix.outerIndexPtr()[c + 1] - matrix.outerIndexPtr()[c];
+  batch.resizeNonZeros(nnz);
+  int* outer = batch.outerIndexPtr();
+  outer[0] = 0;
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    const int begin = matrix.outerIndexPtr()[columns[j]], end = matrix.outerIndexPtr()[columns[j] + 1];
+    std::copy(matrix.innerIndexPtr() + begin, matrix.innerIndexPtr() + end, batch.innerIndexPtr() + outer[j]);
+    std::copy(matrix.valuePtr() + begin, matrix.valuePtr() + end, batch.valuePtr() + outer[j]);
+    outer[j + 1] = outer[j] + (end - begin);
+  }
+  return batch;
+}
+
+/// Trains `model` on `input` (the training ratings in the model's layout, see rating_matrix)
+/// and, when `validation` is not empty, stops early on its RMSE and restores the best
+/// epoch's parameters. `rules` clip and default the validation predictions.
+template <typename Scalar>
+TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+                  const std::vector<Rating>& validation, Variant variant,
+                  const PredictionRules& rules, const TrainOptions<Scalar>& options,
+                  const TrainCallbacks& callbacks = {}) {
+  if (input.nonZeros() == 0) throw std::invalid_argument("train: no training ratings");
+  if (options.epochs < 1) throw std::invalid_argument("train: epochs must be at least 1");
+  if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
+  using Clock = std::chrono::steady_clock;
+  const Index vectors = input.cols();
+  const double nnz = double(input.nonZeros());
+
+  Adam<Scalar> adam(model.parameter_groups(), model.parameters().size(), options.adam);
+  RProp<Scalar> rprop(model.parameters().size(), options.rprop);
+  const bool full_batch = options.optimizer == OptimizerKind::rprop || options.batch_size >= vectors;
+  const SparseBatch<Scalar> whole = full_batch ? SparseBatch<Scalar>(input) : SparseBatch<Scalar>();
+  std::vector<int> order(static_cast<std::size_t>(vectors));
+  for (Index j = 0; j < vectors; ++j) order[std::size_t(j)] = int(j);
+  Random random(options.seed);
+
+  TrainReport report;
+  Vector<Scalar> best_parameters = model.parameters();
+  int epochs_since_best = 0;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto start = Clock::now();
+    double squared_error = 0;
+    auto step = [&](const SparseBatch<Scalar>& batch, Scalar share) {
+      model.loss_and_gradient(batch, share);
+      squared_error += double(model.last_squared_error());
+      if (options.optimizer == OptimizerKind::rprop)
+        rprop.step(model.parameters(), model.gradient());
+      else
+        adam.step(model.parameters(), model.gradient());
+    };
+    if (full_batch) {
+      step(whole, Scalar(1));
+    } else {
+      random.shuffle(order);
+      const Index batches = (vectors + options.batch_size - 1) / options.batch_size;
+      for (Index b = 0; b < batches; ++b) {
+        const auto first = order.begin() + b * options.batch_size;
+        const auto last = order.begin() + std::min(vectors, (b + 1) * options.batch_size);
+        const std::vector<int> columns(first, last);
+        // The regulariser is spread over the epoch: each batch adds its share of it.
+        step(SparseBatch<Scalar>(gather_columns(input, columns)), Scalar(double(columns.size()) / double(vectors)));
+        if (callbacks.on_progress) callbacks.on_progress(double(b + 1) / double(batches));
+      }
+    }
+
+    EpochReport epoch_report;
+    epoch_report.epoch = epoch;
+    epoch_report.train_rmse = std::sqrt(squared_error / nnz);
+    bool improved = true;
+    if (!validation.empty()) {
+      epoch_report.validation_rmse = evaluate(model, input, validation, variant, rules).rmse;
+      improved = !(epoch_report.validation_rmse >= report.best_validation_rmse);  // NaN-safe first
+    }
+    if (!std::isfinite(epoch_report.train_rmse))
+      throw std::runtime_error("train: the loss diverged at epoch " + std::to_string(epoch) +
+                               " (try a smaller learning rate)");
+    epoch_report.best = improved;
+    if (improved) {
+      report.best_epoch = epoch;
+      report.best_validation_rmse = epoch_report.validation_rmse;
+      best_parameters = model.parameters();
+      epochs_since_best = 0;
+    } else {
+      ++epochs_since_best;
+    }
+    epoch_report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    report.history.push_back(epoch_report);
+    if (callbacks.on_epoch) callbacks.on_epoch(epoch_report);
+    if (options.patience > 0 && epochs_since_best >= options.patience) {
+      report.stopped_early = true;
+      break;
+    }
+  }
+  model.parameters() = best_parameters;
+  return report;
+}
+
+}  // namespace autorec

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages autorec's build, tests, benchmarks and examples need, when any
+# is missing. Needs root (or sudo) only when something has to be installed.
+set -euo pipefail
+packages=(cmake make g++ libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}"
+fi
