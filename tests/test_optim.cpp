@@ -81,7 +81,7 @@ TEST_CASE("RProp's first three steps follow the iRprop- rules worked by hand") {
   CHECK(theta[1] == doctest::Approx(0.05));
 }
 
-TEST_CASE("RProp keeps step sizes within [min_step, max_step]") {
+TEST_CASE("RProp keeps step sizes between min_step and max_step") {
   RProp<double>::Options options;
   options.initial_step = 0.5;
   RProp<double> rprop(2, options);

@@ -87,8 +87,8 @@ class Writer {
 
 class Reader {
  public:
-  Reader(const std::string& path, const std::string& bytes, std::size_t end)
-      : path_(path), bytes_(bytes), end_(end) {}
+  Reader(const std::string& path, const std::string& bytes, std::size_t begin, std::size_t end)
+      : path_(path), bytes_(bytes), end_(end), offset_(begin) {}
   template <typename T>
   T get(const char* what) {
     T value;
@@ -121,7 +121,7 @@ class Reader {
   const std::string& path_;
   const std::string& bytes_;
   std::size_t end_;
-  std::size_t offset_ = 0;
+  std::size_t offset_;
 };
 
 }  // namespace detail
@@ -174,21 +174,22 @@ SavedModel<Scalar> load_model(const std::string& path) {
   constexpr std::size_t kChecksumSize = sizeof(std::uint64_t);
   if (bytes.size() < sizeof kModelFileMagic || std::memcmp(bytes.data(), kModelFileMagic, sizeof kModelFileMagic) != 0)
     throw ModelFileError(path, "not an autorec model file (bad magic number)");
-  detail::Reader in(path, bytes, bytes.size() - kChecksumSize);
-  char magic[sizeof kModelFileMagic];
-  in.get_bytes(magic, sizeof magic, "the magic number");
-  const auto version = in.get<std::uint32_t>("the version");
+  constexpr std::size_t kHeaderSize = sizeof kModelFileMagic + sizeof(std::uint32_t);
+  if (bytes.size() < kHeaderSize) throw ModelFileError(path, "truncated: the file ends inside the version");
+  std::uint32_t version;
+  std::memcpy(&version, bytes.data() + sizeof kModelFileMagic, sizeof version);
   if (version != kModelFileVersion)
     throw ModelFileError(path, "model file version " + std::to_string(version) +
                                    " is not supported (this build reads version " +
                                    std::to_string(kModelFileVersion) + ")");
-  if (bytes.size() < sizeof kModelFileMagic + sizeof(std::uint32_t) + kChecksumSize)
+  if (bytes.size() < kHeaderSize + kChecksumSize)
     throw ModelFileError(path, "truncated: no room for the checksum");
   std::uint64_t stored_checksum;
   std::memcpy(&stored_checksum, bytes.data() + bytes.size() - kChecksumSize, kChecksumSize);
   if (stored_checksum != detail::fnv1a(bytes.data(), bytes.size() - kChecksumSize))
     throw ModelFileError(path, "checksum mismatch: the file is truncated or corrupted");
 
+  detail::Reader in(path, bytes, kHeaderSize, bytes.size() - kChecksumSize);
   const auto scalar_size = in.get<std::uint32_t>("the scalar size");
   if (scalar_size != sizeof(Scalar))
     throw ModelFileError(path, "holds " + std::to_string(scalar_size * 8) + "-bit parameters, expected " +

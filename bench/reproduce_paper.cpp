@@ -1,0 +1,170 @@
+// The paper's protocol (Sedhain et al. 2015, section 3): K random 90/10 splits of the ratings;
+// 10% of each training part held out to choose lambda and the stopping epoch; test RMSE
+// averaged over the splits with a 95% interval. Prints one line per split and lambda, then a
+// Markdown table row.
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "autorec/autorec.hpp"
+#include "autorec/data/load.hpp"
+#include "autorec/data/rating_matrix.hpp"
+#include "autorec/data/split.hpp"
+#include "autorec/eval/predict.hpp"
+#include "autorec/io/peak_memory.hpp"
+#include "autorec/train/trainer.hpp"
+
+namespace {
+
+struct Settings {
+  std::string data, format = "auto", variant = "item", optimizer = "rprop", label;
+  std::vector<float> lambdas = {200.f};
+  autorec::Index hidden = 500, batch = 32;
+  int splits = 5, epochs = 500, patience = 30, threads = 0;
+  float learning_rate = 1e-3f, rprop_initial_step = 1e-3f, weight_scale = 0.01f;
+  double test_fraction = 0.1, validation_fraction = 0.1;
+  bool refit = true;
+  std::uint64_t seed = 1;
+};
+
+// Two-sided 97.5% quantile of Student's t with n - 1 degrees of freedom (n <= 31).
+double t_quantile(int n) {
+  static const double table[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  return n >= 2 && n <= 31 ? table[n - 1] : 1.96;
+}
+
+int run(const Settings& s) {
+  using namespace autorec;
+  using Clock = std::chrono::steady_clock;
+  set_thread_count(s.threads);
+  RatingData data;
+  LoadOptions load_options;
+  load_options.format = parse_rating_format(s.format);
+  const LoadSummary summary = load_ratings(s.data, data, load_options);
+  const Variant variant = parse_variant(s.variant);
+  std::cout << "data " << s.data << ": " << summary.ratings << " ratings, " << summary.users << " users, "
+            << summary.items << " items; " << to_string(variant) << "-AutoRec k = " << s.hidden << ", "
+            << s.optimizer << ", " << thread_count() << " threads" << std::endl;
+
+  std::vector<double> test_rmse;
+  double seconds = 0;
+  for (int split_index = 0; split_index < s.splits; ++split_index) {
+    const std::uint64_t seed = s.seed + std::uint64_t(split_index);
+    const RatingSplit split = split_ratings(data.ratings, s.test_fraction, seed);
+    const RatingSplit fit = split_ratings(split.train, s.validation_fraction, seed + 1000);
+    const PredictionRules rules = rules_from(split.train, 3.0f);
+    const SparseColumns<float> fit_input = rating_matrix<float>(fit.train, data.users.size(), data.items.size(), variant);
+    const SparseColumns<float> train_input = rating_matrix<float>(split.train, data.users.size(), data.items.size(), variant);
+
+    auto make_model = [&](float lambda) {
+      AutoRec<float>::Options options;
+      options.inputs = fit_input.rows();
+      options.hidden = s.hidden;
+      options.lambda = lambda;
+      options.seed = seed;
+      options.weight_scale = s.weight_scale;
+      return AutoRec<float>(options);
+    };
+    TrainOptions<float> train_options;
+    train_options.optimizer = parse_optimizer(s.optimizer);
+    train_options.adam.learning_rate = s.learning_rate;
+    train_options.rprop.initial_step = s.rprop_initial_step;
+    train_options.batch_size = s.batch;
+    train_options.epochs = s.epochs;
+    train_options.patience = s.patience;
+    train_options.seed = seed;
+
+    // Choose lambda and the epoch count on the validation slice.
+    float best_lambda = s.lambdas.front();
+    int best_epochs = 0;
+    double best_validation = INFINITY;
+    AutoRec<float> chosen = make_model(best_lambda);
+    for (float lambda : s.lambdas) {
+      AutoRec<float> model = make_model(lambda);
+      const auto start = Clock::now();
+      const TrainReport report = train(model, fit_input, fit.test, variant, rules, train_options);
+      seconds += std::chrono::duration<double>(Clock::now() - start).count();
+      std::cout << "split " << split_index + 1 << " lambda " << lambda << ": validation RMSE "
+                << std::setprecision(5) << report.best_validation_rmse << " at epoch " << report.best_epoch
+                << " of " << report.history.size() << " ("
+                << report.history.back().seconds << " s/epoch)" << std::endl;
+      if (report.best_validation_rmse < best_validation) {
+        best_validation = report.best_validation_rmse;
+        best_lambda = lambda;
+        best_epochs = report.best_epoch;
+        chosen = std::move(model);
+      }
+    }
+    // Refit on the whole training part for the chosen number of epochs, or keep the model
+    // chosen on validation; either way the whole training part is the input at test time.
+    if (s.refit) {
+      chosen = make_model(best_lambda);
+      TrainOptions<float> refit_options = train_options;
+      refit_options.epochs = best_epochs;
+      refit_options.patience = 0;
+      const auto start = Clock::now();
+      train(chosen, train_input, {}, variant, rules, refit_options);
+      seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    const Metrics metrics = evaluate(chosen, train_input, split.test, variant, rules);
+    std::cout << "split " << split_index + 1 << ": lambda " << best_lambda << ", " << best_epochs
+              << " epochs" << (s.refit ? " (refit on the whole training part)" : "") << ", test RMSE "
+              << std::setprecision(5) << metrics.rmse << " MAE " << metrics.mae << std::endl;
+    test_rmse.push_back(metrics.rmse);
+  }
+
+  double mean = 0, variance = 0;
+  for (double r : test_rmse) mean += r / double(test_rmse.size());
+  for (double r : test_rmse) variance += (r - mean) * (r - mean) / std::max<double>(1, double(test_rmse.size()) - 1);
+  const double half_width = t_quantile(int(test_rmse.size())) * std::sqrt(variance / double(test_rmse.size()));
+  std::ostringstream lambdas;
+  for (std::size_t i = 0; i < s.lambdas.size(); ++i) lambdas << (i ? ", " : "") << s.lambdas[i];
+  std::cout << "mean test RMSE " << std::fixed << std::setprecision(4) << mean << " +- " << half_width
+            << " (95% interval, " << test_rmse.size() << " splits); training " << std::setprecision(1)
+            << seconds << " s; peak memory " << peak_resident_mib() << " MiB" << std::endl;
+  std::cout << "| " << (s.label.empty() ? s.data : s.label) << " | " << to_string(variant) << " | "
+            << std::setprecision(4) << mean << " ± " << half_width << " | " << test_rmse.size() << " | {"
+            << lambdas.str() << "} | " << std::setprecision(0) << seconds << " s |" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  CLI::App app{"Reproduce AutoRec's Table 1 protocol on a ratings file."};
+  app.add_option("--data", s.data, "ratings file")->required()->check(CLI::ExistingFile);
+  app.add_option("--format", s.format, "auto, ml100k, ml1m, csv or tsv")->capture_default_str();
+  app.add_option("--label", s.label, "name of the data set in the table row");
+  app.add_option("--variant", s.variant, "item or user")->capture_default_str();
+  app.add_option("--optimizer", s.optimizer, "rprop (full batch, the paper's) or adam")->capture_default_str();
+  app.add_option("--lambda", s.lambdas, "lambda values to choose from on validation")->capture_default_str();
+  app.add_option("--hidden", s.hidden, "hidden units")->capture_default_str();
+  app.add_option("--splits", s.splits, "random 90/10 splits")->capture_default_str();
+  app.add_option("--epochs", s.epochs, "maximum epochs (full-batch iterations for rprop)")->capture_default_str();
+  app.add_option("--patience", s.patience, "early-stopping patience in epochs")->capture_default_str();
+  app.add_option("--lr", s.learning_rate, "Adam learning rate")->capture_default_str();
+  app.add_option("--batch", s.batch, "Adam batch size")->capture_default_str();
+  app.add_option("--rprop-step", s.rprop_initial_step, "RProp initial step")->capture_default_str();
+  app.add_option("--weight-scale", s.weight_scale, "initial weights: scale * N(0, 1)")->capture_default_str();
+  app.add_option("--refit", s.refit, "after choosing on validation, retrain on the whole training part")
+      ->capture_default_str();
+  app.add_option("--threads", s.threads, "threads (0: all)")->capture_default_str();
+  app.add_option("--seed", s.seed, "seed of the first split")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(s);
+  } catch (const std::exception& error) {
+    std::cerr << "reproduce_paper: " << error.what() << "\n";
+    return 1;
+  }
+}

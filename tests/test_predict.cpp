@@ -1,0 +1,95 @@
+// Predictions read off the training vectors, clipped, with defaults for cold start; metrics;
+// top-N recommendation.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "autorec/eval/predict.hpp"
+#include "autorec/eval/recommend.hpp"
+
+using namespace autorec;
+
+namespace {
+// 6 users x 5 items; user 5 and item 4 have no training rating.
+const std::vector<Rating> kTrain = {{0, 0, 5}, {0, 1, 3}, {1, 0, 4}, {1, 2, 1}, {2, 1, 2},
+                                   {2, 3, 4}, {3, 2, 5}, {3, 3, 3}, {4, 0, 2}, {4, 1, 1}};
+
+AutoRec<double> model_for(Index inputs) {
+  AutoRec<double>::Options options;
+  options.inputs = inputs;
+  options.hidden = 3;
+  options.weight_scale = 0.5;
+  options.bias_scale = 0.5;
+  return AutoRec<double>(options);
+}
+
+PredictionRules wide_rules() {
+  PredictionRules rules;
+  rules.min_rating = -100;
+  rules.max_rating = 100;
+  rules.default_rating = 3;
+  return rules;
+}
+}  // namespace
+
+TEST_CASE("A prediction is the reconstruction of the item's training vector at the user") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, variant);
+    const AutoRec<double> model = model_for(input.rows());
+    Matrix<double> reconstruction;
+    model.predict(input, reconstruction);
+    const std::vector<Rating> pairs = {{0, 2, 0}, {3, 0, 0}, {4, 3, 0}};
+    const std::vector<float> predicted = predict_ratings(model, input, pairs, variant, wide_rules());
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      const Entry e = entry_of(pairs[i], variant);
+      CHECK(predicted[i] == doctest::Approx(reconstruction(e.row, e.col)).epsilon(1e-6));
+    }
+  }
+}
+
+TEST_CASE("A user or item without training ratings gets the default rating") {
+  const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
+  const AutoRec<double> model = model_for(6);
+  PredictionRules rules = wide_rules();
+  rules.default_rating = 2.75f;
+  const std::vector<float> predicted =
+      predict_ratings(model, input, {{5, 0, 0}, {0, 4, 0}, {9, 9, 0}, {0, 3, 0}}, Variant::item, rules);
+  CHECK(predicted[0] == 2.75f);  // user 5 rated nothing in training
+  CHECK(predicted[1] == 2.75f);  // item 4 was rated by nobody in training
+  CHECK(predicted[2] == 2.75f);  // ids the training data never saw
+  CHECK(predicted[3] != 2.75f);
+}
+
+TEST_CASE("Predictions are clipped to the rating range") {
+  const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
+  AutoRec<double> model = model_for(6);
+  const ParameterGroup output_bias = model.parameter_groups().back();
+  const PredictionRules rules = rules_from(kTrain, 3);
+  CHECK(rules.min_rating == 1.0f);
+  CHECK(rules.max_rating == 5.0f);
+  model.parameters().segment(output_bias.offset, output_bias.size).setConstant(100);
+  CHECK(predict_ratings(model, input, {{0, 2, 0}}, Variant::item, rules)[0] == 5.0f);
+  model.parameters().segment(output_bias.offset, output_bias.size).setConstant(-100);
+  CHECK(predict_ratings(model, input, {{0, 2, 0}}, Variant::item, rules)[0] == 1.0f);
+}
+
+TEST_CASE("RMSE and MAE pool the errors of every rating") {
+  const Metrics metrics = score({{0, 0, 4}, {0, 1, 2}, {1, 0, 3}, {1, 1, 5}}, {3.0f, 2.0f, 3.0f, 2.0f});
+  CHECK(metrics.count == 4);
+  CHECK(metrics.rmse == doctest::Approx(std::sqrt((1.0 + 0 + 0 + 9) / 4)));
+  CHECK(metrics.mae == doctest::Approx(1.0));
+}
+
+TEST_CASE("Recommendations are the unseen, trained items ranked by predicted rating") {
+  const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
+  const AutoRec<double> model = model_for(6);
+  const std::vector<Recommendation> top = recommend(model, input, Variant::item, wide_rules(), 0, 10);
+  // user 0 rated items 0 and 1; item 4 has no training rating: items 2 and 3 remain.
+  REQUIRE(top.size() == 2);
+  CHECK(top[0].rating >= top[1].rating);
+  const std::vector<float> direct =
+      predict_ratings(model, input, {{0, top[0].item, 0}, {0, top[1].item, 0}}, Variant::item, wide_rules());
+  CHECK(top[0].rating == direct[0]);
+  CHECK(((top[0].item == 2 && top[1].item == 3) || (top[0].item == 3 && top[1].item == 2)));
+  CHECK(recommend(model, input, Variant::item, wide_rules(), 0, 1).size() == 1);
+}

@@ -1,0 +1,110 @@
+// The training loop: early stopping, callbacks, minibatches, determinism.
+#include <doctest/doctest.h>
+
+#include "autorec/data/split.hpp"
+#include "autorec/train/trainer.hpp"
+#include "synthetic.hpp"
+
+using namespace autorec;
+
+namespace {
+// Ratings of a rank-2 matrix, 60 users x 40 items, about 40% observed.
+std::vector<Rating> low_rank_ratings(std::uint64_t seed) {
+  Random random(seed);
+  std::vector<double> user(120), item(80);
+  for (double& x : user) x = random.normal();
+  for (double& x : item) x = random.normal();
+  std::vector<Rating> ratings;
+  for (int u = 0; u < 60; ++u)
+    for (int i = 0; i < 40; ++i)
+      if (random.uniform() < 0.4)
+        ratings.push_back({u, i, float(std::clamp(3 + user[2 * u] * item[2 * i] + user[2 * u + 1] * item[2 * i + 1], 1.0, 5.0))});
+  return ratings;
+}
+
+struct Problem {
+  RatingSplit split = split_ratings(low_rank_ratings(1), 0.15, 2);
+  SparseColumns<double> input = rating_matrix<double>(split.train, 60, 40, Variant::item);
+  PredictionRules rules = rules_from(split.train, 3);
+};
+
+AutoRec<double> model_for(Index inputs, double lambda, Index hidden = 30) {
+  AutoRec<double>::Options options;
+  options.inputs = inputs;
+  options.hidden = hidden;
+  options.lambda = lambda;
+  options.weight_scale = 0.1;
+  return AutoRec<double>(options);
+}
+}  // namespace
+
+TEST_CASE("Early stopping restores the parameters of the best validation epoch") {
+  const Problem p;
+  AutoRec<double> model = model_for(60, 0.0);  // unregularised: it overfits
+  TrainOptions<double> options;
+  options.adam.learning_rate = 0.02;
+  options.batch_size = 8;
+  options.epochs = 200;
+  options.patience = 5;
+  const TrainReport report = train(model, p.input, p.split.test, Variant::item, p.rules, options);
+  REQUIRE(report.stopped_early);
+  CHECK(report.best_epoch == int(report.history.size()) - 5);
+  CHECK(report.history[std::size_t(report.best_epoch - 1)].best);
+  CHECK(report.history.back().validation_rmse > report.best_validation_rmse);
+  const double restored = evaluate(model, p.input, p.split.test, Variant::item, p.rules).rmse;
+  CHECK(restored == doctest::Approx(report.best_validation_rmse).epsilon(1e-12));
+}
+
+TEST_CASE("Without patience training runs every epoch and calls back after each") {
+  const Problem p;
+  AutoRec<double> model = model_for(60, 1.0);
+  TrainOptions<double> options;
+  options.epochs = 7;
+  options.patience = 0;
+  options.batch_size = 16;
+  int calls = 0;
+  double last_progress = 0;
+  TrainCallbacks callbacks;
+  callbacks.on_epoch = [&](const EpochReport& e) { CHECK(e.epoch == ++calls); };
+  callbacks.on_progress = [&](double done) { last_progress = done; };
+  const TrainReport report = train(model, p.input, p.split.test, Variant::item, p.rules, options, callbacks);
+  CHECK(calls == 7);
+  CHECK(report.history.size() == 7);
+  CHECK(last_progress == 1.0);
+}
+
+TEST_CASE("Full-batch RProp training lowers the training RMSE every few epochs") {
+  const Problem p;
+  AutoRec<double> model = model_for(60, 1.0);
+  TrainOptions<double> options;
+  options.optimizer = OptimizerKind::rprop;
+  options.epochs = 60;
+  options.patience = 0;
+  const TrainReport report = train(model, p.input, {}, Variant::item, p.rules, options);
+  CHECK(report.history.back().train_rmse < 0.5 * report.history.front().train_rmse);
+  CHECK(report.best_epoch == 60);  // no validation: the last epoch is kept
+}
+
+TEST_CASE("Training with the same seed is deterministic") {
+  const Problem p;
+  TrainOptions<double> options;
+  options.epochs = 5;
+  options.batch_size = 8;
+  AutoRec<double> a = model_for(60, 1.0), b = model_for(60, 1.0);
+  train(a, p.input, p.split.test, Variant::item, p.rules, options);
+  train(b, p.input, p.split.test, Variant::item, p.rules, options);
+  CHECK(a.parameters() == b.parameters());
+  options.seed = 2;  // another batch order
+  AutoRec<double> c = model_for(60, 1.0);
+  train(c, p.input, p.split.test, Variant::item, p.rules, options);
+  CHECK(a.parameters() != c.parameters());
+}
+
+TEST_CASE("gather_columns copies the chosen columns in order") {
+  const SparseColumns<double> m = autorec::testing::random_ratings<double>(9, 6, 0.4, 3);
+  const SparseColumns<double> g = gather_columns(m, {4, 1, 4});
+  REQUIRE(g.cols() == 3);
+  CHECK(Matrix<double>(g.col(0)) == Matrix<double>(m.col(4)));
+  CHECK(Matrix<double>(g.col(1)) == Matrix<double>(m.col(1)));
+  CHECK(Matrix<double>(g.col(2)) == Matrix<double>(m.col(4)));
+}
