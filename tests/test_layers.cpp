@@ -61,13 +61,22 @@ TEST_CASE("Dense forward_at equals the full output at the requested entries") {
   const Matrix<double> h = random_dense<double>(4, 6, 6);
   const SparseColumns<double> pattern = random_ratings<double>(10, 6, 0.3, 8);
   Matrix<double> full;
-  SparseColumns<double> at;
+  Vector<double> at;
   layer.forward(h, full);
   layer.forward_at(h, pattern, at);
-  CHECK(at.nonZeros() == pattern.nonZeros());
-  for (Index j = 0; j < at.outerSize(); ++j)
-    for (SparseColumns<double>::InnerIterator it(at, j); it; ++it)
-      CHECK(it.value() == doctest::Approx(full(it.row(), j)).epsilon(1e-12));
+  REQUIRE(at.size() == pattern.nonZeros());
+  for (Index j = 0; j < pattern.outerSize(); ++j)
+    for (int p = pattern.outerIndexPtr()[j]; p < pattern.outerIndexPtr()[j + 1]; ++p)
+      CHECK(at[p] == doctest::Approx(full(pattern.innerIndexPtr()[p], j)).epsilon(1e-12));
+}
+
+TEST_CASE("A sparse batch holds the same matrix by rows, with each entry's column position") {
+  const SparseColumns<double> x = random_ratings<double>(7, 9, 0.3, 10);
+  const SparseBatch<double> batch(x);
+  CHECK(Matrix<double>(batch.by_row) == Matrix<double>(x));
+  for (Index u = 0; u < batch.by_row.rows(); ++u)
+    for (int q = batch.by_row.outerIndexPtr()[u]; q < batch.by_row.outerIndexPtr()[u + 1]; ++q)
+      CHECK(x.valuePtr()[batch.column_position[std::size_t(q)]] == batch.by_row.valuePtr()[q]);
 }
 
 TEST_CASE("Dense rejects inputs of the wrong size with a message naming both sizes") {

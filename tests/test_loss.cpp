@@ -66,8 +66,9 @@ struct DecoderFixture {
     decoder.bind(parameters.data(), gradients.data());
   }
   double observed_loss() {
-    SparseColumns<double> g;
-    return observed_squared_error(decoder, hidden, ratings, g);
+    Vector<double> g;
+    Matrix<double> dH;
+    return observed_squared_error(decoder, hidden, ratings, g, dH);
   }
   double dense_loss(Matrix<double>& gradient) {
     Matrix<double> output;
@@ -79,11 +80,10 @@ struct DecoderFixture {
 
 TEST_CASE("Observed-entries loss gradient, through the decoder, matches finite differences") {
   DecoderFixture f;
-  SparseBatch<double> dO;
-  observed_squared_error(f.decoder, f.hidden, f.ratings, dO.by_column);
-  dO.sync_rows();
+  Vector<double> dO;
   Matrix<double> dH;
-  f.decoder.backward(f.hidden, dO, dH);
+  observed_squared_error(f.decoder, f.hidden, f.ratings, dO, dH);
+  f.decoder.accumulate_gradient_at(f.hidden, SparseBatch<double>(f.ratings), dO);
   const Vector<double> numeric_params = numerical_gradient<double>([&] { return f.observed_loss(); }, f.parameters);
   CHECK(relative_error(f.gradients, numeric_params) < 1e-6);
   Eigen::Map<Vector<double>> flat_hidden(f.hidden.data(), f.hidden.size());
@@ -93,10 +93,14 @@ TEST_CASE("Observed-entries loss gradient, through the decoder, matches finite d
 
 TEST_CASE("Observed-entries loss and gradient equal the dense masked form") {
   DecoderFixture f;
-  SparseColumns<double> sparse_gradient;
-  Matrix<double> dense_gradient;
-  const double observed = observed_squared_error(f.decoder, f.hidden, f.ratings, sparse_gradient);
+  Vector<double> sparse_gradient;
+  Matrix<double> dense_gradient, dH;
+  const double observed = observed_squared_error(f.decoder, f.hidden, f.ratings, sparse_gradient, dH);
   const double dense = f.dense_loss(dense_gradient);
   CHECK(observed == doctest::Approx(dense).epsilon(1e-12));
-  CHECK(relative_error(Matrix<double>(sparse_gradient), dense_gradient) < 1e-12);
+  SparseColumns<double> as_matrix = f.ratings;
+  Eigen::Map<Vector<double>>(as_matrix.valuePtr(), as_matrix.nonZeros()) = sparse_gradient;
+  CHECK(relative_error(Matrix<double>(as_matrix), dense_gradient) < 1e-12);
+  const Matrix<double> dense_dH = f.decoder.weights().transpose() * dense_gradient;
+  CHECK(relative_error(dH, dense_dH) < 1e-12);
 }

@@ -75,25 +75,53 @@ class Dense {
     }
   }
 
-  /// Evaluates Y only on the nonzero pattern of `pattern` (out x B): for each (u, j) there,
-  /// Y(u, j) = W(u, :) X(:, j) + b(u), written to `output` in `pattern`'s storage order
-  /// (`output` takes the pattern and gets these values). Cost O(nnz(pattern) in).
+  /// Evaluates Y only at the stored entries of `pattern` (out x B): for each (u, j) there,
+  /// values[p] = W(u, :) X(:, j) + b(u), p the entry's position in `pattern`'s storage.
+  /// Cost O(nnz(pattern) in).
   template <typename Derived>
   void forward_at(const Eigen::MatrixBase<Derived>& input, const SparseColumns<Scalar>& pattern,
-                  SparseColumns<Scalar>& output) const {
-    require_rows(input.rows(), inputs_, "forward_at input");
-    require_rows(pattern.rows(), outputs_, "forward_at pattern");
-    require_cols(pattern.cols(), input.cols(), "forward_at pattern");
-    if (&output != &pattern) output = pattern;
+                  Vector<Scalar>& values) const {
+    require_pattern(input, pattern, "forward_at");
+    values.resize(pattern.nonZeros());
     const auto W = weights();
     const auto b = bias();
-    const int* outer = output.outerIndexPtr();
-    const int* row = output.innerIndexPtr();
-    Scalar* value = output.valuePtr();
+    const int* outer = pattern.outerIndexPtr();
+    const int* row = pattern.innerIndexPtr();
     AUTOREC_PARALLEL_FOR
-    for (Index j = 0; j < output.cols(); ++j) {
+    for (Index j = 0; j < pattern.cols(); ++j) {
       const auto x = input.col(j);
-      for (int p = outer[j]; p < outer[j + 1]; ++p) value[p] = W.row(row[p]).dot(x) + b(row[p]);
+      for (int p = outer[j]; p < outer[j + 1]; ++p) values[p] = W.row(row[p]).dot(x) + b(row[p]);
+    }
+  }
+
+  /// The forward pass at the stored entries of `pattern` fused with the backward pass of an
+  /// elementwise loss on them, so each row of W is read once for both. For each (u, j):
+  ///   y = W(u, :) X(:, j) + b(u);  g = dL/dY(u, j) = output_gradient_of(p, y);
+  ///   output_gradient[p] = g;  dX(:, j) += g W(u, :)^T       (dX: in x B, dX = W^T dY)
+  /// with p the entry's storage position. One thread per column j. Cost O(nnz(pattern) in).
+  /// The weight and bias gradients follow from accumulate_gradient_at().
+  template <typename Derived, typename OutputGradientOf>
+  void forward_backward_at(const Eigen::MatrixBase<Derived>& input, const SparseColumns<Scalar>& pattern,
+                           OutputGradientOf&& output_gradient_of, Vector<Scalar>& output_gradient,
+                           Matrix<Scalar>& input_gradient) const {
+    require_pattern(input, pattern, "forward_backward_at");
+    output_gradient.resize(pattern.nonZeros());
+    input_gradient.resize(inputs_, input.cols());
+    const auto W = weights();
+    const auto b = bias();
+    const int* outer = pattern.outerIndexPtr();
+    const int* row = pattern.innerIndexPtr();
+    AUTOREC_PARALLEL_FOR
+    for (Index j = 0; j < pattern.cols(); ++j) {
+      const auto x = input.col(j);
+      auto dx = input_gradient.col(j);
+      dx.setZero();
+      for (int p = outer[j]; p < outer[j + 1]; ++p) {
+        const auto w = W.row(row[p]);
+        const Scalar g = output_gradient_of(Index(p), w.dot(x) + b(row[p]));
+        output_gradient[p] = g;
+        dx.noalias() += g * w.transpose();
+      }
     }
   }
 
@@ -141,43 +169,46 @@ class Dense {
     bias_gradient().noalias() += output_gradient.rowwise().sum();
   }
 
-  /// Backward pass for a dY that is nonzero only on a sparse pattern (the observed entries):
-  ///   dX(:, j) = sum over (u, j) in the pattern of dY(u, j) W(u, :)^T   (loop over columns)
-  ///   dW(u, :) += sum over (u, j) of dY(u, j) X(:, j)^T                 (loop over rows)
-  ///   db(u)    += sum over (u, j) of dY(u, j)
-  /// Cost O(nnz(dY) in); X is dense (in x B).
+  /// dW += dY X^T and db += dY 1 for a dY that is nonzero only on `pattern`'s entries, given
+  /// as `output_gradient` in by_column storage order (as forward_backward_at writes it):
+  ///   dW(u, :) += sum over (u, j) of dY(u, j) X(:, j)^T;   db(u) += sum over (u, j) of dY(u, j)
+  /// One thread per row u, reading the values through column_position. Cost O(nnz in).
   template <typename InputDerived>
-  void backward(const Eigen::MatrixBase<InputDerived>& input,
-                const SparseBatch<Scalar>& output_gradient, Matrix<Scalar>& input_gradient) {
-    require_rows(input.rows(), inputs_, "backward input");
-    require_rows(output_gradient.rows(), outputs_, "backward output gradient");
-    require_cols(output_gradient.cols(), input.cols(), "backward output gradient");
-    const auto W = weights();
-    const auto& by_column = output_gradient.by_column;
-    input_gradient.resize(inputs_, input.cols());
-    AUTOREC_PARALLEL_FOR
-    for (Index j = 0; j < by_column.cols(); ++j) {
-      auto dx = input_gradient.col(j);
-      dx.setZero();
-      for (typename SparseColumns<Scalar>::InnerIterator it(by_column, j); it; ++it)
-        dx.noalias() += it.value() * W.row(it.index()).transpose();
-    }
+  void accumulate_gradient_at(const Eigen::MatrixBase<InputDerived>& input, const SparseBatch<Scalar>& pattern,
+                              const Vector<Scalar>& output_gradient) {
+    require_pattern(input, pattern.by_column, "accumulate_gradient_at");
+    if (output_gradient.size() != pattern.nonZeros())
+      throw std::invalid_argument("Dense: accumulate_gradient_at needs one gradient value per pattern entry");
     auto dW = weight_gradient();
     auto db = bias_gradient();
-    const auto& by_row = output_gradient.by_row;
+    const auto& by_row = pattern.by_row;
+    const int* outer = by_row.outerIndexPtr();
+    const int* col = by_row.innerIndexPtr();
+    const int* position = pattern.column_position.data();
     AUTOREC_PARALLEL_FOR
     for (Index u = 0; u < by_row.rows(); ++u) {
       auto g = dW.row(u);
       Scalar bias_sum = 0;
-      for (typename SparseRows<Scalar>::InnerIterator it(by_row, u); it; ++it) {
-        g.noalias() += it.value() * input.col(it.index()).transpose();
-        bias_sum += it.value();
+      for (int q = outer[u]; q < outer[u + 1]; ++q) {
+        const Scalar value = output_gradient[position[q]];
+        g.noalias() += value * input.col(col[q]).transpose();
+        bias_sum += value;
       }
       db(u) += bias_sum;
     }
   }
 
  private:
+  template <typename Derived>
+  void require_pattern(const Eigen::MatrixBase<Derived>& input, const SparseColumns<Scalar>& pattern,
+                       const char* what) const {
+    require_rows(input.rows(), inputs_, what);
+    require_rows(pattern.rows(), outputs_, what);
+    require_cols(pattern.cols(), input.cols(), what);
+    if (!pattern.isCompressed())
+      throw std::invalid_argument(std::string("Dense: ") + what + " needs a compressed pattern");
+  }
+
   static void require_rows(Index got, Index expected, const char* what) {
     if (got != expected)
       throw std::invalid_argument(std::string("Dense: ") + what + " has " + std::to_string(got) +

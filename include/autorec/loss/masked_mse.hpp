@@ -29,26 +29,24 @@ Scalar masked_squared_error(const Eigen::MatrixBase<PredDerived>& prediction,
 }
 
 /// Observed-entries form with an identity output: evaluates the decoder O = W H + b 1^T only
-/// at the nonzeros of `ratings` (d x B), never forming the d x B output. Returns L and sets
-/// `gradient` to dL/dO on `ratings`' pattern (same storage, values 2 (O - R)).
+/// at the stored entries of `ratings` (d x B), never forming the d x B output. Returns L;
+/// `gradient` gets dL/dO = 2 (O - R) at those entries, in `ratings`' storage order, and
+/// `hidden_gradient` gets dL/dH = W^T dL/dO (k x B) from the same pass over W.
 /// Cost O(nnz(ratings) k) for a decoder with k inputs.
 template <typename Scalar, int Layout, typename HiddenDerived>
 Scalar observed_squared_error(const Dense<Scalar, Layout>& decoder,
                               const Eigen::MatrixBase<HiddenDerived>& hidden,
-                              const SparseColumns<Scalar>& ratings,
-                              SparseColumns<Scalar>& gradient) {
-  if (&gradient == &ratings)
-    throw std::invalid_argument("observed_squared_error: gradient must not alias ratings");
-  decoder.forward_at(hidden, ratings, gradient);  // gradient holds O at the observed entries
+                              const SparseColumns<Scalar>& ratings, Vector<Scalar>& gradient,
+                              Matrix<Scalar>& hidden_gradient) {
   const Scalar* rating = ratings.valuePtr();
-  Scalar* value = gradient.valuePtr();
-  double loss = 0;  // double: a sum of ~1e8 squared errors would lose digits in float
-  for (Index p = 0; p < ratings.nonZeros(); ++p) {
-    const Scalar error = value[p] - rating[p];
-    loss += double(error) * double(error);
-    value[p] = Scalar(2) * error;
-  }
-  return static_cast<Scalar>(loss);
+  decoder.forward_backward_at(
+      hidden, ratings, [rating](Index p, Scalar prediction) { return Scalar(2) * (prediction - rating[p]); },
+      gradient, hidden_gradient);
+  // gradient / 2 is the error E, so L = |E|^2 = |gradient|^2 / 4; summed in double, in a fixed
+  // order, so the value is the same for any thread count.
+  double loss = 0;
+  for (Index p = 0; p < gradient.size(); ++p) loss += double(gradient[p]) * double(gradient[p]);
+  return static_cast<Scalar>(loss / 4);
 }
 
 }  // namespace autorec

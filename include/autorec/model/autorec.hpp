@@ -116,11 +116,10 @@ class AutoRec {
     // Z = V X + mu 1^T (k x B);  H = sigmoid(Z)
     encoder_.forward(batch.by_column, hidden_);
     sigmoid_.forward(hidden_, hidden_);
-    // O = W H + b 1^T on Omega only; dO = 2 (O - X) on Omega
-    squared_error_ = observed_squared_error(decoder_, hidden_, batch.by_column, output_gradient_.by_column);
-    output_gradient_.sync_rows();
-    // dH = W^T dO (k x B); dW += dO H^T; db += dO 1
-    decoder_.backward(hidden_, output_gradient_, hidden_gradient_);
+    // O = W H + b 1^T on Omega only; dO = 2 (O - X) on Omega; dH = W^T dO (k x B)
+    squared_error_ = observed_squared_error(decoder_, hidden_, batch.by_column, output_gradient_, hidden_gradient_);
+    // dW += dO H^T; db += dO 1
+    decoder_.accumulate_gradient_at(hidden_, batch, output_gradient_);
     // dZ = dH .* H .* (1 - H);  dV += dZ X^T;  dmu += dZ 1
     sigmoid_.backward(hidden_, hidden_gradient_, hidden_gradient_);
     encoder_.accumulate_gradient(batch.by_row, hidden_gradient_);
@@ -164,7 +163,10 @@ class AutoRec {
     require_inputs(inputs.rows());
     Matrix<Scalar> hidden;
     encode(inputs, hidden);
-    decoder_.forward_at(hidden, pattern, outputs);
+    Vector<Scalar> values;
+    decoder_.forward_at(hidden, pattern, values);
+    outputs = pattern;
+    Eigen::Map<Vector<Scalar>>(outputs.valuePtr(), outputs.nonZeros()) = values;
   }
 
   /// H = sigmoid(V X + mu 1^T) (k x B).
@@ -217,7 +219,7 @@ class AutoRec {
   // Work space reused across calls (a model is not shared between threads while training).
   Matrix<Scalar> hidden_;
   Matrix<Scalar> hidden_gradient_;
-  SparseBatch<Scalar> output_gradient_;
+  Vector<Scalar> output_gradient_;  // dL/dO at the observed entries
 };
 
 }  // namespace autorec

@@ -1,0 +1,201 @@
+// Throughput of autorec's kernels at AutoRec sizes (Google Benchmark).
+//   bench_kernels [--benchmark_filter=REGEX]
+// Counters: GFLOP/s; for the dense layer also `of_gemm`, its rate as a fraction of a plain
+// Eigen GEMM of the same shapes measured in the same process; nnz/s for the sparse kernels.
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+#include "autorec/autorec.hpp"
+#include "autorec/data/generate.hpp"
+#include "autorec/data/load.hpp"
+#include "autorec/data/rating_matrix.hpp"
+
+using namespace autorec;
+
+namespace {
+
+constexpr Index kHidden = 500;
+
+Matrix<float> random_matrix(Index rows, Index cols, std::uint64_t seed) {
+  Random random(seed);
+  Matrix<float> m(rows, cols);
+  for (Index i = 0; i < m.size(); ++i) m.data()[i] = float(random.normal());
+  return m;
+}
+
+// Seconds per plain Eigen evaluation of the three products of a dense layer's forward and
+// backward pass (W X, W^T dY, dY X^T), best of a few runs: the yardstick for the layer.
+double plain_gemm_seconds(Index in, Index out, Index batch) {
+  static std::map<std::tuple<Index, Index, Index>, double> cache;
+  const auto key = std::make_tuple(in, out, batch);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  const Matrix<float> W = random_matrix(out, in, 1), X = random_matrix(in, batch, 2), dY = random_matrix(out, batch, 3);
+  Matrix<float> Y(out, batch), dX(in, batch), dW(out, in);
+  double best = 1e30;
+  for (int r = 0; r < 3; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    Y.noalias() = W * X;
+    dX.noalias() = W.transpose() * dY;
+    dW.noalias() = dY * X.transpose();
+    benchmark::DoNotOptimize(Y.data());
+    benchmark::DoNotOptimize(dX.data());
+    benchmark::DoNotOptimize(dW.data());
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return cache[key] = best;
+}
+
+// Dense layer forward + backward, in -> 500, dense batch: 6 in out batch flops.
+void BM_DenseForwardBackward(benchmark::State& state) {
+  const Index in = state.range(0), batch = state.range(1);
+  Dense<float> layer(in, kHidden);
+  Vector<float> parameters = Eigen::Map<Vector<float>>(random_matrix(layer.parameter_count(), 1, 4).data(), layer.parameter_count());
+  Vector<float> gradients = Vector<float>::Zero(parameters.size());
+  layer.bind(parameters.data(), gradients.data());
+  const Matrix<float> X = random_matrix(in, batch, 5), dY = random_matrix(kHidden, batch, 6);
+  Matrix<float> Y, dX;
+  for (auto _ : state) {
+    layer.forward(X, Y);
+    layer.backward(X, dY, dX);
+    benchmark::DoNotOptimize(dX.data());
+  }
+  const double flops = 6.0 * double(in) * double(kHidden) * double(batch);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  const double gemm_rate = flops / plain_gemm_seconds(in, kHidden, batch);
+  state.counters["gemm_GFLOP/s"] = gemm_rate * 1e-9;
+  state.counters["of_gemm"] = benchmark::Counter(flops / gemm_rate, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_DenseForwardBackward)
+    ->Args({6040, 256})->Args({6040, 3706})->Args({69878, 256})->Args({69878, 10677})
+    ->ArgNames({"in", "batch"})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ML-1M-shaped I-AutoRec input (6,040 users x 3,706 items, 1,000,209 ratings), generated.
+const SparseBatch<float>& ml1m_batch() {
+  static const SparseBatch<float> batch = [] {
+    const RatingShape shape = movielens_1m_shape();
+    return SparseBatch<float>(rating_matrix<float>(generate_ratings(shape, 1), shape.users, shape.items, Variant::item));
+  }();
+  return batch;
+}
+
+AutoRec<float> ml1m_model() {
+  AutoRec<float>::Options options;
+  options.inputs = ml1m_batch().rows();
+  options.hidden = kHidden;
+  options.lambda = 1;
+  return AutoRec<float>(options);
+}
+
+void set_sparse_counters(benchmark::State& state, double nnz, double products) {
+  state.counters["nnz/s"] = benchmark::Counter(nnz, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(products * 2 * nnz * kHidden * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Encoder Z = V X + mu 1^T with sparse X: 2 nnz k flops.
+void BM_SparseEncoderForward(benchmark::State& state) {
+  const AutoRec<float> model = ml1m_model();
+  Matrix<float> Z;
+  for (auto _ : state) {
+    model.encoder().forward(ml1m_batch().by_column, Z);
+    benchmark::DoNotOptimize(Z.data());
+  }
+  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 1);
+}
+BENCHMARK(BM_SparseEncoderForward)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Encoder gradient dV += dZ X^T with sparse X (by rows): 2 nnz k flops.
+void BM_SparseEncoderGradient(benchmark::State& state) {
+  Dense<float> encoder(ml1m_batch().rows(), kHidden);
+  Vector<float> parameters = Vector<float>::Zero(encoder.parameter_count()), gradients = parameters;
+  encoder.bind(parameters.data(), gradients.data());
+  const Matrix<float> dZ = random_matrix(kHidden, ml1m_batch().cols(), 7);
+  for (auto _ : state) {
+    encoder.accumulate_gradient(ml1m_batch().by_row, dZ);
+    benchmark::DoNotOptimize(gradients.data());
+  }
+  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 1);
+}
+BENCHMARK(BM_SparseEncoderGradient)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Decoder at observed entries + squared error + backward (dH, dW, db): 6 nnz k flops.
+void BM_ObservedDecoderLossBackward(benchmark::State& state) {
+  Dense<float, Eigen::RowMajor> decoder(kHidden, ml1m_batch().rows());
+  Vector<float> parameters = 0.01f * Eigen::Map<Vector<float>>(random_matrix(decoder.parameter_count(), 1, 8).data(), decoder.parameter_count());
+  Vector<float> gradients = Vector<float>::Zero(parameters.size());
+  decoder.bind(parameters.data(), gradients.data());
+  const Matrix<float> H = random_matrix(kHidden, ml1m_batch().cols(), 9).array().logistic();
+  Vector<float> dO;
+  Matrix<float> dH;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(observed_squared_error(decoder, H, ml1m_batch().by_column, dO, dH));
+    decoder.accumulate_gradient_at(H, ml1m_batch(), dO);
+    benchmark::DoNotOptimize(dH.data());
+  }
+  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 3);
+}
+BENCHMARK(BM_ObservedDecoderLossBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One full-batch objective and gradient on ML-1M-shaped data: 5 products of 2 nnz k flops.
+void BM_LossAndGradientML1MShape(benchmark::State& state) {
+  AutoRec<float> model = ml1m_model();
+  for (auto _ : state) benchmark::DoNotOptimize(model.loss_and_gradient(ml1m_batch()));
+  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 5);
+}
+BENCHMARK(BM_LossAndGradientML1MShape)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same on the real ML-1M ratings when present (AUTOREC_ML1M or ../shared/data).
+void BM_LossAndGradientML1MReal(benchmark::State& state) {
+  const char* env = std::getenv("AUTOREC_ML1M");
+  const std::string path = env ? env : AUTOREC_SHARED_DATA_DIR "/ml-1m-uir/ratings.tsv";
+  if (!std::filesystem::exists(path)) {
+    state.SkipWithError(("ML-1M ratings not found at " + path + " (set AUTOREC_ML1M)").c_str());
+    for (auto _ : state) {}
+    return;
+  }
+  static RatingData data;
+  static SparseBatch<float> batch;
+  if (data.ratings.empty()) {
+    load_ratings(path, data);
+    batch = SparseBatch<float>(rating_matrix<float>(data.ratings, data.users.size(), data.items.size(), Variant::item));
+  }
+  AutoRec<float>::Options options;
+  options.inputs = batch.rows();
+  options.hidden = kHidden;
+  AutoRec<float> model(options);
+  for (auto _ : state) benchmark::DoNotOptimize(model.loss_and_gradient(batch));
+  set_sparse_counters(state, double(batch.nonZeros()), 5);
+}
+BENCHMARK(BM_LossAndGradientML1MReal)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Optimizer steps over the ML-1M I-AutoRec parameter vector (2 d k + d + k = 6.05 M).
+template <typename Step>
+void optimizer_benchmark(benchmark::State& state, Step&& step, Vector<float>& parameters) {
+  const Vector<float> gradient = Eigen::Map<Vector<float>>(random_matrix(parameters.size(), 1, 10).data(), parameters.size());
+  for (auto _ : state) {
+    step(parameters, gradient);
+    benchmark::DoNotOptimize(parameters.data());
+  }
+  state.counters["params/s"] = benchmark::Counter(double(parameters.size()), benchmark::Counter::kIsIterationInvariantRate);
+}
+void BM_AdamStep(benchmark::State& state) {
+  AutoRec<float> model = ml1m_model();
+  Adam<float> adam(model.parameter_groups(), model.parameters().size(), {});
+  optimizer_benchmark(state, [&](auto& p, const auto& g) { adam.step(p, g); }, model.parameters());
+}
+BENCHMARK(BM_AdamStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_RPropStep(benchmark::State& state) {
+  AutoRec<float> model = ml1m_model();
+  RProp<float> rprop(model.parameters().size(), {});
+  optimizer_benchmark(state, [&](auto& p, const auto& g) { rprop.step(p, g); }, model.parameters());
+}
+BENCHMARK(BM_RPropStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
