@@ -1,0 +1,53 @@
+// Results do not depend on the number of threads: every parallel loop gives each thread whole
+// output columns or rows and sums in a fixed order, so 1 and 2 threads agree exactly.
+#include <doctest/doctest.h>
+
+#include "autorec/model/autorec.hpp"
+#include "autorec/optim/adam.hpp"
+#include "autorec/optim/rprop.hpp"
+#include "autorec/parallel.hpp"
+#include "synthetic.hpp"
+
+using namespace autorec;
+
+namespace {
+struct ThreadCount {
+  int saved = thread_count();
+  explicit ThreadCount(int n) { set_thread_count(n); }
+  ~ThreadCount() { set_thread_count(saved); }
+};
+
+template <typename Scalar>
+std::pair<Scalar, Vector<Scalar>> pass_with_threads(int threads) {
+  ThreadCount scope(threads);
+  typename AutoRec<Scalar>::Options options;
+  options.inputs = 300;
+  options.hidden = 64;
+  options.lambda = 2;
+  AutoRec<Scalar> model(options);
+  const SparseBatch<Scalar> batch(autorec::testing::random_ratings<Scalar>(300, 500, 0.05, 4));
+  Adam<Scalar> adam(model.parameter_groups(), model.parameters().size(), {});
+  RProp<Scalar> rprop(model.parameters().size(), {});
+  for (int step = 0; step < 3; ++step) {
+    model.loss_and_gradient(batch);
+    adam.step(model.parameters(), model.gradient());
+    rprop.step(model.parameters(), model.gradient());
+  }
+  const Scalar loss = model.loss_and_gradient(batch);
+  Vector<Scalar> state(model.parameters().size() + model.gradient().size());
+  state << model.parameters(), model.gradient();
+  return {loss, state};
+}
+}  // namespace
+
+TEST_CASE("One and two threads give identical losses, gradients and updates in float") {
+  const auto one = pass_with_threads<float>(1), two = pass_with_threads<float>(2);
+  CHECK(one.first == two.first);
+  CHECK(one.second == two.second);
+}
+
+TEST_CASE("One and two threads give identical losses, gradients and updates in double") {
+  const auto one = pass_with_threads<double>(1), two = pass_with_threads<double>(2);
+  CHECK(one.first == two.first);
+  CHECK(one.second == two.second);
+}
