@@ -28,7 +28,7 @@ struct Settings {
   std::vector<float> lambdas = {200.f};
   autorec::Index hidden = 500, batch = 32;
   int splits = 5, epochs = 500, patience = 30, threads = 0;
-  float learning_rate = 1e-3f, rprop_initial_step = 1e-3f, weight_scale = 0.01f;
+  float learning_rate = 1e-3f, rprop_initial_step = 0.01f, weight_scale = 0.01f;
   double test_fraction = 0.1, validation_fraction = 0.1;
   bool refit = true;
   std::uint64_t seed = 1;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 
@@ -26,14 +27,15 @@ struct Settings {
   std::string train_file, test_file;
   std::string format = "auto";
   std::string variant = "item";
-  std::string optimizer = "adam";
+  std::string optimizer = "rprop";
   bool keep_last_duplicate = false;
   autorec::Index hidden = 500;
-  float lambda = 1;
+  float lambda = 100;
   float learning_rate = 1e-3f;
+  float rprop_step = 0.01f;
   autorec::Index batch = 32;
-  int epochs = 200;
-  int patience = 10;
+  int epochs = 500;
+  int patience = 30;
   std::uint64_t seed = 1;
   int threads = 0;
   double test_fraction = 0.1;
@@ -96,6 +98,7 @@ int run(const Settings& settings) {
   TrainOptions<float> train_options;
   train_options.optimizer = parse_optimizer(settings.optimizer);
   train_options.adam.learning_rate = settings.learning_rate;
+  train_options.rprop.initial_step = settings.rprop_step;
   train_options.batch_size = settings.batch;
   train_options.epochs = settings.epochs;
   train_options.patience = settings.patience;
@@ -114,23 +117,28 @@ int run(const Settings& settings) {
       std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush;
     };
   const TrainReport report = train(model, input, fit.test, variant, rules, train_options, callbacks);
-  std::cout << "kept epoch " << report.best_epoch << " (validation RMSE " << report.best_validation_rmse << ")"
+  std::cout << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
+            << report.best_validation_rmse << std::defaultfloat << ")"
             << (report.stopped_early ? ", stopped early" : "") << "\n";
 
   if (!settings.curve.empty()) {
     const std::string stem = strip_extension(settings.curve);
     write_curve_csv(stem + ".csv", report.history);
-    write_curve_svg(stem + ".svg", report.history, std::string(to_string(variant)) + "-AutoRec, k = " +
-                                                       std::to_string(settings.hidden) + ", lambda = " +
-                                                       std::to_string(settings.lambda));
+    std::ostringstream title;
+    title << to_string(variant) << "-AutoRec, k = " << settings.hidden << ", lambda = " << settings.lambda << ", "
+          << settings.optimizer;
+    write_curve_svg(stem + ".svg", report.history, title.str());
     std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
   }
   if (!settings.save.empty()) {
     save_model(settings.save, SavedModel<float>{model, variant, rules, data.users, data.items});
     std::cout << "model saved to " << settings.save << "\n";
   }
+  // At test time the whole training part (validation ratings included) is the model's input.
+  const SparseColumns<float> train_input =
+      rating_matrix<float>(train_part, data.users.size(), data.items.size(), variant);
+  const Metrics metrics = evaluate(model, train_input, test, variant, rules);
   std::cout << "peak memory " << peak_resident_mib() << " MiB\n";
-  const Metrics metrics = evaluate(model, input, test, variant, rules);
   std::cout << std::setprecision(6) << "test RMSE " << metrics.rmse << " MAE " << metrics.mae << std::endl;
   return 0;
 }
@@ -160,6 +168,7 @@ int main(int argc, char** argv) {
   app.add_option("--optimizer", s.optimizer, "adam (minibatch) or rprop (full batch)")
       ->check(CLI::IsMember({"adam", "rprop"}))->capture_default_str();
   app.add_option("--lr", s.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--rprop-step", s.rprop_step, "RProp initial step size")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--batch", s.batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--epochs", s.epochs, "maximum epochs")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--patience", s.patience, "stop after this many epochs without a better validation RMSE (0: never)")

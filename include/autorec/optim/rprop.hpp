@@ -21,7 +21,7 @@ template <typename Scalar>
 class RProp {
  public:
   struct Options {
-    Scalar initial_step = Scalar(1e-3);
+    Scalar initial_step = Scalar(0.01);  ///< gave lower validation RMSE than 1e-3 on ML-1M
     Scalar grow = Scalar(1.2);
     Scalar shrink = Scalar(0.5);
     Scalar min_step = Scalar(1e-6);
