@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autorec/layers/gather_axpy.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/types.hpp"
 
@@ -62,17 +63,17 @@ class Dense {
   /// Y = W X + b 1^T for a sparse X, never densifying it: column j of Y is
   /// b + sum over the nonzeros X(u, j) of X(u, j) W(:, u). Cost O(nnz(X) out).
   void forward(const SparseColumns<Scalar>& input, Matrix<Scalar>& output) const {
+    static_assert(WeightLayout == Eigen::ColMajor, "a sparse input needs column-major weights");
     require_rows(input.rows(), inputs_, "forward input");
+    require_compressed(input, "forward input");
     output.resize(outputs_, input.cols());
-    const auto W = weights();
-    const auto b = bias();
+    const int* outer = input.outerIndexPtr();
+    const int* row = input.innerIndexPtr();
+    const Scalar* x = input.valuePtr();
     AUTOREC_PARALLEL_FOR
-    for (Index j = 0; j < input.cols(); ++j) {
-      auto y = output.col(j);
-      y = b;
-      for (typename SparseColumns<Scalar>::InnerIterator it(input, j); it; ++it)
-        y.noalias() += it.value() * W.col(it.index());
-    }
+    for (Index j = 0; j < input.cols(); ++j)
+      gather_axpy(output.col(j).data(), bias().data(), weights().data(), outputs_, outputs_, outer[j],
+                  outer[j + 1], [row](int p) { return row[p]; }, [x](int p) { return x[p]; });
   }
 
   /// Evaluates Y only at the stored entries of `pattern` (out x B): for each (u, j) there,
@@ -81,6 +82,7 @@ class Dense {
   template <typename Derived>
   void forward_at(const Eigen::MatrixBase<Derived>& input, const SparseColumns<Scalar>& pattern,
                   Vector<Scalar>& values) const {
+    static_assert(WeightLayout == Eigen::RowMajor, "evaluating at sparse outputs needs row-major weights");
     require_pattern(input, pattern, "forward_at");
     values.resize(pattern.nonZeros());
     const auto W = weights();
@@ -100,10 +102,11 @@ class Dense {
   ///   output_gradient[p] = g;  dX(:, j) += g W(u, :)^T       (dX: in x B, dX = W^T dY)
   /// with p the entry's storage position. One thread per column j. Cost O(nnz(pattern) in).
   /// The weight and bias gradients follow from accumulate_gradient_at().
-  template <typename Derived, typename OutputGradientOf>
-  void forward_backward_at(const Eigen::MatrixBase<Derived>& input, const SparseColumns<Scalar>& pattern,
+  template <typename OutputGradientOf>
+  void forward_backward_at(const Eigen::Ref<const Matrix<Scalar>>& input, const SparseColumns<Scalar>& pattern,
                            OutputGradientOf&& output_gradient_of, Vector<Scalar>& output_gradient,
                            Matrix<Scalar>& input_gradient) const {
+    static_assert(WeightLayout == Eigen::RowMajor, "evaluating at sparse outputs needs row-major weights");
     require_pattern(input, pattern, "forward_backward_at");
     output_gradient.resize(pattern.nonZeros());
     input_gradient.resize(inputs_, input.cols());
@@ -111,17 +114,14 @@ class Dense {
     const auto b = bias();
     const int* outer = pattern.outerIndexPtr();
     const int* row = pattern.innerIndexPtr();
+    Scalar* g = output_gradient.data();
     AUTOREC_PARALLEL_FOR
     for (Index j = 0; j < pattern.cols(); ++j) {
       const auto x = input.col(j);
-      auto dx = input_gradient.col(j);
-      dx.setZero();
-      for (int p = outer[j]; p < outer[j + 1]; ++p) {
-        const auto w = W.row(row[p]);
-        const Scalar g = output_gradient_of(Index(p), w.dot(x) + b(row[p]));
-        output_gradient[p] = g;
-        dx.noalias() += g * w.transpose();
-      }
+      for (int p = outer[j]; p < outer[j + 1]; ++p)
+        g[p] = output_gradient_of(Index(p), W.row(row[p]).dot(x) + b(row[p]));
+      gather_axpy(input_gradient.col(j).data(), static_cast<const Scalar*>(nullptr), W.data(), inputs_, inputs_,
+                  outer[j], outer[j + 1], [row](int p) { return row[p]; }, [g](int p) { return g[p]; });
     }
   }
 
@@ -154,18 +154,20 @@ class Dense {
   /// dW += dY X^T and db += dY 1 for a sparse X given by rows: column u of dW gains
   /// sum over the nonzeros X(u, j) of X(u, j) dY(:, j). Each thread owns whole columns of
   /// dW, so no atomics. Cost O(nnz(X) out).
-  template <typename GradDerived>
-  void accumulate_gradient(const SparseRows<Scalar>& input,
-                           const Eigen::MatrixBase<GradDerived>& output_gradient) {
+  void accumulate_gradient(const SparseRows<Scalar>& input, const Eigen::Ref<const Matrix<Scalar>>& output_gradient) {
+    static_assert(WeightLayout == Eigen::ColMajor, "a sparse input needs column-major weights");
     require_rows(input.rows(), inputs_, "gradient input");
+    require_rows(output_gradient.rows(), outputs_, "gradient output gradient");
     require_cols(output_gradient.cols(), input.cols(), "gradient output gradient");
-    auto dW = weight_gradient();
+    require_compressed(input, "gradient input");
+    Scalar* dW = weight_gradient().data();
+    const int* outer = input.outerIndexPtr();
+    const int* col = input.innerIndexPtr();
+    const Scalar* x = input.valuePtr();
     AUTOREC_PARALLEL_FOR
-    for (Index u = 0; u < input.rows(); ++u) {
-      auto g = dW.col(u);
-      for (typename SparseRows<Scalar>::InnerIterator it(input, u); it; ++it)
-        g.noalias() += it.value() * output_gradient.col(it.index());
-    }
+    for (Index u = 0; u < input.rows(); ++u)
+      gather_axpy(dW + u * outputs_, dW + u * outputs_, output_gradient.data(), output_gradient.outerStride(),
+                  outputs_, outer[u], outer[u + 1], [col](int q) { return col[q]; }, [x](int q) { return x[q]; });
     bias_gradient().noalias() += output_gradient.rowwise().sum();
   }
 
@@ -173,27 +175,25 @@ class Dense {
   /// as `output_gradient` in by_column storage order (as forward_backward_at writes it):
   ///   dW(u, :) += sum over (u, j) of dY(u, j) X(:, j)^T;   db(u) += sum over (u, j) of dY(u, j)
   /// One thread per row u, reading the values through column_position. Cost O(nnz in).
-  template <typename InputDerived>
-  void accumulate_gradient_at(const Eigen::MatrixBase<InputDerived>& input, const SparseBatch<Scalar>& pattern,
+  void accumulate_gradient_at(const Eigen::Ref<const Matrix<Scalar>>& input, const SparseBatch<Scalar>& pattern,
                               const Vector<Scalar>& output_gradient) {
+    static_assert(WeightLayout == Eigen::RowMajor, "evaluating at sparse outputs needs row-major weights");
     require_pattern(input, pattern.by_column, "accumulate_gradient_at");
     if (output_gradient.size() != pattern.nonZeros())
       throw std::invalid_argument("Dense: accumulate_gradient_at needs one gradient value per pattern entry");
-    auto dW = weight_gradient();
+    Scalar* dW = weight_gradient().data();
     auto db = bias_gradient();
     const auto& by_row = pattern.by_row;
     const int* outer = by_row.outerIndexPtr();
     const int* col = by_row.innerIndexPtr();
     const int* position = pattern.column_position.data();
+    const Scalar* g = output_gradient.data();
     AUTOREC_PARALLEL_FOR
     for (Index u = 0; u < by_row.rows(); ++u) {
-      auto g = dW.row(u);
+      gather_axpy(dW + u * inputs_, dW + u * inputs_, input.data(), input.outerStride(), inputs_, outer[u],
+                  outer[u + 1], [col](int q) { return col[q]; }, [g, position](int q) { return g[position[q]]; });
       Scalar bias_sum = 0;
-      for (int q = outer[u]; q < outer[u + 1]; ++q) {
-        const Scalar value = output_gradient[position[q]];
-        g.noalias() += value * input.col(col[q]).transpose();
-        bias_sum += value;
-      }
+      for (int q = outer[u]; q < outer[u + 1]; ++q) bias_sum += g[position[q]];
       db(u) += bias_sum;
     }
   }
@@ -205,8 +205,12 @@ class Dense {
     require_rows(input.rows(), inputs_, what);
     require_rows(pattern.rows(), outputs_, what);
     require_cols(pattern.cols(), input.cols(), what);
-    if (!pattern.isCompressed())
-      throw std::invalid_argument(std::string("Dense: ") + what + " needs a compressed pattern");
+    require_compressed(pattern, what);
+  }
+  template <typename Sparse>
+  static void require_compressed(const Sparse& matrix, const char* what) {
+    if (!matrix.isCompressed())
+      throw std::invalid_argument(std::string("Dense: ") + what + " must be in compressed storage");
   }
 
   static void require_rows(Index got, Index expected, const char* what) {
