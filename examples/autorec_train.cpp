@@ -109,7 +109,7 @@ int run(const Settings& settings) {
   callbacks.on_epoch = [&](const EpochReport& e) {
     if (interactive) std::cerr << "\r\033[K";
     std::cout << "epoch " << std::setw(4) << e.epoch << "  train RMSE " << std::fixed << std::setprecision(4)
-              << e.train_rmse << "  validation RMSE " << e.validation_rmse << "  " << std::setprecision(2)
+              << e.train_rmse << "  validation RMSE " << e.validation_rmse << "  " << std::setprecision(3)
               << e.seconds << " s" << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
   };
   if (interactive)
