@@ -67,13 +67,16 @@ class Dense {
     require_rows(input.rows(), inputs_, "forward input");
     require_compressed(input, "forward input");
     output.resize(outputs_, input.cols());
-    const int* outer = input.outerIndexPtr();
     const int* row = input.innerIndexPtr();
     const Scalar* x = input.valuePtr();
-    AUTOREC_PARALLEL_FOR
-    for (Index j = 0; j < input.cols(); ++j)
-      gather_axpy(output.col(j).data(), bias().data(), weights().data(), outputs_, outputs_, outer[j],
-                  outer[j + 1], [row](int p) { return row[p]; }, [x](int p) { return x[p]; });
+    const Scalar* W = weights().data();
+    const Scalar* b = bias().data();
+    for_each_block_range(input.cols(), input.outerIndexPtr(), row, inputs_, inner_per_block<Scalar>(outputs_),
+                         [&](Index j, int begin, int end, bool first) {
+                           Scalar* y = output.col(j).data();
+                           gather_axpy(y, first ? b : y, W, outputs_, outputs_, begin, end,
+                                       [row](int p) { return row[p]; }, [x](int p) { return x[p]; });
+                         });
   }
 
   /// Evaluates Y only at the stored entries of `pattern` (out x B): for each (u, j) there,
@@ -112,17 +115,18 @@ class Dense {
     input_gradient.resize(inputs_, input.cols());
     const auto W = weights();
     const auto b = bias();
-    const int* outer = pattern.outerIndexPtr();
     const int* row = pattern.innerIndexPtr();
     Scalar* g = output_gradient.data();
-    AUTOREC_PARALLEL_FOR
-    for (Index j = 0; j < pattern.cols(); ++j) {
-      const auto x = input.col(j);
-      for (int p = outer[j]; p < outer[j + 1]; ++p)
-        g[p] = output_gradient_of(Index(p), W.row(row[p]).dot(x) + b(row[p]));
-      gather_axpy(input_gradient.col(j).data(), static_cast<const Scalar*>(nullptr), W.data(), inputs_, inputs_,
-                  outer[j], outer[j + 1], [row](int p) { return row[p]; }, [g](int p) { return g[p]; });
-    }
+    for_each_block_range(pattern.cols(), pattern.outerIndexPtr(), row, outputs_, inner_per_block<Scalar>(inputs_),
+                         [&](Index j, int begin, int end, bool first) {
+                           const auto x = input.col(j);
+                           for (int p = begin; p < end; ++p)
+                             g[p] = output_gradient_of(Index(p), W.row(row[p]).dot(x) + b(row[p]));
+                           Scalar* dx = input_gradient.col(j).data();
+                           gather_axpy(dx, first ? static_cast<const Scalar*>(nullptr) : dx, W.data(), inputs_,
+                                       inputs_, begin, end, [row](int p) { return row[p]; },
+                                       [g](int p) { return g[p]; });
+                         });
   }
 
   // ---- backward -------------------------------------------------------------------------
@@ -161,13 +165,14 @@ class Dense {
     require_cols(output_gradient.cols(), input.cols(), "gradient output gradient");
     require_compressed(input, "gradient input");
     Scalar* dW = weight_gradient().data();
-    const int* outer = input.outerIndexPtr();
     const int* col = input.innerIndexPtr();
     const Scalar* x = input.valuePtr();
-    AUTOREC_PARALLEL_FOR
-    for (Index u = 0; u < input.rows(); ++u)
-      gather_axpy(dW + u * outputs_, dW + u * outputs_, output_gradient.data(), output_gradient.outerStride(),
-                  outputs_, outer[u], outer[u + 1], [col](int q) { return col[q]; }, [x](int q) { return x[q]; });
+    for_each_block_range(input.rows(), input.outerIndexPtr(), col, input.cols(), inner_per_block<Scalar>(outputs_),
+                         [&](Index u, int begin, int end, bool) {
+                           gather_axpy(dW + u * outputs_, dW + u * outputs_, output_gradient.data(),
+                                       output_gradient.outerStride(), outputs_, begin, end,
+                                       [col](int q) { return col[q]; }, [x](int q) { return x[q]; });
+                         });
     bias_gradient().noalias() += output_gradient.rowwise().sum();
   }
 
@@ -184,18 +189,18 @@ class Dense {
     Scalar* dW = weight_gradient().data();
     auto db = bias_gradient();
     const auto& by_row = pattern.by_row;
-    const int* outer = by_row.outerIndexPtr();
     const int* col = by_row.innerIndexPtr();
     const int* position = pattern.column_position.data();
     const Scalar* g = output_gradient.data();
-    AUTOREC_PARALLEL_FOR
-    for (Index u = 0; u < by_row.rows(); ++u) {
-      gather_axpy(dW + u * inputs_, dW + u * inputs_, input.data(), input.outerStride(), inputs_, outer[u],
-                  outer[u + 1], [col](int q) { return col[q]; }, [g, position](int q) { return g[position[q]]; });
-      Scalar bias_sum = 0;
-      for (int q = outer[u]; q < outer[u + 1]; ++q) bias_sum += g[position[q]];
-      db(u) += bias_sum;
-    }
+    for_each_block_range(by_row.rows(), by_row.outerIndexPtr(), col, by_row.cols(), inner_per_block<Scalar>(inputs_),
+                         [&](Index u, int begin, int end, bool) {
+                           gather_axpy(dW + u * inputs_, dW + u * inputs_, input.data(), input.outerStride(), inputs_,
+                                       begin, end, [col](int q) { return col[q]; },
+                                       [g, position](int q) { return g[position[q]]; });
+                           Scalar bias_sum = 0;
+                           for (int q = begin; q < end; ++q) bias_sum += g[position[q]];
+                           db(u) += bias_sum;
+                         });
   }
 
  private:

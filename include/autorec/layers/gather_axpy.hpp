@@ -7,9 +7,25 @@
 // kBlock scalars that stay in registers while all entries are added, so each entry costs
 // only the loads of its source vector (and the loop order, hence the result, is fixed).
 
+#include <algorithm>
+#include <vector>
+
+#include "autorec/parallel.hpp"
 #include "autorec/types.hpp"
 
 namespace autorec {
+
+inline constexpr int kPrefetchDistance = 4;
+
+/// Hints the cache to load [address, address + bytes).
+inline void prefetch_bytes(const void* address, std::size_t bytes) {
+#if defined(__GNUC__) || defined(__clang__)
+  for (std::size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(static_cast<const char*>(address) + offset);
+#else
+  (void)address;
+  (void)bytes;
+#endif
+}
 
 /// `base` may be `out` (accumulate), another vector (initial value) or nullptr (zero).
 template <typename Scalar, typename IndexOf, typename ValueOf>
@@ -21,8 +37,13 @@ inline void gather_axpy(Scalar* out, const Scalar* base, const Scalar* source, I
   Index r = 0;
   for (; r + kBlock <= size; r += kBlock) {
     Block sum = base ? Block(Eigen::Map<const Block>(base + r)) : Block::Zero();
-    for (int p = begin; p < end; ++p)
+    for (int p = begin; p < end; ++p) {
+      // The source vectors lie at scattered addresses the hardware cannot predict: ask for
+      // the block of the entry kPrefetchDistance ahead while this one is summed.
+      if (p + kPrefetchDistance < end)
+        prefetch_bytes(source + Index(index(p + kPrefetchDistance)) * stride + r, sizeof(Block));
       sum += value(p) * Eigen::Map<const Block>(source + Index(index(p)) * stride + r);
+    }
     Eigen::Map<Block>(out + r) = sum;
   }
   if (r < size) {
@@ -33,6 +54,50 @@ inline void gather_axpy(Scalar* out, const Scalar* base, const Scalar* source, I
       sum += value(p) * Eigen::Map<const Tail>(source + Index(index(p)) * stride + r, n);
     Eigen::Map<Tail>(out + r, n) = sum;
   }
+}
+
+}  // namespace autorec
+
+namespace autorec {
+
+/// Bytes of source vectors one block of a sparse product keeps hot: half of a typical 1 MiB
+/// L2 cache, leaving room for the outputs and the index arrays.
+#ifndef AUTOREC_CACHE_BLOCK_BYTES
+#define AUTOREC_CACHE_BLOCK_BYTES (Index(512) << 10)
+#endif
+inline constexpr Index kCacheBlockBytes = AUTOREC_CACHE_BLOCK_BYTES;
+
+/// Runs `work(j, begin, end, first)` over a compressed sparse matrix (outer index `outer`,
+/// inner indices `inner` sorted within each outer slice, `outers` slices) in blocks of inner
+/// indices: for each block of `inner_per_block` consecutive inner indices, in order, and each
+/// slice j in parallel, [begin, end) is the part of slice j that falls in the block. The
+/// source vectors of one block stay in cache while every slice uses them, instead of being
+/// streamed from memory once per entry. `first` is true in the first block, where `work`
+/// must also initialise slice j's output (its range may then be empty); later blocks call
+/// `work` only for non-empty ranges. Each output is summed in the same order for any thread
+/// count.
+template <typename Work>
+void for_each_block_range(Index outers, const int* outer, const int* inner, Index inner_count,
+                          Index inner_per_block, Work&& work) {
+  std::vector<int> cursor(outer, outer + outers);
+  for (Index first_inner = 0; first_inner < std::max<Index>(inner_count, 1); first_inner += inner_per_block) {
+    const Index end_inner = first_inner + inner_per_block;
+    const bool first = first_inner == 0;
+    AUTOREC_PARALLEL_FOR
+    for (Index j = 0; j < outers; ++j) {
+      const int begin = cursor[std::size_t(j)];
+      int end = begin;
+      while (end < outer[j + 1] && inner[end] < end_inner) ++end;
+      if (first || end > begin) work(j, begin, end, first);
+      cursor[std::size_t(j)] = end;
+    }
+  }
+}
+
+/// Inner indices per block for source vectors of `size` scalars.
+template <typename Scalar>
+Index inner_per_block(Index size) {
+  return std::max<Index>(1, kCacheBlockBytes / (size * Index(sizeof(Scalar))));
 }
 
 }  // namespace autorec

@@ -1,0 +1,119 @@
+// Whole training passes (objective, gradient and optimizer step) on a real ratings file or on
+// generated data with the shape of ML-1M, ML-10M or Netflix. Prints seconds per pass, GFLOP/s
+// (10 nnz k flops per pass), the peak resident memory, and the memory the formula in
+// docs/performance.md predicts.
+//   bench_training_pass --shape netflix --passes 2
+//   bench_training_pass --data ../shared/data/ml-1m-uir/ratings.tsv --passes 20
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+
+#include "autorec/autorec.hpp"
+#include "autorec/data/generate.hpp"
+#include "autorec/data/load.hpp"
+#include "autorec/data/rating_matrix.hpp"
+#include "autorec/io/peak_memory.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int run(const std::string& shape_name, const std::string& data_path, const std::string& variant_name,
+        autorec::Index hidden, int passes, const std::string& optimizer, int threads) {
+  using namespace autorec;
+  set_thread_count(threads);
+  const Variant variant = parse_variant(variant_name);
+  auto start = Clock::now();
+  SparseColumns<float> matrix;
+  std::string what;
+  if (!data_path.empty()) {
+    if (!std::filesystem::exists(data_path)) {
+      std::cout << "skipped: no ratings file at " << data_path << "\n";
+      return 0;
+    }
+    RatingData data;
+    load_ratings(data_path, data);
+    matrix = rating_matrix<float>(data.ratings, data.users.size(), data.items.size(), variant);
+    what = data_path;
+  } else {
+    const RatingShape shape = shape_name == "ml1m"    ? movielens_1m_shape()
+                              : shape_name == "ml10m" ? movielens_10m_shape()
+                              : shape_name == "netflix"
+                                  ? netflix_shape()
+                                  : throw std::invalid_argument("unknown shape " + shape_name);
+    matrix = rating_matrix<float>(generate_ratings(shape, 1), shape.users, shape.items, variant);
+    what = "generated " + shape_name + "-shaped data";
+  }
+  const SparseBatch<float> batch(std::move(matrix));
+  const double nnz = double(batch.nonZeros());
+  std::cout << what << ": " << batch.rows() << " x " << batch.cols() << " input, " << std::fixed
+            << std::setprecision(0) << nnz << " ratings, ready in " << std::setprecision(1) << seconds_since(start)
+            << " s; " << to_string(variant) << "-AutoRec k = " << hidden << ", " << optimizer << ", "
+            << thread_count() << " threads" << std::endl;
+
+  AutoRec<float>::Options options;
+  options.inputs = batch.rows();
+  options.hidden = hidden;
+  options.lambda = 200;
+  AutoRec<float> model(options);
+  const Index parameters = model.parameters().size();
+  Adam<float> adam(optimizer == "adam" ? model.parameter_groups() : std::vector<ParameterGroup>{{0, 1, true}},
+                   optimizer == "adam" ? parameters : 1, {});
+  RProp<float> rprop(optimizer == "rprop" ? parameters : 1, {});
+
+  double total = 0, best = 1e30;
+  for (int pass = 1; pass <= passes; ++pass) {
+    start = Clock::now();
+    model.loss_and_gradient(batch);
+    if (optimizer == "adam")
+      adam.step(model.parameters(), model.gradient());
+    else
+      rprop.step(model.parameters(), model.gradient());
+    const double s = seconds_since(start);
+    total += s;
+    best = std::min(best, s);
+    std::cout << "pass " << pass << ": " << std::setprecision(3) << s << " s, squared error "
+              << std::setprecision(6) << std::scientific << model.last_squared_error() << std::fixed << std::endl;
+  }
+  const double flops = 10 * nnz * double(hidden);
+  // Resident floats: parameters, gradient and two optimizer vectors (4 of 2dk+d+k); the data
+  // by column and by row (value + index each) plus the column positions; the output gradient
+  // (nnz); the hidden activations and their gradient (2 k B).
+  const double predicted_bytes = 4.0 * 4 * double(parameters) + (2 * 8.0 + 4 + 4) * nnz +
+                                 4.0 * 2 * double(hidden) * double(batch.cols());
+  std::cout << std::setprecision(3) << "mean " << total / passes << " s/pass, best " << best << " s ("
+            << std::setprecision(1) << flops / best * 1e-9 << " GFLOP/s); peak memory "
+            << std::setprecision(2) << peak_resident_mib() / 1024 << " GiB, formula " << predicted_bytes / (1 << 30) << " GiB" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string shape = "ml1m", data, variant = "item", optimizer = "rprop";
+  autorec::Index hidden = 500;
+  int passes = 3, threads = 0;
+  CLI::App app{"Seconds per training pass of AutoRec on real or generated ratings."};
+  app.add_option("--shape", shape, "generated data shaped like ml1m, ml10m or netflix")
+      ->check(CLI::IsMember({"ml1m", "ml10m", "netflix"}))->capture_default_str();
+  app.add_option("--data", data, "a real ratings file instead (skips when absent)");
+  app.add_option("--variant", variant, "item or user")->capture_default_str();
+  app.add_option("--hidden", hidden, "hidden units")->capture_default_str();
+  app.add_option("--passes", passes, "passes to time")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--optimizer", optimizer, "rprop or adam")->check(CLI::IsMember({"rprop", "adam"}))->capture_default_str();
+  app.add_option("--threads", threads, "threads (0: all)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(shape, data, variant, hidden, passes, optimizer, threads);
+  } catch (const std::exception& error) {
+    std::cerr << "bench_training_pass: " << error.what() << "\n";
+    return 1;
+  }
+}
