@@ -18,6 +18,9 @@
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/train/trainer.hpp"
+#ifdef AUTOREC_HAS_CUDA
+#include "autorec/gpu/train.hpp"
+#endif
 #include "autorec/io/peak_memory.hpp"
 
 namespace {
@@ -28,6 +31,7 @@ struct Settings {
   std::string format = "auto";
   std::string variant = "item";
   std::string optimizer = "rprop";
+  std::string device = "cpu";
   bool keep_last_duplicate = false;
   autorec::Index hidden = 500;
   float lambda = 100;
@@ -116,7 +120,17 @@ int run(const Settings& settings) {
     callbacks.on_progress = [](double done) {
       std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush;
     };
-  const TrainReport report = train(model, input, fit.test, variant, rules, train_options, callbacks);
+  TrainReport report;
+  if (settings.device == "cuda") {
+#ifdef AUTOREC_HAS_CUDA
+    std::cout << "device: " << gpu::device_name() << "\n";
+    report = gpu::train(model, input, fit.test, variant, rules, train_options, callbacks);
+#else
+    throw std::runtime_error("--device cuda: this build has no CUDA support (configure with -DAUTOREC_CUDA=ON)");
+#endif
+  } else {
+    report = train(model, input, fit.test, variant, rules, train_options, callbacks);
+  }
   std::cout << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
             << report.best_validation_rmse << std::defaultfloat << ")"
             << (report.stopped_early ? ", stopped early" : "") << "\n";
@@ -167,6 +181,8 @@ int main(int argc, char** argv) {
   app.add_option("--lambda", s.lambda, "L2 strength (paper's units)")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--optimizer", s.optimizer, "adam (minibatch) or rprop (full batch)")
       ->check(CLI::IsMember({"adam", "rprop"}))->capture_default_str();
+  app.add_option("--device", s.device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON (full batch)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   app.add_option("--lr", s.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--rprop-step", s.rprop_step, "RProp initial step size")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--batch", s.batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
