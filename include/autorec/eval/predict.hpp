@@ -52,13 +52,14 @@ struct Coverage {
   }
 };
 
-/// Predicted ratings for each (user, item) of `pairs` (their values are ignored), in order.
-/// `input` is the training matrix in the model's layout (rating_matrix of the training set).
-/// Only the requested entries are reconstructed: O((nnz(input) + pairs) k).
-template <typename Scalar>
-std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
-                                   const std::vector<Rating>& pairs, Variant variant,
-                                   const PredictionRules& rules) {
+/// The prediction protocol with the reconstruction left to `reconstruct_at`: pairs whose user
+/// or item has no training rating get the default; the others are gathered into a pattern
+/// (same shape as `input`) and `reconstruct_at(pattern)` returns the model's outputs there, in
+/// pattern's storage order; those are clipped. CPU and GPU predictions share this.
+template <typename Scalar, typename ReconstructAt>
+std::vector<float> predict_ratings_with(ReconstructAt&& reconstruct_at, const SparseColumns<Scalar>& input,
+                                        const std::vector<Rating>& pairs, Variant variant,
+                                        const PredictionRules& rules) {
   std::vector<float> predictions(pairs.size(), rules.default_rating);
   const Coverage coverage(input);
   std::vector<Rating> warm;
@@ -69,17 +70,30 @@ std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseCol
       warm_index.push_back(i);
     }
   if (warm.empty()) return predictions;
-  const InputShape shape{input.rows(), input.cols()};
-  const Index users = variant == Variant::item ? shape.rows : shape.cols;
-  const Index items = variant == Variant::item ? shape.cols : shape.rows;
+  const Index users = variant == Variant::item ? input.rows() : input.cols();
+  const Index items = variant == Variant::item ? input.cols() : input.rows();
   std::vector<std::size_t> position;
   const SparseColumns<Scalar> pattern = rating_matrix<Scalar>(warm, users, items, variant, &position);
-  SparseColumns<Scalar> predicted;
-  model.predict_at(input, pattern, predicted);
-  for (Index p = 0; p < predicted.nonZeros(); ++p)
-    predictions[warm_index[position[std::size_t(p)]]] =
-        rules.clip(static_cast<float>(predicted.valuePtr()[p]));
+  const auto values = reconstruct_at(pattern);
+  for (std::size_t p = 0; p < position.size(); ++p)
+    predictions[warm_index[position[p]]] = rules.clip(static_cast<float>(values[Index(p)]));
   return predictions;
+}
+
+/// Predicted ratings for each (user, item) of `pairs` (their values are ignored), in order.
+/// `input` is the training matrix in the model's layout (rating_matrix of the training set).
+/// Only the requested entries are reconstructed: O((nnz(input) + pairs) k).
+template <typename Scalar>
+std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+                                   const std::vector<Rating>& pairs, Variant variant,
+                                   const PredictionRules& rules) {
+  return predict_ratings_with(
+      [&](const SparseColumns<Scalar>& pattern) {
+        SparseColumns<Scalar> predicted;
+        model.predict_at(input, pattern, predicted);
+        return Vector<Scalar>(Eigen::Map<const Vector<Scalar>>(predicted.valuePtr(), predicted.nonZeros()));
+      },
+      input, pairs, variant, rules);
 }
 
 /// Pooled errors over all scored ratings (cold-start ones included).

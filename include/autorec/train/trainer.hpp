@@ -79,74 +79,37 @@ SparseColumns<Scalar> gather_columns(const SparseColumns<Scalar>& matrix, const 
   return batch;
 }
 
-/// Trains `model` on `input` (the training ratings in the model's layout, see rating_matrix)
-/// and, when `validation` is not empty, stops early on its RMSE and restores the best
-/// epoch's parameters. `rules` clip and default the validation predictions.
-template <typename Scalar>
-TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
-                  const std::vector<Rating>& validation, Variant variant,
-                  const PredictionRules& rules, const TrainOptions<Scalar>& options,
-                  const TrainCallbacks& callbacks = {}) {
-  if (input.nonZeros() == 0) throw std::invalid_argument("train: no training ratings");
+/// The epoch loop of every trainer (CPU and GPU). `pass()` runs one epoch of optimizer steps
+/// and returns its sum of squared errors over the `ratings` training ratings;
+/// `validation_rmse()` scores the current parameters when `validate` is set; `keep_best()`
+/// remembers them as the best so far (without validation, every epoch is the best). Stops
+/// after options.patience epochs without a better validation RMSE.
+template <typename Scalar, typename Pass, typename ValidationRmse, typename KeepBest>
+TrainReport run_epochs(const TrainOptions<Scalar>& options, double ratings, bool validate,
+                       const TrainCallbacks& callbacks, Pass&& pass, ValidationRmse&& validation_rmse,
+                       KeepBest&& keep_best) {
   if (options.epochs < 1) throw std::invalid_argument("train: epochs must be at least 1");
-  if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
   using Clock = std::chrono::steady_clock;
-  const Index vectors = input.cols();
-  const double nnz = double(input.nonZeros());
-
-  Adam<Scalar> adam(model.parameter_groups(), model.parameters().size(), options.adam);
-  RProp<Scalar> rprop(model.parameters().size(), options.rprop);
-  const bool full_batch = options.optimizer == OptimizerKind::rprop || options.batch_size >= vectors;
-  const SparseBatch<Scalar> whole = full_batch ? SparseBatch<Scalar>(input) : SparseBatch<Scalar>();
-  std::vector<int> order(static_cast<std::size_t>(vectors));
-  for (Index j = 0; j < vectors; ++j) order[std::size_t(j)] = int(j);
-  Random random(options.seed);
-
   TrainReport report;
-  Vector<Scalar> best_parameters = model.parameters();
   int epochs_since_best = 0;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = Clock::now();
-    double squared_error = 0;
-    auto step = [&](const SparseBatch<Scalar>& batch, Scalar share) {
-      model.loss_and_gradient(batch, share);
-      squared_error += double(model.last_squared_error());
-      if (options.optimizer == OptimizerKind::rprop)
-        rprop.step(model.parameters(), model.gradient());
-      else
-        adam.step(model.parameters(), model.gradient());
-    };
-    if (full_batch) {
-      step(whole, Scalar(1));
-    } else {
-      random.shuffle(order);
-      const Index batches = (vectors + options.batch_size - 1) / options.batch_size;
-      for (Index b = 0; b < batches; ++b) {
-        const auto first = order.begin() + b * options.batch_size;
-        const auto last = order.begin() + std::min(vectors, (b + 1) * options.batch_size);
-        const std::vector<int> columns(first, last);
-        // The regulariser is spread over the epoch: each batch adds its share of it.
-        step(SparseBatch<Scalar>(gather_columns(input, columns)), Scalar(double(columns.size()) / double(vectors)));
-        if (callbacks.on_progress) callbacks.on_progress(double(b + 1) / double(batches));
-      }
-    }
-
     EpochReport epoch_report;
     epoch_report.epoch = epoch;
-    epoch_report.train_rmse = std::sqrt(squared_error / nnz);
-    bool improved = true;
-    if (!validation.empty()) {
-      epoch_report.validation_rmse = evaluate(model, input, validation, variant, rules).rmse;
-      improved = !(epoch_report.validation_rmse >= report.best_validation_rmse);  // NaN-safe first
-    }
+    epoch_report.train_rmse = std::sqrt(pass() / ratings);
     if (!std::isfinite(epoch_report.train_rmse))
       throw std::runtime_error("train: the loss diverged at epoch " + std::to_string(epoch) +
                                " (try a smaller learning rate)");
+    bool improved = true;
+    if (validate) {
+      epoch_report.validation_rmse = validation_rmse();
+      improved = !(epoch_report.validation_rmse >= report.best_validation_rmse);  // NaN-safe first
+    }
     epoch_report.best = improved;
     if (improved) {
       report.best_epoch = epoch;
       report.best_validation_rmse = epoch_report.validation_rmse;
-      best_parameters = model.parameters();
+      keep_best();
       epochs_since_best = 0;
     } else {
       ++epochs_since_best;
@@ -159,6 +122,60 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
       break;
     }
   }
+  return report;
+}
+
+/// Trains `model` on `input` (the training ratings in the model's layout, see rating_matrix)
+/// and, when `validation` is not empty, stops early on its RMSE and restores the best
+/// epoch's parameters. `rules` clip and default the validation predictions.
+template <typename Scalar>
+TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+                  const std::vector<Rating>& validation, Variant variant,
+                  const PredictionRules& rules, const TrainOptions<Scalar>& options,
+                  const TrainCallbacks& callbacks = {}) {
+  if (input.nonZeros() == 0) throw std::invalid_argument("train: no training ratings");
+  if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
+  const Index vectors = input.cols();
+
+  Adam<Scalar> adam(model.parameter_groups(), model.parameters().size(), options.adam);
+  RProp<Scalar> rprop(model.parameters().size(), options.rprop);
+  const bool full_batch = options.optimizer == OptimizerKind::rprop || options.batch_size >= vectors;
+  const SparseBatch<Scalar> whole = full_batch ? SparseBatch<Scalar>(input) : SparseBatch<Scalar>();
+  std::vector<int> order(static_cast<std::size_t>(vectors));
+  for (Index j = 0; j < vectors; ++j) order[std::size_t(j)] = int(j);
+  Random random(options.seed);
+
+  Vector<Scalar> best_parameters = model.parameters();
+  const TrainReport report = run_epochs(
+      options, double(input.nonZeros()), !validation.empty(), callbacks,
+      [&] {
+        double squared_error = 0;
+        auto step = [&](const SparseBatch<Scalar>& batch, Scalar share) {
+          model.loss_and_gradient(batch, share);
+          squared_error += double(model.last_squared_error());
+          if (options.optimizer == OptimizerKind::rprop)
+            rprop.step(model.parameters(), model.gradient());
+          else
+            adam.step(model.parameters(), model.gradient());
+        };
+        if (full_batch) {
+          step(whole, Scalar(1));
+          return squared_error;
+        }
+        random.shuffle(order);
+        const Index batches = (vectors + options.batch_size - 1) / options.batch_size;
+        for (Index b = 0; b < batches; ++b) {
+          const auto first = order.begin() + b * options.batch_size;
+          const auto last = order.begin() + std::min(vectors, (b + 1) * options.batch_size);
+          const std::vector<int> columns(first, last);
+          // The regulariser is spread over the epoch: each batch adds its share of it.
+          step(SparseBatch<Scalar>(gather_columns(input, columns)), Scalar(double(columns.size()) / double(vectors)));
+          if (callbacks.on_progress) callbacks.on_progress(double(b + 1) / double(batches));
+        }
+        return squared_error;
+      },
+      [&] { return evaluate(model, input, validation, variant, rules).rmse; },
+      [&] { best_parameters = model.parameters(); });
   model.parameters() = best_parameters;
   return report;
 }
