@@ -134,6 +134,7 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
                   const PredictionRules& rules, const TrainOptions<Scalar>& options,
                   const TrainCallbacks& callbacks = {}) {
   if (input.nonZeros() == 0) throw std::invalid_argument("train: no training ratings");
+  if (!input.isCompressed()) throw std::invalid_argument("train: the input must be in compressed storage");
   if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
   const Index vectors = input.cols();
 
