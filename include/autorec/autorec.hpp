@@ -1,9 +1,23 @@
 #pragma once
 // autorec: header-only AutoRec (Sedhain, Menon, Sanner, Xie, WWW 2015) on Eigen.
-// Including this header brings in the whole library.
+// Including this header brings in the whole CPU library; the GPU API is in autorec/gpu/ and
+// needs the autorec::cuda target.
 
 #include "autorec/check/gradient_check.hpp"
+#include "autorec/data/generate.hpp"
+#include "autorec/data/id_map.hpp"
+#include "autorec/data/load.hpp"
+#include "autorec/data/rating_matrix.hpp"
+#include "autorec/data/ratings.hpp"
+#include "autorec/data/split.hpp"
+#include "autorec/data/titles.hpp"
+#include "autorec/eval/predict.hpp"
+#include "autorec/eval/recommend.hpp"
+#include "autorec/io/learning_curve.hpp"
+#include "autorec/io/model_file.hpp"
+#include "autorec/io/peak_memory.hpp"
 #include "autorec/layers/dense.hpp"
+#include "autorec/layers/gather_axpy.hpp"
 #include "autorec/layers/identity.hpp"
 #include "autorec/layers/sigmoid.hpp"
 #include "autorec/loss/masked_mse.hpp"
@@ -13,4 +27,5 @@
 #include "autorec/optim/rprop.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/random.hpp"
+#include "autorec/train/trainer.hpp"
 #include "autorec/types.hpp"
