@@ -80,6 +80,14 @@ TEST_CASE("RMSE and MAE pool the errors of every rating") {
   CHECK(metrics.mae == doctest::Approx(1.0));
 }
 
+TEST_CASE("Metrics of no ratings are NaN, and mismatched sizes are an error") {
+  const Metrics none = score({}, {});
+  CHECK(none.count == 0);
+  CHECK(std::isnan(none.rmse));
+  CHECK(std::isnan(none.mae));
+  CHECK_THROWS_AS(score({{0, 0, 4}}, {}), std::invalid_argument);
+}
+
 TEST_CASE("Recommendations are the unseen, trained items ranked by predicted rating") {
   const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
   const AutoRec<double> model = model_for(6);

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "autorec/data/rating_matrix.hpp"
@@ -96,14 +99,17 @@ std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseCol
       input, pairs, variant, rules);
 }
 
-/// Pooled errors over all scored ratings (cold-start ones included).
+/// Pooled errors over all scored ratings (cold-start ones included); NaN when there were none.
 struct Metrics {
-  double rmse = 0;
-  double mae = 0;
+  double rmse = std::numeric_limits<double>::quiet_NaN();
+  double mae = std::numeric_limits<double>::quiet_NaN();
   long count = 0;
 };
 
 inline Metrics score(const std::vector<Rating>& truth, const std::vector<float>& predictions) {
+  if (predictions.size() != truth.size())
+    throw std::invalid_argument("score: " + std::to_string(predictions.size()) + " predictions for " +
+                                std::to_string(truth.size()) + " ratings");
   Metrics metrics;
   double squared = 0, absolute = 0;
   for (std::size_t i = 0; i < truth.size(); ++i) {
