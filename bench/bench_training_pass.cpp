@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <iomanip>
 #include <iostream>
 
@@ -70,9 +71,8 @@ int run(const std::string& shape_name, const std::string& data_path, const std::
   AutoRec<float> model(options);
   const Index parameters = model.parameters().size();
   std::function<void()> pass_step;
-  Adam<float> adam(optimizer == "adam" ? model.parameter_groups() : std::vector<ParameterGroup>{{0, 1, true}},
-                   optimizer == "adam" ? parameters : 1, {});
-  RProp<float> rprop(optimizer == "rprop" ? parameters : 1, {});
+  std::optional<Adam<float>> adam;
+  std::optional<RProp<float>> rprop;
 #ifdef AUTOREC_HAS_CUDA
   std::unique_ptr<gpu::DeviceModel> on_device;
 #endif
@@ -92,12 +92,16 @@ int run(const std::string& shape_name, const std::string& data_path, const std::
     throw std::runtime_error("--device cuda: this build has no CUDA support (configure with -DAUTOREC_CUDA=ON)");
 #endif
   } else {
+    if (optimizer == "adam")
+      adam.emplace(model.parameter_groups(), parameters, Adam<float>::Options{});
+    else
+      rprop.emplace(parameters, RProp<float>::Options{});
     pass_step = [&] {
       model.loss_and_gradient(batch);
-      if (optimizer == "adam")
-        adam.step(model.parameters(), model.gradient());
+      if (adam)
+        adam->step(model.parameters(), model.gradient());
       else
-        rprop.step(model.parameters(), model.gradient());
+        rprop->step(model.parameters(), model.gradient());
     };
   }
 

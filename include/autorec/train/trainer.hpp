@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -138,8 +139,13 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
   const Index vectors = input.cols();
 
-  Adam<Scalar> adam(model.parameter_groups(), model.parameters().size(), options.adam);
-  RProp<Scalar> rprop(model.parameters().size(), options.rprop);
+  // Only the chosen optimizer's state is allocated: each holds two parameter-sized vectors.
+  std::optional<Adam<Scalar>> adam;
+  std::optional<RProp<Scalar>> rprop;
+  if (options.optimizer == OptimizerKind::rprop)
+    rprop.emplace(model.parameters().size(), options.rprop);
+  else
+    adam.emplace(model.parameter_groups(), model.parameters().size(), options.adam);
   const bool full_batch = options.optimizer == OptimizerKind::rprop || options.batch_size >= vectors;
   const SparseBatch<Scalar> whole = full_batch ? SparseBatch<Scalar>(input) : SparseBatch<Scalar>();
   std::vector<int> order(static_cast<std::size_t>(vectors));
@@ -154,10 +160,10 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
         auto step = [&](const SparseBatch<Scalar>& batch, Scalar share) {
           model.loss_and_gradient(batch, share);
           squared_error += double(model.last_squared_error());
-          if (options.optimizer == OptimizerKind::rprop)
-            rprop.step(model.parameters(), model.gradient());
+          if (rprop)
+            rprop->step(model.parameters(), model.gradient());
           else
-            adam.step(model.parameters(), model.gradient());
+            adam->step(model.parameters(), model.gradient());
         };
         if (full_batch) {
           step(whole, Scalar(1));
