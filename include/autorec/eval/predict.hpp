@@ -92,9 +92,9 @@ std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseCol
                                    const PredictionRules& rules) {
   return predict_ratings_with(
       [&](const SparseColumns<Scalar>& pattern) {
-        SparseColumns<Scalar> predicted;
-        model.predict_at(input, pattern, predicted);
-        return Vector<Scalar>(Eigen::Map<const Vector<Scalar>>(predicted.valuePtr(), predicted.nonZeros()));
+        Vector<Scalar> values;
+        model.predict_at(input, pattern, values);
+        return values;
       },
       input, pairs, variant, rules);
 }

@@ -113,9 +113,8 @@ class AutoRec {
   Scalar loss_and_gradient(const SparseBatch<Scalar>& batch, Scalar share = Scalar(1)) {
     require_inputs(batch.rows());
     gradient_.setZero();
-    // Z = V X + mu 1^T (k x B);  H = sigmoid(Z)
-    encoder_.forward(batch.by_column, hidden_);
-    sigmoid_.forward(hidden_, hidden_);
+    // H = sigmoid(V X + mu 1^T) (k x B)
+    encode(batch.by_column, hidden_);
     // O = W H + b 1^T on Omega only; dO = 2 (O - X) on Omega; dH = W^T dO (k x B)
     squared_error_ = observed_squared_error(decoder_, hidden_, batch.by_column, output_gradient_, hidden_gradient_);
     // dW += dO H^T; db += dO 1
@@ -155,18 +154,15 @@ class AutoRec {
     decoder_.forward(hidden, outputs);
   }
 
-  /// Reconstruction of each column of `inputs` only at the nonzeros of `pattern` (both
-  /// d x B): `outputs` takes the pattern with the predicted values. O((nnz(inputs) +
+  /// Reconstruction of each column of `inputs` only at the stored entries of `pattern` (both
+  /// d x B): values[p] for the entry at storage position p of `pattern`. O((nnz(inputs) +
   /// nnz(pattern)) k), so scoring a test set never forms the d x B output.
   void predict_at(const SparseColumns<Scalar>& inputs, const SparseColumns<Scalar>& pattern,
-                  SparseColumns<Scalar>& outputs) const {
+                  Vector<Scalar>& values) const {
     require_inputs(inputs.rows());
     Matrix<Scalar> hidden;
     encode(inputs, hidden);
-    Vector<Scalar> values;
     decoder_.forward_at(hidden, pattern, values);
-    outputs = pattern;
-    Eigen::Map<Vector<Scalar>>(outputs.valuePtr(), outputs.nonZeros()) = values;
   }
 
   /// H = sigmoid(V X + mu 1^T) (k x B).
