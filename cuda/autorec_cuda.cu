@@ -276,6 +276,9 @@ struct DeviceModel::State {
   long d = 0, k = 0, B = 0, nnz = 0;
   float lambda = 0;
   float squared_error = 0;
+  // Adam's (m, v) or RProp's (step sizes, previous gradient) in `first`, `second`; a step of
+  // the other optimizer starts its own state afresh, as a new CPU optimizer object would.
+  enum class Optimizer { none, adam, rprop } optimizer = Optimizer::none;
   long adam_steps = 0;
   cublasHandle_t cublas = nullptr;
   cusparseHandle_t cusparse = nullptr;
@@ -452,11 +455,13 @@ float DeviceModel::loss_and_gradient(float share) {
 
 void DeviceModel::adam_step(const AdamSettings& settings) {
   State& s = *state_;
-  if (s.first.size() == 0) {
+  if (s.optimizer != State::Optimizer::adam) {
     s.first.resize(std::size_t(s.count()));
     s.second.resize(std::size_t(s.count()));
     s.first.fill_zero();
     s.second.fill_zero();
+    s.adam_steps = 0;
+    s.optimizer = State::Optimizer::adam;
   }
   ++s.adam_steps;
   const double correction1 = 1 - std::pow(double(settings.beta1), double(s.adam_steps));
@@ -469,12 +474,13 @@ void DeviceModel::adam_step(const AdamSettings& settings) {
 
 void DeviceModel::rprop_step(const RPropSettings& settings) {
   State& s = *state_;
-  if (s.first.size() == 0) {
+  if (s.optimizer != State::Optimizer::rprop) {
     s.first.resize(std::size_t(s.count()));
     s.second.resize(std::size_t(s.count()));
     fill<<<grid_for(s.count()), kThreads>>>(s.first.data(), settings.initial_step, s.count());
     AUTOREC_CHECK_LAUNCH("fill");
     s.second.fill_zero();
+    s.optimizer = State::Optimizer::rprop;
   }
   rprop_update<<<grid_for(s.count()), kThreads>>>(s.theta.data(), s.gradient.data(), s.first.data(), s.second.data(),
                                                   settings, s.count());

@@ -1,20 +1,45 @@
 #!/usr/bin/env bash
 # The GPU checks, as one script for a machine with an NVIDIA GPU (the device tool runs it in
 # the repository root and brings back what it writes under $OUT): builds the CUDA target,
-# runs the GPU-vs-CPU tests, then times training passes on ML-1M-shaped and Netflix-shaped
-# data on the GPU beside the CPU.
+# runs the GPU-vs-CPU tests (and, if one fails, the same tests under compute-sanitizer),
+# times training passes on ML-1M-shaped and Netflix-shaped data on the GPU beside the CPU,
+# and, when AUTOREC_ML1M names the ML-1M ratings file, trains I-AutoRec on it on both.
+#
+# Dependencies are found through CMake's usual search; on a machine without the Debian
+# packages, point CMAKE_PREFIX_PATH at a copy of them (their headers and CMake files).
 set -uo pipefail
 out=${OUT:-gpu-check}
 mkdir -p "$out"
+log="$out/gpu-check.log"
+step() { echo "== $*"; }
 {
   nvidia-smi || true
   nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+  step configure
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DAUTOREC_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc" \
-    -DAUTOREC_BUILD_EXAMPLES=ON -DAUTOREC_BUILD_BENCHMARKS=ON -DAUTOREC_BUILD_TESTS=ON
-  cmake --build build-gpu -j"$(nproc)" --target autorec_gpu_tests bench_training_pass
-  ./build-gpu/tests/autorec_gpu_tests
+    -DAUTOREC_BUILD_EXAMPLES=ON -DAUTOREC_BUILD_BENCHMARKS=ON -DAUTOREC_BUILD_TESTS=ON || exit 1
+  step build
+  timeout 400 cmake --build build-gpu -j"$(nproc)" --target autorec_gpu_tests bench_training_pass autorec-train \
+    || exit 1
+
+  step "GPU tests"
+  if ! timeout 240 ./build-gpu/tests/autorec_gpu_tests --duration=true; then
+    step "GPU tests failed: again under compute-sanitizer (memcheck)"
+    timeout 240 compute-sanitizer --tool memcheck --print-limit 20 ./build-gpu/tests/autorec_gpu_tests
+  fi
+
   for shape in ml1m netflix; do
-    ./build-gpu/bench/bench_training_pass --shape "$shape" --passes 5 --device cuda
+    step "training pass, $shape shape, GPU"
+    timeout 240 ./build-gpu/bench/bench_training_pass --shape "$shape" --passes 5 --device cuda
   done
-  ./build-gpu/bench/bench_training_pass --shape ml1m --passes 5 --device cpu
-} 2>&1 | tee "$out/gpu-check.log"
+  step "training pass, ml1m shape, CPU ($(nproc) threads)"
+  timeout 120 ./build-gpu/bench/bench_training_pass --shape ml1m --passes 5 --device cpu
+
+  if [[ -n "${AUTOREC_ML1M:-}" && -f "${AUTOREC_ML1M}" ]]; then
+    for device in cuda cpu; do
+      step "I-AutoRec on ML-1M, $device"
+      timeout 300 ./build-gpu/examples/autorec-train --data "$AUTOREC_ML1M" --device "$device" \
+        --lambda 200 --seed 1 --curve "$out/ml1m-$device"
+    done
+  fi
+} 2>&1 | tee "$log"

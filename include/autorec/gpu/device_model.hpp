@@ -80,7 +80,8 @@ class DeviceModel {
   /// Its data term (sum of squared errors on the observed entries).
   float last_squared_error() const;
 
-  /// One update of the device parameters from the device gradient (fused kernels).
+  /// One update of the device parameters from the device gradient (fused kernels). The
+  /// model keeps one optimizer's state: a step of the other optimizer starts it afresh.
   void adam_step(const AdamSettings& settings);
   void rprop_step(const RPropSettings& settings);
 
