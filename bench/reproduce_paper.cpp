@@ -20,15 +20,18 @@
 #include "autorec/eval/predict.hpp"
 #include "autorec/io/peak_memory.hpp"
 #include "autorec/train/trainer.hpp"
+#ifdef AUTOREC_HAS_CUDA
+#include "autorec/gpu/train.hpp"
+#endif
 
 namespace {
 
 struct Settings {
-  std::string data, format = "auto", variant = "item", optimizer = "rprop", label;
+  std::string data, format = "auto", variant = "item", optimizer = "rprop", label, device = "cpu";
   std::vector<float> lambdas = {200.f};
   autorec::Index hidden = 500, batch = 32;
   int splits = 5, epochs = 500, patience = 30, threads = 0;
-  float learning_rate = 1e-3f, rprop_initial_step = 0.01f, weight_scale = 0.01f;
+  float learning_rate = 1e-3f, rprop_initial_step = 0.01f, rprop_grow = 1.2f, rprop_max_step = 1, weight_scale = 0.01f;
   double test_fraction = 0.1, validation_fraction = 0.1;
   bool refit = true;
   std::uint64_t seed = 1;
@@ -54,6 +57,23 @@ int run(const Settings& s) {
   std::cout << "data " << s.data << ": " << summary.ratings << " ratings, " << summary.users << " users, "
             << summary.items << " items; " << to_string(variant) << "-AutoRec k = " << s.hidden << ", "
             << s.optimizer << ", " << thread_count() << " threads" << std::endl;
+  // Training runs on the CPU or, with --device cuda, on the GPU; evaluation on the CPU.
+  auto fit_model = [&](AutoRec<float>& model, const SparseColumns<float>& input, const std::vector<Rating>& validation,
+                       const PredictionRules& rules, const TrainOptions<float>& options) {
+    if (s.device == "cuda") {
+#ifdef AUTOREC_HAS_CUDA
+      return gpu::train(model, input, validation, variant, rules, options);
+#else
+      throw std::runtime_error("--device cuda: this build has no CUDA support (configure with -DAUTOREC_CUDA=ON)");
+#endif
+    }
+    return train(model, input, validation, variant, rules, options);
+  };
+  if (s.device == "cuda") {
+#ifdef AUTOREC_HAS_CUDA
+    std::cout << "device: " << gpu::device_name() << std::endl;
+#endif
+  }
 
   std::vector<double> test_rmse;
   double seconds = 0;
@@ -78,6 +98,8 @@ int run(const Settings& s) {
     train_options.optimizer = parse_optimizer(s.optimizer);
     train_options.adam.learning_rate = s.learning_rate;
     train_options.rprop.initial_step = s.rprop_initial_step;
+    train_options.rprop.grow = s.rprop_grow;
+    train_options.rprop.max_step = s.rprop_max_step;
     train_options.batch_size = s.batch;
     train_options.epochs = s.epochs;
     train_options.patience = s.patience;
@@ -91,7 +113,7 @@ int run(const Settings& s) {
     for (float lambda : s.lambdas) {
       AutoRec<float> model = make_model(lambda);
       const auto start = Clock::now();
-      const TrainReport report = train(model, fit_input, fit.test, variant, rules, train_options);
+      const TrainReport report = fit_model(model, fit_input, fit.test, rules, train_options);
       seconds += std::chrono::duration<double>(Clock::now() - start).count();
       std::cout << "split " << split_index + 1 << " lambda " << lambda << ": validation RMSE "
                 << std::setprecision(5) << report.best_validation_rmse << " at epoch " << report.best_epoch
@@ -112,7 +134,7 @@ int run(const Settings& s) {
       refit_options.epochs = best_epochs;
       refit_options.patience = 0;
       const auto start = Clock::now();
-      train(chosen, train_input, {}, variant, rules, refit_options);
+      fit_model(chosen, train_input, {}, rules, refit_options);
       seconds += std::chrono::duration<double>(Clock::now() - start).count();
     }
     const Metrics metrics = evaluate(chosen, train_input, split.test, variant, rules);
@@ -155,10 +177,14 @@ int main(int argc, char** argv) {
   app.add_option("--lr", s.learning_rate, "Adam learning rate")->capture_default_str();
   app.add_option("--batch", s.batch, "Adam batch size")->capture_default_str();
   app.add_option("--rprop-step", s.rprop_initial_step, "RProp initial step")->capture_default_str();
+  app.add_option("--rprop-grow", s.rprop_grow, "RProp step growth")->capture_default_str();
+  app.add_option("--rprop-max-step", s.rprop_max_step, "RProp largest step")->capture_default_str();
   app.add_option("--weight-scale", s.weight_scale, "initial weights: scale * N(0, 1)")->capture_default_str();
   app.add_option("--refit", s.refit, "after choosing on validation, retrain on the whole training part")
       ->capture_default_str();
   app.add_option("--threads", s.threads, "threads (0: all)")->capture_default_str();
+  app.add_option("--device", s.device, "train on the cpu, or on cuda when built with -DAUTOREC_CUDA=ON")
+      ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   app.add_option("--seed", s.seed, "seed of the first split")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
