@@ -31,7 +31,8 @@ struct Settings {
   std::vector<float> lambdas = {200.f};
   autorec::Index hidden = 500, batch = 32;
   int splits = 5, epochs = 500, patience = 30, threads = 0;
-  float learning_rate = 1e-3f, rprop_initial_step = 0.01f, rprop_grow = 1.2f, rprop_max_step = 1, weight_scale = 0.01f;
+  float learning_rate = 1e-3f, weight_scale = 0.01f;
+  autorec::RProp<float>::Options rprop;  // the library's defaults unless given
   double test_fraction = 0.1, validation_fraction = 0.1;
   bool refit = true;
   std::uint64_t seed = 1;
@@ -97,9 +98,7 @@ int run(const Settings& s) {
     TrainOptions<float> train_options;
     train_options.optimizer = parse_optimizer(s.optimizer);
     train_options.adam.learning_rate = s.learning_rate;
-    train_options.rprop.initial_step = s.rprop_initial_step;
-    train_options.rprop.grow = s.rprop_grow;
-    train_options.rprop.max_step = s.rprop_max_step;
+    train_options.rprop = s.rprop;
     train_options.batch_size = s.batch;
     train_options.epochs = s.epochs;
     train_options.patience = s.patience;
@@ -176,9 +175,9 @@ int main(int argc, char** argv) {
   app.add_option("--patience", s.patience, "early-stopping patience in epochs")->capture_default_str();
   app.add_option("--lr", s.learning_rate, "Adam learning rate")->capture_default_str();
   app.add_option("--batch", s.batch, "Adam batch size")->capture_default_str();
-  app.add_option("--rprop-step", s.rprop_initial_step, "RProp initial step")->capture_default_str();
-  app.add_option("--rprop-grow", s.rprop_grow, "RProp step growth")->capture_default_str();
-  app.add_option("--rprop-max-step", s.rprop_max_step, "RProp largest step")->capture_default_str();
+  app.add_option("--rprop-step", s.rprop.initial_step, "RProp initial step")->capture_default_str();
+  app.add_option("--rprop-grow", s.rprop.grow, "RProp step growth")->capture_default_str();
+  app.add_option("--rprop-max-step", s.rprop.max_step, "RProp largest step")->capture_default_str();
   app.add_option("--weight-scale", s.weight_scale, "initial weights: scale * N(0, 1)")->capture_default_str();
   app.add_option("--refit", s.refit, "after choosing on validation, retrain on the whole training part")
       ->capture_default_str();

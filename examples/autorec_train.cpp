@@ -36,7 +36,7 @@ struct Settings {
   autorec::Index hidden = 500;
   float lambda = 100;
   float learning_rate = 1e-3f;
-  float rprop_step = 0.01f;
+  autorec::RProp<float>::Options rprop;  // the library's defaults unless given
   autorec::Index batch = 32;
   int epochs = 500;
   int patience = 30;
@@ -102,7 +102,7 @@ int run(const Settings& settings) {
   TrainOptions<float> train_options;
   train_options.optimizer = parse_optimizer(settings.optimizer);
   train_options.adam.learning_rate = settings.learning_rate;
-  train_options.rprop.initial_step = settings.rprop_step;
+  train_options.rprop = settings.rprop;
   train_options.batch_size = settings.batch;
   train_options.epochs = settings.epochs;
   train_options.patience = settings.patience;
@@ -184,7 +184,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", s.device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON (full batch)")
       ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   app.add_option("--lr", s.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--rprop-step", s.rprop_step, "RProp initial step size")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--rprop-step", s.rprop.initial_step, "RProp initial step size")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--rprop-max-step", s.rprop.max_step, "RProp largest step size")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--batch", s.batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--epochs", s.epochs, "maximum epochs")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--patience", s.patience, "stop after this many epochs without a better validation RMSE (0: never)")

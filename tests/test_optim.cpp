@@ -62,6 +62,8 @@ TEST_CASE("Adam rejects parameter groups that do not tile the vector") {
 TEST_CASE("RProp's first three steps follow the iRprop- rules worked by hand") {
   RProp<double>::Options options;
   options.initial_step = 0.1;
+  options.grow = 1.2;
+  options.max_step = 1;
   RProp<double> rprop(3, options);
   Vector<double> theta = Vector<double>::Zero(3);
 
@@ -84,6 +86,7 @@ TEST_CASE("RProp's first three steps follow the iRprop- rules worked by hand") {
 TEST_CASE("RProp keeps step sizes between min_step and max_step") {
   RProp<double>::Options options;
   options.initial_step = 0.5;
+  options.max_step = 1;
   RProp<double> rprop(2, options);
   Vector<double> theta = Vector<double>::Zero(2);
   for (int i = 0; i < 50; ++i) rprop.step(theta, vec({1.0, i % 2 ? 1.0 : -1.0}));

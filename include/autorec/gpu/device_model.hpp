@@ -45,12 +45,12 @@ struct AdamSettings {
   float weight_decay = 0;  ///< on V and W only
 };
 
-struct RPropSettings {
+struct RPropSettings {  // the defaults of autorec::RProp<float>::Options
   float initial_step = 0.01f;
-  float grow = 1.2f;
+  float grow = 1.1f;
   float shrink = 0.5f;
   float min_step = 1e-6f;
-  float max_step = 1;
+  float max_step = 0.01f;
 };
 
 /// One item (or user) scored for a top-N list.
