@@ -3,7 +3,10 @@
 # the repository root and brings back what it writes under $OUT): builds the CUDA target,
 # runs the GPU-vs-CPU tests (and, if one fails, the same tests under compute-sanitizer),
 # times training passes on ML-1M-shaped and Netflix-shaped data on the GPU beside the CPU,
-# and, when AUTOREC_ML1M names the ML-1M ratings file, trains I-AutoRec on it on both.
+# and, when AUTOREC_ML1M names the ML-1M ratings file, trains I-AutoRec on it on both and
+# runs the paper's protocol (bench/reproduce.sh's ML-1M rows) with training on the GPU.
+#
+# AUTOREC_SHAPES picks the generated shapes to time (default "ml1m netflix").
 #
 # Dependencies are found through CMake's usual search; on a machine without the Debian
 # packages, point CMAKE_PREFIX_PATH at a copy of them (their headers and CMake files).
@@ -19,7 +22,7 @@ step() { echo "== $*"; }
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DAUTOREC_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc" \
     -DAUTOREC_BUILD_EXAMPLES=ON -DAUTOREC_BUILD_BENCHMARKS=ON -DAUTOREC_BUILD_TESTS=ON || exit 1
   step build
-  timeout 400 cmake --build build-gpu -j"$(nproc)" --target autorec_gpu_tests bench_training_pass autorec-train \
+  timeout 400 cmake --build build-gpu -j"$(nproc)" --target autorec_gpu_tests bench_training_pass autorec-train reproduce_paper \
     || exit 1
 
   step "GPU tests"
@@ -28,7 +31,7 @@ step() { echo "== $*"; }
     timeout 240 compute-sanitizer --tool memcheck --print-limit 20 ./build-gpu/tests/autorec_gpu_tests
   fi
 
-  for shape in ml1m netflix; do
+  for shape in ${AUTOREC_SHAPES:-ml1m netflix}; do
     step "training pass, $shape shape, GPU"
     timeout 240 ./build-gpu/bench/bench_training_pass --shape "$shape" --passes 5 --device cuda
   done
@@ -41,5 +44,10 @@ step() { echo "== $*"; }
       timeout 300 ./build-gpu/examples/autorec-train --data "$AUTOREC_ML1M" --device "$device" \
         --lambda 200 --seed 1 --curve "$out/ml1m-$device"
     done
+    step "paper protocol on ML-1M, trained on the GPU"
+    timeout 200 ./build-gpu/bench/reproduce_paper --device cuda --data "$AUTOREC_ML1M" --variant item \
+      --splits 5 --lambda 200 --lambda 300
+    timeout 300 ./build-gpu/bench/reproduce_paper --device cuda --data "$AUTOREC_ML1M" --variant user \
+      --splits 5 --lambda 60 --lambda 100
   fi
 } 2>&1 | tee "$log"

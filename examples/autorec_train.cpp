@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -36,9 +37,10 @@ struct Settings {
   autorec::Index hidden = 500;
   float lambda = 100;
   float learning_rate = 1e-3f;
-  autorec::RProp<float>::Options rprop;  // the library's defaults unless given
+  // Unless given: autorec::paper_train_options for the variant.
+  std::optional<float> rprop_step, rprop_max_step;
+  std::optional<int> epochs;
   autorec::Index batch = 32;
-  int epochs = 500;
   int patience = 30;
   std::uint64_t seed = 1;
   int threads = 0;
@@ -99,12 +101,13 @@ int run(const Settings& settings) {
   model_options.seed = settings.seed;
   AutoRec<float> model(model_options);
 
-  TrainOptions<float> train_options;
+  TrainOptions<float> train_options = paper_train_options<float>(variant);
   train_options.optimizer = parse_optimizer(settings.optimizer);
   train_options.adam.learning_rate = settings.learning_rate;
-  train_options.rprop = settings.rprop;
+  train_options.rprop.initial_step = settings.rprop_step.value_or(train_options.rprop.initial_step);
+  train_options.rprop.max_step = settings.rprop_max_step.value_or(train_options.rprop.max_step);
   train_options.batch_size = settings.batch;
-  train_options.epochs = settings.epochs;
+  train_options.epochs = settings.epochs.value_or(train_options.epochs);
   train_options.patience = settings.patience;
   train_options.seed = settings.seed;
 
@@ -184,10 +187,12 @@ int main(int argc, char** argv) {
   app.add_option("--device", s.device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON (full batch)")
       ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   app.add_option("--lr", s.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--rprop-step", s.rprop.initial_step, "RProp initial step size")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--rprop-max-step", s.rprop.max_step, "RProp largest step size")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--rprop-step", s.rprop_step, "RProp initial step size [0.01 (item), 1e-4 (user)]")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rprop-max-step", s.rprop_max_step, "RProp largest step size [0.01 (item), 1e-4 (user)]")
+      ->check(CLI::PositiveNumber);
   app.add_option("--batch", s.batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--epochs", s.epochs, "maximum epochs")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--epochs", s.epochs, "maximum epochs [500 (item), 3000 (user)]")->check(CLI::PositiveNumber);
   app.add_option("--patience", s.patience, "stop after this many epochs without a better validation RMSE (0: never)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--seed", s.seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
