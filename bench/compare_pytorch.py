@@ -50,6 +50,8 @@ def main():
     parser.add_argument("--lambda", dest="lam", type=float, default=200.0)
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--rprop-step", type=float, default=0.01)
+    parser.add_argument("--rprop-grow", type=float, default=1.1)
+    parser.add_argument("--rprop-max-step", type=float, default=0.01)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -92,7 +94,8 @@ def main():
         mu = (0.001 * torch.randn(k, 1)).requires_grad_()
         W = (0.01 * torch.randn(d, k)).requires_grad_()
         b = (0.001 * torch.randn(d, 1)).requires_grad_()
-        optimizer = torch.optim.Rprop([V, mu, W, b], lr=args.rprop_step, etas=(0.5, 1.2), step_sizes=(1e-6, 1.0))
+        optimizer = torch.optim.Rprop([V, mu, W, b], lr=args.rprop_step, etas=(0.5, args.rprop_grow),
+                                    step_sizes=(1e-6, args.rprop_max_step))
         start = time.perf_counter()
         for _ in range(args.iterations):
             optimizer.zero_grad()
@@ -116,7 +119,8 @@ def main():
         # ---- autorec, same split and settings ----
         command = [args.autorec, "--train", train_path, "--test", test_path, "--format", "tsv",
                    "--hidden", str(k), "--lambda", str(args.lam), "--optimizer", "rprop",
-                   "--rprop-step", str(args.rprop_step), "--epochs", str(args.iterations), "--patience", "0",
+                   "--rprop-step", str(args.rprop_step), "--rprop-grow", str(args.rprop_grow),
+                   "--rprop-max-step", str(args.rprop_max_step), "--epochs", str(args.iterations), "--patience", "0",
                    "--validation-fraction", "0", "--threads", str(args.threads), "--seed", str(args.seed)]
         result = subprocess.run(command, capture_output=True, text=True, check=True)
         epoch_seconds = [float(m) for m in re.findall(r"^epoch .* ([0-9.]+) s", result.stdout, re.M)]

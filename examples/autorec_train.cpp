@@ -38,7 +38,7 @@ struct Settings {
   float lambda = 100;
   float learning_rate = 1e-3f;
   // Unless given: autorec::paper_train_options for the variant.
-  std::optional<float> rprop_step, rprop_max_step;
+  std::optional<float> rprop_step, rprop_grow, rprop_max_step;
   std::optional<int> epochs;
   autorec::Index batch = 32;
   int patience = 30;
@@ -105,6 +105,7 @@ int run(const Settings& settings) {
   train_options.optimizer = parse_optimizer(settings.optimizer);
   train_options.adam.learning_rate = settings.learning_rate;
   train_options.rprop.initial_step = settings.rprop_step.value_or(train_options.rprop.initial_step);
+  train_options.rprop.grow = settings.rprop_grow.value_or(train_options.rprop.grow);
   train_options.rprop.max_step = settings.rprop_max_step.value_or(train_options.rprop.max_step);
   train_options.batch_size = settings.batch;
   train_options.epochs = settings.epochs.value_or(train_options.epochs);
@@ -189,6 +190,7 @@ int main(int argc, char** argv) {
   app.add_option("--lr", s.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--rprop-step", s.rprop_step, "RProp initial step size [0.01 (item), 1e-4 (user)]")
       ->check(CLI::PositiveNumber);
+  app.add_option("--rprop-grow", s.rprop_grow, "RProp step growth [1.1]")->check(CLI::Range(1.0f, 10.0f));
   app.add_option("--rprop-max-step", s.rprop_max_step, "RProp largest step size [0.01 (item), 1e-4 (user)]")
       ->check(CLI::PositiveNumber);
   app.add_option("--batch", s.batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();

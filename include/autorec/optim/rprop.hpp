@@ -8,6 +8,7 @@
 // does not revert the previous move).
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -37,8 +38,12 @@ class RProp {
     if (!(options.shrink > 0 && options.shrink < 1 && options.grow > 1))
       throw std::invalid_argument("RProp: need 0 < shrink < 1 < grow");
     if (!(options.min_step > 0 && options.min_step <= options.initial_step &&
-          options.initial_step <= options.max_step))
-      throw std::invalid_argument("RProp: need 0 < min_step <= initial_step <= max_step");
+          options.initial_step <= options.max_step)) {
+      std::ostringstream message;
+      message << "RProp: need 0 < min_step <= initial_step <= max_step, got " << options.min_step << ", "
+              << options.initial_step << ", " << options.max_step;
+      throw std::invalid_argument(message.str());
+    }
   }
 
   void step(Eigen::Ref<Vector<Scalar>> parameters, const Eigen::Ref<const Vector<Scalar>>& gradient) {
