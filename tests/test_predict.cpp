@@ -60,6 +60,17 @@ TEST_CASE("A user or item without training ratings gets the default rating") {
   CHECK(predicted[3] != 2.75f);
 }
 
+TEST_CASE("A prediction plan holds the warm pairs once and predicts as the pairs themselves do") {
+  const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
+  const AutoRec<double> model = model_for(6);
+  const std::vector<Rating> pairs = {{5, 0, 0}, {0, 2, 0}, {4, 3, 0}, {0, 4, 0}, {3, 0, 0}};
+  const PredictionPlan<double> plan(input, pairs, Variant::item);
+  CHECK(plan.pairs == pairs.size());
+  CHECK(plan.pattern.nonZeros() == 3);  // pairs 0 and 3 are cold
+  CHECK(predict_ratings(model, input, plan, wide_rules()) ==
+        predict_ratings(model, input, pairs, Variant::item, wide_rules()));
+}
+
 TEST_CASE("Predictions are clipped to the rating range") {
   const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
   AutoRec<double> model = model_for(6);

@@ -55,48 +55,72 @@ struct Coverage {
   }
 };
 
-/// The prediction protocol with the reconstruction left to `reconstruct_at`: pairs whose user
-/// or item has no training rating get the default; the others are gathered into a pattern
-/// (same shape as `input`) and `reconstruct_at(pattern)` returns the model's outputs there, in
-/// pattern's storage order; those are clipped. CPU and GPU predictions share this.
+/// The pairs to predict, sorted once against a training input: those whose user and item
+/// have training ratings are gathered into `pattern` (the input's shape); `pair_of_entry[p]`
+/// is the pair at pattern's p-th stored entry. The others get the default rating. Training
+/// predicts the same validation pairs every epoch, so it builds this once.
+template <typename Scalar>
+struct PredictionPlan {
+  std::size_t pairs = 0;
+  SparseColumns<Scalar> pattern;
+  std::vector<std::size_t> pair_of_entry;
+
+  PredictionPlan(const SparseColumns<Scalar>& input, const std::vector<Rating>& ratings, Variant variant)
+      : pairs(ratings.size()), pattern(input.rows(), input.cols()) {
+    const Coverage coverage(input);
+    std::vector<Rating> warm;
+    std::vector<std::size_t> warm_index;
+    for (std::size_t i = 0; i < ratings.size(); ++i)
+      if (coverage.covers(entry_of(ratings[i], variant))) {
+        warm.push_back(ratings[i]);
+        warm_index.push_back(i);
+      }
+    if (warm.empty()) return;
+    const Index users = variant == Variant::item ? input.rows() : input.cols();
+    const Index items = variant == Variant::item ? input.cols() : input.rows();
+    std::vector<std::size_t> position;
+    pattern = rating_matrix<Scalar>(warm, users, items, variant, &position);
+    pair_of_entry.resize(position.size());
+    for (std::size_t p = 0; p < position.size(); ++p) pair_of_entry[p] = warm_index[position[p]];
+  }
+};
+
+/// The prediction protocol with the reconstruction left to `reconstruct_at`:
+/// `reconstruct_at(plan.pattern)` returns the model's outputs at the pattern's entries, in its
+/// storage order; those are clipped, and the pairs outside it get the default rating. CPU and
+/// GPU predictions share this.
 template <typename Scalar, typename ReconstructAt>
-std::vector<float> predict_ratings_with(ReconstructAt&& reconstruct_at, const SparseColumns<Scalar>& input,
-                                        const std::vector<Rating>& pairs, Variant variant,
+std::vector<float> predict_ratings_with(ReconstructAt&& reconstruct_at, const PredictionPlan<Scalar>& plan,
                                         const PredictionRules& rules) {
-  std::vector<float> predictions(pairs.size(), rules.default_rating);
-  const Coverage coverage(input);
-  std::vector<Rating> warm;
-  std::vector<std::size_t> warm_index;
-  for (std::size_t i = 0; i < pairs.size(); ++i)
-    if (coverage.covers(entry_of(pairs[i], variant))) {
-      warm.push_back(pairs[i]);
-      warm_index.push_back(i);
-    }
-  if (warm.empty()) return predictions;
-  const Index users = variant == Variant::item ? input.rows() : input.cols();
-  const Index items = variant == Variant::item ? input.cols() : input.rows();
-  std::vector<std::size_t> position;
-  const SparseColumns<Scalar> pattern = rating_matrix<Scalar>(warm, users, items, variant, &position);
-  const auto values = reconstruct_at(pattern);
-  for (std::size_t p = 0; p < position.size(); ++p)
-    predictions[warm_index[position[p]]] = rules.clip(static_cast<float>(values[Index(p)]));
+  std::vector<float> predictions(plan.pairs, rules.default_rating);
+  if (plan.pair_of_entry.empty()) return predictions;
+  const auto values = reconstruct_at(plan.pattern);
+  for (std::size_t p = 0; p < plan.pair_of_entry.size(); ++p)
+    predictions[plan.pair_of_entry[p]] = rules.clip(static_cast<float>(values[Index(p)]));
   return predictions;
 }
 
-/// Predicted ratings for each (user, item) of `pairs` (their values are ignored), in order.
-/// `input` is the training matrix in the model's layout (rating_matrix of the training set).
-/// Only the requested entries are reconstructed: O((nnz(input) + pairs) k).
+/// Predicted ratings for the plan's pairs, in order. `input` is the training matrix the plan
+/// was made from. Only the requested entries are reconstructed: O((nnz(input) + pairs) k).
 template <typename Scalar>
 std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
-                                   const std::vector<Rating>& pairs, Variant variant,
-                                   const PredictionRules& rules) {
+                                   const PredictionPlan<Scalar>& plan, const PredictionRules& rules) {
   return predict_ratings_with(
       [&](const SparseColumns<Scalar>& pattern) {
         Vector<Scalar> values;
         model.predict_at(input, pattern, values);
         return values;
       },
-      input, pairs, variant, rules);
+      plan, rules);
+}
+
+/// Predicted ratings for each (user, item) of `pairs` (their values are ignored), in order.
+/// `input` is the training matrix in the model's layout (rating_matrix of the training set).
+template <typename Scalar>
+std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+                                   const std::vector<Rating>& pairs, Variant variant,
+                                   const PredictionRules& rules) {
+  return predict_ratings(model, input, PredictionPlan<Scalar>(input, pairs, variant), rules);
 }
 
 /// Pooled errors over all scored ratings (cold-start ones included); NaN when there were none.

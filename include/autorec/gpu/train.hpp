@@ -27,12 +27,15 @@ inline DeviceModel upload(const AutoRec<float>& model, const SparseColumns<float
 }
 
 /// autorec::predict_ratings computed on the device (cold start and clipping as on the CPU).
+inline std::vector<float> predict_ratings(const DeviceModel& device, const PredictionPlan<float>& plan,
+                                          const PredictionRules& rules) {
+  return predict_ratings_with(
+      [&](const SparseColumns<float>& pattern) { return device.predict_at(view_of(pattern)); }, plan, rules);
+}
 inline std::vector<float> predict_ratings(const DeviceModel& device, const SparseColumns<float>& input,
                                           const std::vector<Rating>& pairs, Variant variant,
                                           const PredictionRules& rules) {
-  return predict_ratings_with(
-      [&](const SparseColumns<float>& pattern) { return device.predict_at(view_of(pattern)); }, input, pairs,
-      variant, rules);
+  return predict_ratings(device, PredictionPlan<float>(input, pairs, variant), rules);
 }
 
 /// autorec::train on the device, full batch (RProp, or Adam with batch_size >= the number of
@@ -49,6 +52,7 @@ inline TrainReport train(AutoRec<float>& model, const SparseColumns<float>& inpu
                           options.adam.weight_decay};
   const RPropSettings rprop{options.rprop.initial_step, options.rprop.grow, options.rprop.shrink,
                             options.rprop.min_step, options.rprop.max_step};
+  const PredictionPlan<float> validation_plan(input, validation, variant);
   Vector<float> best_parameters = model.parameters();
   const TrainReport report = run_epochs(
       options, double(input.nonZeros()), !validation.empty(), callbacks,
@@ -61,7 +65,7 @@ inline TrainReport train(AutoRec<float>& model, const SparseColumns<float>& inpu
           device.adam_step(adam);
         return squared_error;
       },
-      [&] { return score(validation, predict_ratings(device, input, validation, variant, rules)).rmse; },
+      [&] { return score(validation, predict_ratings(device, validation_plan, rules)).rmse; },
       [&] { device.download_parameters(best_parameters.data()); });
   model.parameters() = best_parameters;
   return report;

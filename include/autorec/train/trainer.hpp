@@ -166,6 +166,7 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   for (Index j = 0; j < vectors; ++j) order[std::size_t(j)] = int(j);
   Random random(options.seed);
 
+  const PredictionPlan<Scalar> validation_plan(input, validation, variant);
   Vector<Scalar> best_parameters = model.parameters();
   const TrainReport report = run_epochs(
       options, double(input.nonZeros()), !validation.empty(), callbacks,
@@ -195,7 +196,7 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
         }
         return squared_error;
       },
-      [&] { return evaluate(model, input, validation, variant, rules).rmse; },
+      [&] { return score(validation, predict_ratings(model, input, validation_plan, rules)).rmse; },
       [&] { best_parameters = model.parameters(); });
   model.parameters() = best_parameters;
   return report;
