@@ -134,7 +134,8 @@ Also tried with the textbook steps, and not used:
 ## Trained on a GPU
 
 The same ML-1M rows, trained on an NVIDIA H200 with `--device cuda`, as `bash cuda/gpu_check.sh`
-runs them (evaluation on the host's CPU):
+runs them (evaluation on the host's CPU). This was the first GPU build, with cuSPARSE's SpMM;
+the current build's deterministic kernel is 25-30% slower per pass (docs/performance.md):
 
 | AutoRec | mean test RMSE (95% interval) | training time |
 |---|---|---|

@@ -1,16 +1,16 @@
 // The GPU implementation of autorec::gpu::DeviceModel (include/autorec/gpu/device_model.hpp).
 // Same formulation as the CPU path (docs/math.md), O(nnz k) per pass:
-//   Z^T = X^T V^T                  cuSPARSE SpMM (X^T as CSR = X's columns)
+//   Z^T = X^T V^T                  sparse x dense kernel (X^T as CSR = X's columns)
 //   H = sigmoid(Z + mu)            fused kernel
 //   O, dO, dH, dZ at observed      own kernel, one block per column, one warp per entry
-//   dW = dO H^T                    cuSPARSE SpMM (dO by rows)
-//   dV^T = X dZ^T                  cuSPARSE SpMM (X by rows)
+//   dW = dO H^T                    sparse x dense kernel (dO by rows)
+//   dV^T = X dZ^T                  sparse x dense kernel (X by rows)
 //   db, dmu                        row-sum kernel, cuBLAS gemv
 //   L2, Adam, RProp                fused kernels over the flat parameter vector
+// Every sum is taken in a fixed order (no atomics), so a run is bit-identical to the last.
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
-#include <cusparse.h>
 
 #include <cub/device/device_radix_sort.cuh>
 
@@ -33,10 +33,6 @@ void check(cudaError_t status, const char* call) {
 }
 void check(cublasStatus_t status, const char* call) {
   if (status != CUBLAS_STATUS_SUCCESS) throw CudaError(std::string(call) + " failed: " + cublasGetStatusString(status));
-}
-void check(cusparseStatus_t status, const char* call) {
-  if (status != CUSPARSE_STATUS_SUCCESS)
-    throw CudaError(std::string(call) + " failed: " + cusparseGetErrorString(status));
 }
 #define AUTOREC_CHECK(call) check((call), #call)
 #define AUTOREC_CHECK_LAUNCH(what) check(cudaGetLastError(), what)
@@ -127,6 +123,20 @@ __global__ void observed_decoder(const int* outer, const int* inner, const float
     for (int p = begin; p < end; ++p) sum += g[p] * W[long(inner[p]) * k + t];
     const float ht = hj[t];
     dz[j * k + t] = sum * ht * (1.0f - ht);
+  }
+}
+
+// C = A B for A sparse CSR (rows x n) and B, C dense row-major (n x k, rows x k). One block
+// per row of C, threads over its k columns; C(i, t) sums row i of A in stored order, so the
+// result is the same on every run (with cuSPARSE's SpMM, training was not reproducible).
+__global__ void sparse_times_dense(const int* outer, const int* inner, const float* values, const float* b, long k,
+                                   float* c) {
+  const long i = blockIdx.x;
+  const int begin = outer[i], end = outer[i + 1];
+  for (long t = threadIdx.x; t < k; t += blockDim.x) {
+    float sum = 0;
+    for (int p = begin; p < end; ++p) sum += values[p] * b[long(inner[p]) * k + t];
+    c[i * k + t] = sum;
   }
 }
 
@@ -281,46 +291,34 @@ struct DeviceModel::State {
   enum class Optimizer { none, adam, rprop } optimizer = Optimizer::none;
   long adam_steps = 0;
   cublasHandle_t cublas = nullptr;
-  cusparseHandle_t cusparse = nullptr;
   // The input by column (CSR of X^T) and by row (CSR of X), uploaded once.
   DeviceBuffer<int> col_outer, col_inner, row_outer, row_inner, position;
   DeviceBuffer<float> col_values, row_values;
   DeviceBuffer<float> theta, gradient, first, second;  // parameters, gradient, optimizer state
   DeviceBuffer<float> h, dz, g, g_rows, ones;
-  DeviceBuffer<char> workspace;
-  cusparseSpMatDescr_t x_transposed = nullptr, x_rows = nullptr, do_rows = nullptr;
-  cusparseDnMatDescr_t v_transposed = nullptr, z_transposed = nullptr, h_transposed = nullptr,
-                       dz_transposed = nullptr, dw = nullptr, dv_transposed = nullptr;
 
   float* V() const { return theta.data(); }
   float* mu() const { return theta.data() + k * d; }
   float* W() const { return theta.data() + k * d + k; }
   float* b() const { return theta.data() + 2 * k * d + k; }
+  float* W_gradient() const { return gradient.data() + k * d + k; }
   long count() const { return 2 * k * d + d + k; }
 
   ~State() {
-    for (auto s : {x_transposed, x_rows, do_rows})
-      if (s) cusparseDestroySpMat(s);
-    for (auto m : {v_transposed, z_transposed, h_transposed, dz_transposed, dw, dv_transposed})
-      if (m) cusparseDestroyDnMat(m);
-    if (cusparse) cusparseDestroy(cusparse);
     if (cublas) cublasDestroy(cublas);
   }
 
-  // C = A B with A sparse (CSR), B and C dense row-major, beta = 0.
-  void spmm(cusparseSpMatDescr_t a, cusparseDnMatDescr_t b_matrix, cusparseDnMatDescr_t c) {
-    const float alpha = 1, beta = 0;
-    std::size_t bytes = 0;
-    AUTOREC_CHECK(cusparseSpMM_bufferSize(cusparse, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE,
-                                          &alpha, a, b_matrix, &beta, c, CUDA_R_32F, CUSPARSE_SPMM_ALG_DEFAULT, &bytes));
-    if (bytes > workspace.size()) workspace.resize(bytes);
-    AUTOREC_CHECK(cusparseSpMM(cusparse, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE, &alpha,
-                               a, b_matrix, &beta, c, CUDA_R_32F, CUSPARSE_SPMM_ALG_DEFAULT, workspace.data()));
+  // C = A B with A sparse (CSR, `rows` rows), B and C dense row-major with k columns. The
+  // column-major k x n matrices (V, H, dZ and dV) are row-major n x k ones.
+  void product(const DeviceBuffer<int>& outer, const DeviceBuffer<int>& inner, const float* values, long rows,
+               const float* dense, float* out) const {
+    sparse_times_dense<<<int(rows), kThreads>>>(outer.data(), inner.data(), values, dense, k, out);
+    AUTOREC_CHECK_LAUNCH("sparse_times_dense");
   }
 
   // H = sigmoid(V X + mu 1^T) for every column of the uploaded input.
   void encode() {
-    spmm(x_transposed, v_transposed, z_transposed);
+    product(col_outer, col_inner, col_values.data(), B, V(), h.data());  // Z^T = X^T V^T
     bias_sigmoid<<<grid_for(k * B), kThreads>>>(h.data(), mu(), k, k * B);
     AUTOREC_CHECK_LAUNCH("bias_sigmoid");
   }
@@ -373,7 +371,6 @@ DeviceModel::DeviceModel(const CscView& input, long hidden, float lambda, const 
   s.nnz = input.nnz;
   s.lambda = lambda;
   AUTOREC_CHECK(cublasCreate(&s.cublas));
-  AUTOREC_CHECK(cusparseCreate(&s.cusparse));
 
   const RowOrder rows = rows_of(input);
   s.col_outer.upload(input.outer, std::size_t(s.B) + 1);
@@ -392,28 +389,6 @@ DeviceModel::DeviceModel(const CscView& input, long hidden, float lambda, const 
   s.ones.resize(std::size_t(s.B));
   fill<<<grid_for(s.B), kThreads>>>(s.ones.data(), 1.0f, s.B);
   AUTOREC_CHECK_LAUNCH("fill");
-
-  // X^T (B x d) is X's columns read as rows; X (d x B) by rows; dO has X's pattern by rows.
-  AUTOREC_CHECK(cusparseCreateCsr(&s.x_transposed, s.B, s.d, s.nnz, s.col_outer.data(), s.col_inner.data(),
-                                  s.col_values.data(), CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
-                                  CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
-  AUTOREC_CHECK(cusparseCreateCsr(&s.x_rows, s.d, s.B, s.nnz, s.row_outer.data(), s.row_inner.data(),
-                                  s.row_values.data(), CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
-                                  CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
-  AUTOREC_CHECK(cusparseCreateCsr(&s.do_rows, s.d, s.B, s.nnz, s.row_outer.data(), s.row_inner.data(),
-                                  s.g_rows.data(), CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO,
-                                  CUDA_R_32F));
-  // Column-major k x n matrices are row-major n x k ones: V (k x d) is V^T (d x k), etc.
-  auto dense = [&](cusparseDnMatDescr_t* m, long rows_count, float* data) {
-    AUTOREC_CHECK(cusparseCreateDnMat(m, rows_count, s.k, s.k, data, CUDA_R_32F, CUSPARSE_ORDER_ROW));
-  };
-  dense(&s.v_transposed, s.d, s.V());
-  dense(&s.z_transposed, s.B, s.h.data());
-  dense(&s.h_transposed, s.B, s.h.data());
-  dense(&s.dz_transposed, s.B, s.dz.data());
-  // W is stored row-major d x k already; its gradient likewise.
-  dense(&s.dw, s.d, s.gradient.data() + s.k * s.d + s.k);
-  dense(&s.dv_transposed, s.d, s.gradient.data());
 }
 
 DeviceModel::~DeviceModel() = default;
@@ -435,11 +410,11 @@ float DeviceModel::loss_and_gradient(float share) {
   s.squared_error = s.dot(s.g.data(), s.nnz) / 4;  // g = 2 E
   gather<<<grid_for(s.nnz), kThreads>>>(s.g.data(), s.position.data(), s.g_rows.data(), s.nnz);
   AUTOREC_CHECK_LAUNCH("gather");
-  s.spmm(s.do_rows, s.h_transposed, s.dw);  // dW = dO H^T
+  s.product(s.row_outer, s.row_inner, s.g_rows.data(), s.d, s.h.data(), s.W_gradient());  // dW = dO H^T
   row_sums<<<grid_for(s.d), kThreads>>>(s.row_outer.data(), s.g_rows.data(), s.gradient.data() + 2 * s.k * s.d + s.k,
                                         s.d);  // db = dO 1
   AUTOREC_CHECK_LAUNCH("row_sums");
-  s.spmm(s.x_rows, s.dz_transposed, s.dv_transposed);  // dV^T = X dZ^T
+  s.product(s.row_outer, s.row_inner, s.row_values.data(), s.d, s.dz.data(), s.gradient.data());  // dV^T = X dZ^T
   const float one = 1, zero = 0;  // dmu = dZ 1
   AUTOREC_CHECK(cublasSgemv(s.cublas, CUBLAS_OP_N, int(s.k), int(s.B), &one, s.dz.data(), int(s.k), s.ones.data(), 1,
                             &zero, s.gradient.data() + s.k * s.d, 1));

@@ -93,6 +93,21 @@ TEST_CASE("A short GPU training on ML-1M-shaped data matches the CPU test RMSE w
   CHECK(std::abs(cpu_rmse - gpu_rmse) < 0.002);
 }
 
+TEST_CASE("GPU training from the same model and data gives bit-identical parameters") {
+  if (skip_without_device()) return;
+  const RatingShape shape = movielens_1m_shape();
+  const SparseColumns<float> input =
+      rating_matrix<float>(generate_ratings(shape, 7), shape.users, shape.items, Variant::item);
+  TrainOptions<float> options;
+  options.optimizer = OptimizerKind::rprop;
+  options.epochs = 5;
+  options.patience = 0;
+  AutoRec<float> first = model_for(input.rows(), 500, 200), second = first;
+  gpu::train(first, input, {}, Variant::item, {}, options);
+  gpu::train(second, input, {}, Variant::item, {}, options);
+  CHECK((first.parameters() - second.parameters()).cwiseAbs().maxCoeff() == 0.0f);
+}
+
 TEST_CASE("GPU predictions and top-N equal the CPU ones") {
   if (skip_without_device()) return;
   const SparseColumns<float> x = autorec::testing::random_ratings<float>(50, 40, 0.2, 3);

@@ -13,7 +13,7 @@
 
 namespace autorec::gpu {
 
-/// Every failed CUDA, cuBLAS or cuSPARSE call, and a missing device, becomes this exception;
+/// Every failed CUDA or cuBLAS call, and a missing device, becomes this exception;
 /// what() names the call and the library's error string.
 class CudaError : public std::runtime_error {
  public:

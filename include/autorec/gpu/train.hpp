@@ -3,7 +3,7 @@
 // PredictionRules and reports as autorec::train, and the same AutoRec<float> parameters in and
 // out, so a GPU-trained model is saved, loaded and used like any other. Needs the autorec::cuda
 // target (CMake option AUTOREC_CUDA). Results agree with the CPU's within the GPU tests'
-// tolerances but, unlike the CPU's, are not bit-identical from run to run.
+// tolerances, and a run is bit-identical to the last.
 
 #include <stdexcept>
 #include <string>
