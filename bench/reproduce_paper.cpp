@@ -9,7 +9,6 @@
 #include <cmath>
 #include <iomanip>
 #include <iostream>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "autorec/eval/predict.hpp"
 #include "autorec/io/peak_memory.hpp"
 #include "autorec/train/trainer.hpp"
+#include "training_flags.hpp"
 #ifdef AUTOREC_HAS_CUDA
 #include "autorec/gpu/train.hpp"
 #endif
@@ -28,14 +28,12 @@
 namespace {
 
 struct Settings {
-  std::string data, format = "auto", variant = "item", optimizer = "rprop", label, device = "cpu";
+  std::string data, format = "auto", variant = "item", label, device = "cpu";
   std::vector<float> lambdas = {200.f};
-  autorec::Index hidden = 500, batch = 32;
-  int splits = 5, patience = 30, threads = 0;
-  float learning_rate = 1e-3f, weight_scale = 0.01f;
-  // Unless given: autorec::paper_train_options for the variant.
-  std::optional<float> rprop_step, rprop_grow, rprop_max_step;
-  std::optional<int> epochs;
+  autorec::Index hidden = 500;
+  int splits = 5, threads = 0;
+  float weight_scale = 0.01f;
+  autorec_programs::TrainingFlags training;
   double test_fraction = 0.1, validation_fraction = 0.1;
   bool refit = true;
   std::uint64_t seed = 1;
@@ -60,7 +58,7 @@ int run(const Settings& s) {
   const Variant variant = parse_variant(s.variant);
   std::cout << "data " << s.data << ": " << summary.ratings << " ratings, " << summary.users << " users, "
             << summary.items << " items; " << to_string(variant) << "-AutoRec k = " << s.hidden << ", "
-            << s.optimizer << ", " << thread_count() << " threads" << std::endl;
+            << s.training.optimizer << ", " << thread_count() << " threads" << std::endl;
   // Training runs on the CPU or, with --device cuda, on the GPU; evaluation on the CPU.
   auto fit_model = [&](AutoRec<float>& model, const SparseColumns<float>& input, const std::vector<Rating>& validation,
                        const PredictionRules& rules, const TrainOptions<float>& options) {
@@ -98,16 +96,7 @@ int run(const Settings& s) {
       options.weight_scale = s.weight_scale;
       return AutoRec<float>(options);
     };
-    TrainOptions<float> train_options = paper_train_options<float>(variant);
-    train_options.optimizer = parse_optimizer(s.optimizer);
-    train_options.adam.learning_rate = s.learning_rate;
-    train_options.rprop.initial_step = s.rprop_step.value_or(train_options.rprop.initial_step);
-    train_options.rprop.grow = s.rprop_grow.value_or(train_options.rprop.grow);
-    train_options.rprop.max_step = s.rprop_max_step.value_or(train_options.rprop.max_step);
-    train_options.batch_size = s.batch;
-    train_options.epochs = s.epochs.value_or(train_options.epochs);
-    train_options.patience = s.patience;
-    train_options.seed = seed;
+    const TrainOptions<float> train_options = s.training.options(variant, seed);
 
     // Choose lambda and the epoch count on the validation slice.
     float best_lambda = s.lambdas.front();
@@ -172,17 +161,10 @@ int main(int argc, char** argv) {
   app.add_option("--format", s.format, "auto, ml100k, ml1m, csv or tsv")->capture_default_str();
   app.add_option("--label", s.label, "name of the data set in the table row");
   app.add_option("--variant", s.variant, "item or user")->capture_default_str();
-  app.add_option("--optimizer", s.optimizer, "rprop (full batch, the paper's) or adam")->capture_default_str();
   app.add_option("--lambda", s.lambdas, "lambda values to choose from on validation")->capture_default_str();
   app.add_option("--hidden", s.hidden, "hidden units")->capture_default_str();
   app.add_option("--splits", s.splits, "random 90/10 splits")->capture_default_str();
-  app.add_option("--epochs", s.epochs, "maximum epochs (full-batch iterations for rprop) [500 (item), 3000 (user)]");
-  app.add_option("--patience", s.patience, "early-stopping patience in epochs")->capture_default_str();
-  app.add_option("--lr", s.learning_rate, "Adam learning rate")->capture_default_str();
-  app.add_option("--batch", s.batch, "Adam batch size")->capture_default_str();
-  app.add_option("--rprop-step", s.rprop_step, "RProp initial step [0.01 (item), 1e-4 (user)]");
-  app.add_option("--rprop-grow", s.rprop_grow, "RProp step growth [1.1]");
-  app.add_option("--rprop-max-step", s.rprop_max_step, "RProp largest step [0.01 (item), 1e-4 (user)]");
+  s.training.add_to(app);
   app.add_option("--weight-scale", s.weight_scale, "initial weights: scale * N(0, 1)")->capture_default_str();
   app.add_option("--refit", s.refit, "after choosing on validation, retrain on the whole training part")
       ->capture_default_str();

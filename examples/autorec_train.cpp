@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/train/trainer.hpp"
+#include "training_flags.hpp"
 #ifdef AUTOREC_HAS_CUDA
 #include "autorec/gpu/train.hpp"
 #endif
@@ -31,17 +31,11 @@ struct Settings {
   std::string train_file, test_file;
   std::string format = "auto";
   std::string variant = "item";
-  std::string optimizer = "rprop";
   std::string device = "cpu";
   bool keep_last_duplicate = false;
   autorec::Index hidden = 500;
   float lambda = 100;
-  float learning_rate = 1e-3f;
-  // Unless given: autorec::paper_train_options for the variant.
-  std::optional<float> rprop_step, rprop_grow, rprop_max_step;
-  std::optional<int> epochs;
-  autorec::Index batch = 32;
-  int patience = 30;
+  autorec_programs::TrainingFlags training;
   std::uint64_t seed = 1;
   int threads = 0;
   double test_fraction = 0.1;
@@ -101,16 +95,7 @@ int run(const Settings& settings) {
   model_options.seed = settings.seed;
   AutoRec<float> model(model_options);
 
-  TrainOptions<float> train_options = paper_train_options<float>(variant);
-  train_options.optimizer = parse_optimizer(settings.optimizer);
-  train_options.adam.learning_rate = settings.learning_rate;
-  train_options.rprop.initial_step = settings.rprop_step.value_or(train_options.rprop.initial_step);
-  train_options.rprop.grow = settings.rprop_grow.value_or(train_options.rprop.grow);
-  train_options.rprop.max_step = settings.rprop_max_step.value_or(train_options.rprop.max_step);
-  train_options.batch_size = settings.batch;
-  train_options.epochs = settings.epochs.value_or(train_options.epochs);
-  train_options.patience = settings.patience;
-  train_options.seed = settings.seed;
+  const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
 
   const bool interactive = isatty(STDERR_FILENO);
   TrainCallbacks callbacks;
@@ -144,7 +129,7 @@ int run(const Settings& settings) {
     write_curve_csv(stem + ".csv", report.history);
     std::ostringstream title;
     title << to_string(variant) << "-AutoRec, k = " << settings.hidden << ", lambda = " << settings.lambda << ", "
-          << settings.optimizer;
+          << settings.training.optimizer;
     write_curve_svg(stem + ".svg", report.history, title.str());
     std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
   }
@@ -183,20 +168,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"item", "user"}))->capture_default_str();
   app.add_option("--hidden", s.hidden, "hidden units k")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--lambda", s.lambda, "L2 strength (paper's units)")->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--optimizer", s.optimizer, "adam (minibatch) or rprop (full batch)")
-      ->check(CLI::IsMember({"adam", "rprop"}))->capture_default_str();
   app.add_option("--device", s.device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON (full batch)")
       ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
-  app.add_option("--lr", s.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--rprop-step", s.rprop_step, "RProp initial step size [0.01 (item), 1e-4 (user)]")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--rprop-grow", s.rprop_grow, "RProp step growth [1.1]")->check(CLI::Range(1.0f, 10.0f));
-  app.add_option("--rprop-max-step", s.rprop_max_step, "RProp largest step size [0.01 (item), 1e-4 (user)]")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--batch", s.batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--epochs", s.epochs, "maximum epochs [500 (item), 3000 (user)]")->check(CLI::PositiveNumber);
-  app.add_option("--patience", s.patience, "stop after this many epochs without a better validation RMSE (0: never)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  s.training.add_to(app);
   app.add_option("--seed", s.seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
   app.add_option("--threads", s.threads, "threads (0: all cores)")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--test-fraction", s.test_fraction, "share of ratings held out for test (with --data)")

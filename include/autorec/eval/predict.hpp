@@ -67,6 +67,7 @@ struct PredictionPlan {
 
   PredictionPlan(const SparseColumns<Scalar>& input, const std::vector<Rating>& ratings, Variant variant)
       : pairs(ratings.size()), pattern(input.rows(), input.cols()) {
+    if (ratings.empty()) return;  // e.g. training without validation: no O(nnz) coverage scan
     const Coverage coverage(input);
     std::vector<Rating> warm;
     std::vector<std::size_t> warm_index;

@@ -1,0 +1,54 @@
+#pragma once
+// The training options autorec-train and bench/reproduce_paper share on their command lines.
+// Those not given keep autorec::paper_train_options for the variant.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "autorec/train/trainer.hpp"
+
+namespace autorec_programs {
+
+struct TrainingFlags {
+  std::string optimizer = "rprop";
+  float learning_rate = 1e-3f;
+  autorec::Index batch = 32;
+  int patience = 30;
+  std::optional<float> rprop_step, rprop_grow, rprop_max_step;
+  std::optional<int> epochs;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--optimizer", optimizer, "adam (minibatch) or rprop (full batch, the paper's)")
+        ->check(CLI::IsMember({"adam", "rprop"}))->capture_default_str();
+    app.add_option("--lr", learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    app.add_option("--rprop-step", rprop_step, "RProp initial step size [0.01 (item), 1e-4 (user)]")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--rprop-grow", rprop_grow, "RProp step growth [1.1]")->check(CLI::Range(1.0f, 10.0f));
+    app.add_option("--rprop-max-step", rprop_max_step, "RProp largest step size [0.01 (item), 1e-4 (user)]")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--batch", batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
+    app.add_option("--epochs", epochs, "maximum epochs (full-batch iterations for rprop) [500 (item), 3000 (user)]")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--patience", patience, "stop after this many epochs without a better validation RMSE (0: never)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+  }
+
+  autorec::TrainOptions<float> options(autorec::Variant variant, std::uint64_t seed) const {
+    autorec::TrainOptions<float> o = autorec::paper_train_options<float>(variant);
+    o.optimizer = autorec::parse_optimizer(optimizer);
+    o.adam.learning_rate = learning_rate;
+    o.rprop.initial_step = rprop_step.value_or(o.rprop.initial_step);
+    o.rprop.grow = rprop_grow.value_or(o.rprop.grow);
+    o.rprop.max_step = rprop_max_step.value_or(o.rprop.max_step);
+    o.batch_size = batch;
+    o.epochs = epochs.value_or(o.epochs);
+    o.patience = patience;
+    o.seed = seed;
+    return o;
+  }
+};
+
+}  // namespace autorec_programs
