@@ -56,14 +56,17 @@ void BM_DenseForwardBackward(benchmark::State& state) {
   Dense<float> layer(in, kHidden);
   Vector<float> parameters = Eigen::Map<Vector<float>>(random_matrix(layer.parameter_count(), 1, 4).data(), layer.parameter_count());
   Vector<float> gradients = Vector<float>::Zero(parameters.size());
-  layer.bind(parameters.data(), gradients.data());
   const Matrix<float> X = random_matrix(in, batch, 5), dY = random_matrix(kHidden, batch, 6);
   Matrix<float> Y, dX;
-  layer.forward(X, Y);  // warm up: allocate and touch the outputs outside the timed loop, as
-  layer.backward(X, dY, dX);  // plain_gemm_seconds does with its best of three
+  auto pass = [&] {
+    layer.forward(parameters.data(), X, Y);
+    layer.backward(parameters.data(), X, Y, dY, dX);
+    layer.accumulate_gradient(gradients.data(), X, dY);
+  };
+  pass();  // warm up: allocate and touch the outputs outside the timed loop, as
+           // plain_gemm_seconds does with its best of three
   for (auto _ : state) {
-    layer.forward(X, Y);
-    layer.backward(X, dY, dX);
+    pass();
     benchmark::DoNotOptimize(dX.data());
   }
   const double flops = 6.0 * double(in) * double(kHidden) * double(batch);
@@ -104,7 +107,7 @@ void BM_SparseEncoderForward(benchmark::State& state) {
   const AutoRec<float> model = ml1m_model();
   Matrix<float> Z;
   for (auto _ : state) {
-    model.encoder().forward(ml1m_batch().by_column, Z);
+    model.input_layer().forward(model.parameters().data(), ml1m_batch().by_column, Z);
     benchmark::DoNotOptimize(Z.data());
   }
   set_sparse_counters(state, double(ml1m_batch().nonZeros()), 1);
@@ -113,12 +116,11 @@ BENCHMARK(BM_SparseEncoderForward)->Unit(benchmark::kMillisecond)->UseRealTime()
 
 // Encoder gradient dV += dZ X^T with sparse X (by rows): 2 nnz k flops.
 void BM_SparseEncoderGradient(benchmark::State& state) {
-  Dense<float> encoder(ml1m_batch().rows(), kHidden);
-  Vector<float> parameters = Vector<float>::Zero(encoder.parameter_count()), gradients = parameters;
-  encoder.bind(parameters.data(), gradients.data());
+  SparseInputDense<float> encoder(ml1m_batch().rows(), kHidden);
+  Vector<float> gradients = Vector<float>::Zero(encoder.parameter_count());
   const Matrix<float> dZ = random_matrix(kHidden, ml1m_batch().cols(), 7);
   for (auto _ : state) {
-    encoder.accumulate_gradient(ml1m_batch().by_row, dZ);
+    encoder.accumulate_gradient(gradients.data(), ml1m_batch().by_row, dZ);
     benchmark::DoNotOptimize(gradients.data());
   }
   set_sparse_counters(state, double(ml1m_batch().nonZeros()), 1);
@@ -127,16 +129,21 @@ BENCHMARK(BM_SparseEncoderGradient)->Unit(benchmark::kMillisecond)->UseRealTime(
 
 // Decoder at observed entries + squared error + backward (dH, dW, db): 6 nnz k flops.
 void BM_ObservedDecoderLossBackward(benchmark::State& state) {
-  Dense<float, Eigen::RowMajor> decoder(kHidden, ml1m_batch().rows());
+  ObservedOutputDense<float> decoder(kHidden, ml1m_batch().rows());
   Vector<float> parameters = 0.01f * Eigen::Map<Vector<float>>(random_matrix(decoder.parameter_count(), 1, 8).data(), decoder.parameter_count());
   Vector<float> gradients = Vector<float>::Zero(parameters.size());
-  decoder.bind(parameters.data(), gradients.data());
   const Matrix<float> H = random_matrix(kHidden, ml1m_batch().cols(), 9).array().logistic();
+  const float* rating = ml1m_batch().by_column.valuePtr();
   Vector<float> dO;
   Matrix<float> dH;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(observed_squared_error(decoder, H, ml1m_batch().by_column, dO, dH));
-    decoder.accumulate_gradient_at(H, ml1m_batch(), dO);
+    decoder.forward_backward_at(
+        parameters.data(), H, ml1m_batch().by_column,
+        [rating](Index, int begin, int end, float* o) {
+          for (int p = begin; p < end; ++p) o[p] = 2 * (o[p] - rating[p]);  // the squared error's dL/dO
+        },
+        dO, dH);
+    decoder.accumulate_gradient_at(gradients.data(), H, ml1m_batch(), dO);
     benchmark::DoNotOptimize(dH.data());
   }
   set_sparse_counters(state, double(ml1m_batch().nonZeros()), 3);

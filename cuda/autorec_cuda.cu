@@ -187,18 +187,22 @@ __global__ void row_sums(const int* outer, const float* values, float* out, long
   out[u] = sum;
 }
 
-// Is flat index i a weight (V or W), given the layout [V (kd) | mu (k) | W (dk) | b (d)]?
-__device__ bool is_weight(long i, long kd, long k) { return i < kd || (i >= kd + k && i < 2 * kd + k); }
+// Is flat index i a weight (in V or W)? Both hold kd scalars; where they start is the host
+// network's layout (DeviceLayout).
+__device__ bool is_weight(long i, DeviceLayout layout) {
+  const long kd = layout.hidden * layout.inputs;
+  return (i >= layout.V && i < layout.V + kd) || (i >= layout.W && i < layout.W + kd);
+}
 
-__global__ void add_l2(float* gradient, const float* theta, float strength, long kd, long k, long count) {
+__global__ void add_l2(float* gradient, const float* theta, float strength, DeviceLayout layout, long count) {
   for (long i = blockIdx.x * long(blockDim.x) + threadIdx.x; i < count; i += long(gridDim.x) * blockDim.x)
-    if (is_weight(i, kd, k)) gradient[i] += strength * theta[i];
+    if (is_weight(i, layout)) gradient[i] += strength * theta[i];
 }
 
 __global__ void adam_update(float* theta, const float* gradient, float* m, float* v, AdamSettings s,
-                            float step_size, float root_correction2, long kd, long k, long count) {
+                            float step_size, float root_correction2, DeviceLayout layout, long count) {
   for (long i = blockIdx.x * long(blockDim.x) + threadIdx.x; i < count; i += long(gridDim.x) * blockDim.x) {
-    const float g = gradient[i] + (is_weight(i, kd, k) ? s.weight_decay * theta[i] : 0.0f);
+    const float g = gradient[i] + (is_weight(i, layout) ? s.weight_decay * theta[i] : 0.0f);
     m[i] = s.beta1 * m[i] + (1 - s.beta1) * g;
     v[i] = s.beta2 * v[i] + (1 - s.beta2) * g * g;
     theta[i] -= step_size * m[i] / (sqrtf(v[i]) / root_correction2 + s.epsilon);
@@ -284,6 +288,7 @@ std::string device_name() {
 
 struct DeviceModel::State {
   long d = 0, k = 0, B = 0, nnz = 0;
+  DeviceLayout layout;
   float lambda = 0;
   float squared_error = 0;
   // Adam's (m, v) or RProp's (step sizes, previous gradient) in `first`, `second`; a step of
@@ -297,12 +302,11 @@ struct DeviceModel::State {
   DeviceBuffer<float> theta, gradient, first, second;  // parameters, gradient, optimizer state
   DeviceBuffer<float> h, dz, g, g_rows, ones;
 
-  float* V() const { return theta.data(); }
-  float* mu() const { return theta.data() + k * d; }
-  float* W() const { return theta.data() + k * d + k; }
-  float* b() const { return theta.data() + 2 * k * d + k; }
-  float* W_gradient() const { return gradient.data() + k * d + k; }
-  long count() const { return 2 * k * d + d + k; }
+  float* V() const { return theta.data() + layout.V; }
+  float* mu() const { return theta.data() + layout.mu; }
+  float* W() const { return theta.data() + layout.W; }
+  float* b() const { return theta.data() + layout.b; }
+  long count() const { return layout.count; }
 
   ~State() {
     if (cublas) cublasDestroy(cublas);
@@ -359,14 +363,18 @@ struct DeviceModel::State {
   }
 };
 
-DeviceModel::DeviceModel(const CscView& input, long hidden, float lambda, const float* parameters)
+DeviceModel::DeviceModel(const CscView& input, const DeviceLayout& layout, float lambda, const float* parameters)
     : state_(std::make_unique<State>()) {
   require_device();
-  if (hidden <= 0 || input.rows <= 0 || input.cols <= 0 || input.nnz <= 0)
+  if (layout.hidden <= 0 || input.rows <= 0 || input.cols <= 0 || input.nnz <= 0)
     throw std::invalid_argument("DeviceModel: empty input or hidden layer");
+  if (layout.inputs != input.rows)
+    throw std::invalid_argument("DeviceModel: the layout has " + std::to_string(layout.inputs) +
+                                " inputs, the input matrix " + std::to_string(input.rows) + " rows");
   State& s = *state_;
   s.d = input.rows;
-  s.k = hidden;
+  s.k = layout.hidden;
+  s.layout = layout;
   s.B = input.cols;
   s.nnz = input.nnz;
   s.lambda = lambda;
@@ -410,18 +418,18 @@ float DeviceModel::loss_and_gradient(float share) {
   s.squared_error = s.dot(s.g.data(), s.nnz) / 4;  // g = 2 E
   gather<<<grid_for(s.nnz), kThreads>>>(s.g.data(), s.position.data(), s.g_rows.data(), s.nnz);
   AUTOREC_CHECK_LAUNCH("gather");
-  s.product(s.row_outer, s.row_inner, s.g_rows.data(), s.d, s.h.data(), s.W_gradient());  // dW = dO H^T
-  row_sums<<<grid_for(s.d), kThreads>>>(s.row_outer.data(), s.g_rows.data(), s.gradient.data() + 2 * s.k * s.d + s.k,
+  s.product(s.row_outer, s.row_inner, s.g_rows.data(), s.d, s.h.data(), s.gradient.data() + s.layout.W);  // dW = dO H^T
+  row_sums<<<grid_for(s.d), kThreads>>>(s.row_outer.data(), s.g_rows.data(), s.gradient.data() + s.layout.b,
                                         s.d);  // db = dO 1
   AUTOREC_CHECK_LAUNCH("row_sums");
-  s.product(s.row_outer, s.row_inner, s.row_values.data(), s.d, s.dz.data(), s.gradient.data());  // dV^T = X dZ^T
+  s.product(s.row_outer, s.row_inner, s.row_values.data(), s.d, s.dz.data(), s.gradient.data() + s.layout.V);  // dV^T = X dZ^T
   const float one = 1, zero = 0;  // dmu = dZ 1
   AUTOREC_CHECK(cublasSgemv(s.cublas, CUBLAS_OP_N, int(s.k), int(s.B), &one, s.dz.data(), int(s.k), s.ones.data(), 1,
-                            &zero, s.gradient.data() + s.k * s.d, 1));
+                            &zero, s.gradient.data() + s.layout.mu, 1));
   const float strength = share * s.lambda;
   float regularizer = 0;
   if (strength != 0) {
-    add_l2<<<grid_for(s.count()), kThreads>>>(s.gradient.data(), s.theta.data(), strength, s.k * s.d, s.k, s.count());
+    add_l2<<<grid_for(s.count()), kThreads>>>(s.gradient.data(), s.theta.data(), strength, s.layout, s.count());
     AUTOREC_CHECK_LAUNCH("add_l2");
     regularizer = strength / 2 * (s.dot(s.V(), s.k * s.d) + s.dot(s.W(), s.k * s.d));
   }
@@ -443,7 +451,7 @@ void DeviceModel::adam_step(const AdamSettings& settings) {
   const double correction2 = 1 - std::pow(double(settings.beta2), double(s.adam_steps));
   adam_update<<<grid_for(s.count()), kThreads>>>(s.theta.data(), s.gradient.data(), s.first.data(), s.second.data(),
                                                  settings, float(settings.learning_rate / correction1),
-                                                 float(std::sqrt(correction2)), s.k * s.d, s.k, s.count());
+                                                 float(std::sqrt(correction2)), s.layout, s.count());
   AUTOREC_CHECK_LAUNCH("adam_update");
 }
 

@@ -1,11 +1,12 @@
-// Masked squared error: gradients, the observed-entries form against the dense form, and
-// the blindness to unobserved entries.
+// The squared error over observed entries: its gradient, its per-entry form, and its
+// blindness to unobserved entries. (The network's fused observed-entries path is checked
+// against this dense form in test_model.cpp.)
 #include <doctest/doctest.h>
 
 #include <limits>
 
 #include "autorec/check/gradient_check.hpp"
-#include "autorec/loss/masked_mse.hpp"
+#include "autorec/loss/squared_error.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -54,53 +55,9 @@ TEST_CASE("Unobserved entries have no influence on the masked loss or its gradie
   CHECK(((mask.array() == 0).select(gradient_after.array(), 0.0) == 0).all());
 }
 
-namespace {
-struct DecoderFixture {
-  Dense<double, Eigen::RowMajor> decoder{4, 9};
-  Vector<double> parameters, gradients;
-  Matrix<double> hidden = random_dense<double>(4, 6, 11);
-  SparseColumns<double> ratings = random_ratings<double>(9, 6, 0.35, 12);
-  DecoderFixture() {
-    parameters = random_dense<double>(decoder.parameter_count(), 1, 13);
-    gradients = Vector<double>::Zero(parameters.size());
-    decoder.bind(parameters.data(), gradients.data());
-  }
-  double observed_loss() {
-    Vector<double> g;
-    Matrix<double> dH;
-    return observed_squared_error(decoder, hidden, ratings, g, dH);
-  }
-  double dense_loss(Matrix<double>& gradient) {
-    Matrix<double> output;
-    decoder.forward(hidden, output);
-    return masked_squared_error(output, Matrix<double>(ratings), observed_mask(ratings), gradient);
-  }
-};
-}  // namespace
-
-TEST_CASE("Observed-entries loss gradient, through the decoder, matches finite differences") {
-  DecoderFixture f;
-  Vector<double> dO;
-  Matrix<double> dH;
-  observed_squared_error(f.decoder, f.hidden, f.ratings, dO, dH);
-  f.decoder.accumulate_gradient_at(f.hidden, SparseBatch<double>(f.ratings), dO);
-  const Vector<double> numeric_params = numerical_gradient<double>([&] { return f.observed_loss(); }, f.parameters);
-  CHECK(relative_error(f.gradients, numeric_params) < 1e-6);
-  Eigen::Map<Vector<double>> flat_hidden(f.hidden.data(), f.hidden.size());
-  const Vector<double> numeric_hidden = numerical_gradient<double>([&] { return f.observed_loss(); }, flat_hidden);
-  CHECK(relative_error(Eigen::Map<Vector<double>>(dH.data(), dH.size()), numeric_hidden) < 1e-6);
-}
-
-TEST_CASE("Observed-entries loss and gradient equal the dense masked form") {
-  DecoderFixture f;
-  Vector<double> sparse_gradient;
-  Matrix<double> dense_gradient, dH;
-  const double observed = observed_squared_error(f.decoder, f.hidden, f.ratings, sparse_gradient, dH);
-  const double dense = f.dense_loss(dense_gradient);
-  CHECK(observed == doctest::Approx(dense).epsilon(1e-12));
-  SparseColumns<double> as_matrix = f.ratings;
-  Eigen::Map<Vector<double>>(as_matrix.valuePtr(), as_matrix.nonZeros()) = sparse_gradient;
-  CHECK(relative_error(Matrix<double>(as_matrix), dense_gradient) < 1e-12);
-  const Matrix<double> dense_dH = f.decoder.weights().transpose() * dense_gradient;
-  CHECK(relative_error(dH, dense_dH) < 1e-12);
+TEST_CASE("The per-entry squared error and its derivative are (o - r)^2 and 2 (o - r)") {
+  Eigen::Array3d o(1, 2, 4), r(2, 2, 1);
+  const Eigen::Array3d value = SquaredError::value(o, r), derivative = SquaredError::derivative(o, r);
+  CHECK((value == Eigen::Array3d(1, 0, 9)).all());
+  CHECK((derivative == Eigen::Array3d(-2, 0, 6)).all());
 }

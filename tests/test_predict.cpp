@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "autorec/eval/predict.hpp"
+#include "autorec/model/autorec.hpp"
 #include "autorec/eval/recommend.hpp"
 
 using namespace autorec;

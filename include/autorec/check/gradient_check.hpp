@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "autorec/layers/layer.hpp"
+#include "autorec/layers/observed_output.hpp"
+#include "autorec/layers/sparse_input.hpp"
 #include "autorec/random.hpp"
 #include "autorec/types.hpp"
 
@@ -53,63 +56,85 @@ Matrix<Scalar> random_matrix(Index rows, Index cols, Random& random) {
 }
 }  // namespace detail
 
-/// Checks a layer with parameters (Dense): `layer` is bound to `parameters` and a gradient
-/// buffer of the same size; `input` is dense or sparse (column-major).
-template <typename Layer, typename Input, typename Scalar>
-GradientCheck check_layer_gradient(Layer& layer, const Input& input, Vector<Scalar>& parameters,
+/// Checks any layer that follows the contract (layers/layer.hpp) at `input`: backward's dX
+/// and accumulate_gradient's dtheta against central differences of L = sum(G .* Y), G fixed
+/// and random. The training forward is used with one fixed noise seed, so a dropout layer is
+/// checked with its mask held, as backward must apply it. `parameters` is the layer's slice.
+template <typename Scalar>
+GradientCheck check_layer_gradient(Layer<Scalar>& layer, Matrix<Scalar> input, Vector<Scalar>& parameters,
                                    std::uint64_t seed = 1) {
   Random random(seed);
-  Vector<Scalar> gradients = Vector<Scalar>::Zero(parameters.size());
-  layer.bind(parameters.data(), gradients.data());
-  Matrix<Scalar> output;
-  layer.forward(input, output);
+  constexpr std::uint64_t kNoiseSeed = 12345;
+  Matrix<Scalar> output, input_gradient;
+  layer.forward_training(parameters.data(), input, output, kNoiseSeed);
   const Matrix<Scalar> readout = detail::random_matrix<Scalar>(output.rows(), output.cols(), random);
-  auto loss_at = [&](const auto& x) {
+  layer.backward(parameters.data(), input, output, readout, input_gradient);
+  Vector<Scalar> gradients = Vector<Scalar>::Zero(parameters.size());
+  layer.accumulate_gradient(gradients.data(), input, readout);
+  auto loss = [&] {
     Matrix<Scalar> y;
-    layer.forward(x, y);
+    layer.forward_training(parameters.data(), input, y, kNoiseSeed);
     return Scalar(readout.cwiseProduct(y).sum());
   };
-
-  // dX from backward(); the parameter gradient from the path the input takes in training
-  // (a sparse input accumulates from its row-major copy).
-  Matrix<Scalar> dense_input = Matrix<Scalar>(input);
-  Matrix<Scalar> input_gradient;
-  layer.backward(dense_input, readout, input_gradient);
-  if constexpr (std::is_base_of_v<Eigen::SparseMatrixBase<Input>, Input>) {
-    gradients.setZero();
-    layer.accumulate_gradient(SparseRows<Scalar>(input), readout);
-  }
   GradientCheck result;
-  result.parameters = relative_error(
-      gradients, numerical_gradient<Scalar>([&] { return loss_at(input); }, parameters));
-  Eigen::Map<Vector<Scalar>> flat_input(dense_input.data(), dense_input.size());
-  const Vector<Scalar> numeric_input =
-      numerical_gradient<Scalar>([&] { return loss_at(dense_input); }, flat_input);
-  result.input = relative_error(
-      Eigen::Map<const Vector<Scalar>>(input_gradient.data(), input_gradient.size()), numeric_input);
+  if (parameters.size() > 0) result.parameters = relative_error(gradients, numerical_gradient<Scalar>(loss, parameters));
+  Eigen::Map<Vector<Scalar>> flat_input(input.data(), input.size());
+  result.input = relative_error(Eigen::Map<const Vector<Scalar>>(input_gradient.data(), input_gradient.size()),
+                                numerical_gradient<Scalar>(loss, flat_input));
   return result;
 }
 
-/// Checks an activation (no parameters) at `input`; its backward takes the forward output.
-template <typename Activation, typename Scalar>
-GradientCheck check_activation_gradient(const Activation& activation, Matrix<Scalar> input,
-                                        std::uint64_t seed = 1) {
+/// Checks the sparse-input layer's parameter gradient (it has no dX), accumulated from the
+/// by-row copy of `input` as in training.
+template <typename Scalar>
+GradientCheck check_layer_gradient(const SparseInputDense<Scalar>& layer, const SparseColumns<Scalar>& input,
+                                   Vector<Scalar>& parameters, std::uint64_t seed = 1) {
   Random random(seed);
-  Matrix<Scalar> output, input_gradient;
-  activation.forward(input, output);
+  Matrix<Scalar> output;
+  layer.forward(parameters.data(), input, output);
   const Matrix<Scalar> readout = detail::random_matrix<Scalar>(output.rows(), output.cols(), random);
-  activation.backward(output, readout, input_gradient);
-  Eigen::Map<Vector<Scalar>> flat_input(input.data(), input.size());
-  const Vector<Scalar> numeric = numerical_gradient<Scalar>(
-      [&] {
-        Matrix<Scalar> y;
-        activation.forward(input, y);
-        return Scalar(readout.cwiseProduct(y).sum());
-      },
-      flat_input);
+  Vector<Scalar> gradients = Vector<Scalar>::Zero(parameters.size());
+  layer.accumulate_gradient(gradients.data(), SparseRows<Scalar>(input), readout);
   GradientCheck result;
-  result.input = relative_error(
-      Eigen::Map<const Vector<Scalar>>(input_gradient.data(), input_gradient.size()), numeric);
+  result.parameters = relative_error(gradients, numerical_gradient<Scalar>(
+                                                    [&] {
+                                                      Matrix<Scalar> y;
+                                                      layer.forward(parameters.data(), input, y);
+                                                      return Scalar(readout.cwiseProduct(y).sum());
+                                                    },
+                                                    parameters));
+  return result;
+}
+
+/// Checks the observed-output layer at the entries of `pattern`: the fused forward-backward
+/// pass's dH and accumulate_gradient_at's dtheta, for L = sum over the entries of g_p O_p.
+template <typename Scalar>
+GradientCheck check_layer_gradient(const ObservedOutputDense<Scalar>& layer, Matrix<Scalar> input,
+                                   const SparseBatch<Scalar>& pattern, Vector<Scalar>& parameters,
+                                   std::uint64_t seed = 1) {
+  Random random(seed);
+  Vector<Scalar> readout(pattern.nonZeros());
+  for (Index p = 0; p < readout.size(); ++p) readout[p] = Scalar(random.normal());
+  Vector<Scalar> output_gradient;
+  Matrix<Scalar> input_gradient;
+  layer.forward_backward_at(
+      parameters.data(), input, pattern.by_column,
+      [&](Index, int begin, int end, Scalar* values) {
+        for (int p = begin; p < end; ++p) values[p] = readout[p];
+      },
+      output_gradient, input_gradient);
+  Vector<Scalar> gradients = Vector<Scalar>::Zero(parameters.size());
+  layer.accumulate_gradient_at(gradients.data(), input, pattern, output_gradient);
+  auto loss = [&] {
+    Vector<Scalar> values;
+    layer.forward_at(parameters.data(), input, pattern.by_column, values);
+    return Scalar(readout.dot(values));
+  };
+  GradientCheck result;
+  result.parameters = relative_error(gradients, numerical_gradient<Scalar>(loss, parameters));
+  Eigen::Map<Vector<Scalar>> flat_input(input.data(), input.size());
+  result.input = relative_error(Eigen::Map<const Vector<Scalar>>(input_gradient.data(), input_gradient.size()),
+                                numerical_gradient<Scalar>(loss, flat_input));
   return result;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Predicting ratings with a trained AutoRec, and scoring them. R(u, i) is read off the
+// Predicting ratings with a trained network (or an ensemble: any model with predict_at), and
+// scoring them. R(u, i) is read off the
 // reconstruction of the *training* vector (item i's for I-AutoRec, user u's for U-AutoRec):
 // the test ratings are never the model's input. Predictions are clipped to the training
 // rating range; a user or item with no training rating gets a default rating.
@@ -13,7 +14,6 @@
 
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/data/ratings.hpp"
-#include "autorec/model/autorec.hpp"
 
 namespace autorec {
 
@@ -103,8 +103,8 @@ std::vector<float> predict_ratings_with(ReconstructAt&& reconstruct_at, const Pr
 
 /// Predicted ratings for the plan's pairs, in order. `input` is the training matrix the plan
 /// was made from. Only the requested entries are reconstructed: O((nnz(input) + pairs) k).
-template <typename Scalar>
-std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+template <typename Model, typename Scalar>
+std::vector<float> predict_ratings(const Model& model, const SparseColumns<Scalar>& input,
                                    const PredictionPlan<Scalar>& plan, const PredictionRules& rules) {
   return predict_ratings_with(
       [&](const SparseColumns<Scalar>& pattern) {
@@ -117,8 +117,8 @@ std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseCol
 
 /// Predicted ratings for each (user, item) of `pairs` (their values are ignored), in order.
 /// `input` is the training matrix in the model's layout (rating_matrix of the training set).
-template <typename Scalar>
-std::vector<float> predict_ratings(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+template <typename Model, typename Scalar>
+std::vector<float> predict_ratings(const Model& model, const SparseColumns<Scalar>& input,
                                    const std::vector<Rating>& pairs, Variant variant,
                                    const PredictionRules& rules) {
   return predict_ratings(model, input, PredictionPlan<Scalar>(input, pairs, variant), rules);
@@ -151,8 +151,8 @@ inline Metrics score(const std::vector<Rating>& truth, const std::vector<float>&
 }
 
 /// predict_ratings then score.
-template <typename Scalar>
-Metrics evaluate(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+template <typename Model, typename Scalar>
+Metrics evaluate(const Model& model, const SparseColumns<Scalar>& input,
                  const std::vector<Rating>& truth, Variant variant, const PredictionRules& rules) {
   return score(truth, predict_ratings(model, input, truth, variant, rules));
 }

@@ -16,8 +16,8 @@ struct Recommendation {
 /// The `count` items that `user` has not rated in `input` (the training matrix in the model's
 /// layout) with the highest predicted ratings, best first; ties go to the lower item index.
 /// Items without any training rating are left out: the model can only give them the default.
-template <typename Scalar>
-std::vector<Recommendation> recommend(const AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
+template <typename Model, typename Scalar>
+std::vector<Recommendation> recommend(const Model& model, const SparseColumns<Scalar>& input,
                                       Variant variant, const PredictionRules& rules, int user,
                                       std::size_t count) {
   const Index items = variant == Variant::item ? input.cols() : input.rows();

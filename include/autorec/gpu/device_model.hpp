@@ -2,9 +2,9 @@
 // AutoRec on one NVIDIA GPU (the optional autorec::cuda target, cuda/autorec_cuda.cu).
 // This header names no CUDA type, so code that includes it builds with any C++ compiler;
 // only the library's one translation unit needs nvcc. The device holds the ratings (uploaded
-// once, by column and by row), the flat parameter vector in the layout of
-// autorec::AutoRec<float> ([V | mu | W | b], see docs/math.md), its gradient and the
-// optimizer state; parameters move to and from the host as that same flat vector.
+// once, by column and by row), the flat parameter vector of a one-hidden-layer
+// autorec::Network<float> in the layout that network derives (DeviceLayout), its gradient and
+// the optimizer state; parameters move to and from the host as that same flat vector.
 
 #include <memory>
 #include <stdexcept>
@@ -37,6 +37,16 @@ struct CscView {
   const float* values = nullptr;
 };
 
+/// Where V (k x d, column-major), mu (k), W (d x k, row-major) and b (d) start in the flat
+/// parameter vector of `count` scalars: taken from the host network's parameter groups
+/// (gpu/train.hpp), never computed here.
+struct DeviceLayout {
+  long inputs = 0;  ///< d
+  long hidden = 0;  ///< k
+  long V = 0, mu = 0, W = 0, b = 0;
+  long count = 0;
+};
+
 struct AdamSettings {
   float learning_rate = 1e-3f;
   float beta1 = 0.9f;
@@ -62,8 +72,8 @@ struct Scored {
 class DeviceModel {
  public:
   /// Uploads `input` (d x B, the model's input: users x items for I-AutoRec) and the
-  /// 2dk + d + k `parameters`. Throws CudaError when no device can be used.
-  DeviceModel(const CscView& input, long hidden, float lambda, const float* parameters);
+  /// layout.count `parameters`. Throws CudaError when no device can be used.
+  DeviceModel(const CscView& input, const DeviceLayout& layout, float lambda, const float* parameters);
   ~DeviceModel();
   DeviceModel(DeviceModel&&) noexcept;
   DeviceModel& operator=(DeviceModel&&) noexcept;

@@ -1,7 +1,8 @@
 #pragma once
 // Training and prediction on the GPU with the CPU path's types: the same TrainOptions,
-// PredictionRules and reports as autorec::train, and the same AutoRec<float> parameters in and
-// out, so a GPU-trained model is saved, loaded and used like any other. Needs the autorec::cuda
+// PredictionRules and reports as autorec::train, and the same Network<float> parameters in and
+// out, so a GPU-trained model is saved, loaded and used like any other. Only the paper's
+// one-hidden-layer network trains here (require_device_architecture). Needs the autorec::cuda
 // target (CMake option AUTOREC_CUDA). Results agree with the CPU's within the GPU tests'
 // tolerances, and a run is bit-identical to the last.
 
@@ -11,7 +12,7 @@
 
 #include "autorec/eval/predict.hpp"
 #include "autorec/gpu/device_model.hpp"
-#include "autorec/model/autorec.hpp"
+#include "autorec/model/network.hpp"
 #include "autorec/train/trainer.hpp"
 
 namespace autorec::gpu {
@@ -22,9 +23,29 @@ inline CscView view_of(const SparseColumns<float>& matrix) {
           matrix.innerIndexPtr(), matrix.valuePtr()};
 }
 
+/// The device trains the paper's network: one sigmoid hidden layer, identity output, no
+/// dropout. Any other network is rejected with this message.
+inline void require_device_architecture(const Network<float>& model) {
+  const bool paper = model.stage_count() == 1 && model.stage(0).spec().kind == "sigmoid" &&
+                     model.output_activation().spec().kind == "identity" &&
+                     model.architecture().input_dropout == 0;
+  if (!paper)
+    throw std::invalid_argument("gpu: the CUDA path trains the one-hidden-layer sigmoid AutoRec with an identity "
+                                "output and no dropout; this network is " + model.architecture().describe() +
+                                ": train it on the CPU");
+}
+
+/// The network's layout as the device needs it, from its parameter groups [V, mu, W, b].
+inline DeviceLayout layout_of(const Network<float>& model) {
+  require_device_architecture(model);
+  const auto& groups = model.parameter_groups();
+  return {long(model.inputs()), long(model.hidden_sizes().front()), long(groups[0].offset), long(groups[1].offset),
+          long(groups[2].offset), long(groups[3].offset), long(model.parameters().size())};
+}
+
 /// Uploads `input` and `model`'s parameters.
-inline DeviceModel upload(const AutoRec<float>& model, const SparseColumns<float>& input) {
-  return DeviceModel(view_of(input), long(model.hidden()), model.lambda(), model.parameters().data());
+inline DeviceModel upload(const Network<float>& model, const SparseColumns<float>& input) {
+  return DeviceModel(view_of(input), layout_of(model), model.lambda(), model.parameters().data());
 }
 
 /// autorec::predict_ratings computed on the device (cold start and clipping as on the CPU).
@@ -42,7 +63,7 @@ inline std::vector<float> predict_ratings(const DeviceModel& device, const Spars
 /// autorec::train on the device, full batch (RProp, or Adam with batch_size >= the number of
 /// encoded vectors): minibatches would re-upload data every step. Early stopping restores the
 /// best epoch's parameters, which end in `model`.
-inline TrainReport train(AutoRec<float>& model, const SparseColumns<float>& input,
+inline TrainReport train(Network<float>& model, const SparseColumns<float>& input,
                          const std::vector<Rating>& validation, Variant variant, const PredictionRules& rules,
                          const TrainOptions<float>& options, const TrainCallbacks& callbacks = {}) {
   if (options.optimizer == OptimizerKind::adam && options.batch_size < input.cols())

@@ -1,0 +1,75 @@
+#pragma once
+// What a network is made of, as plain data: the model file stores it and rebuilds the network
+// from it. The sparse ends are fixed (a sparse-input Dense of `inputs` x first_width, an
+// observed-output Dense back to `inputs`); `stages` are the dense layers between them, each a
+// kind known to the layer registry.
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "autorec/layers/layer.hpp"
+
+namespace autorec {
+
+/// Hidden layer widths, first (the encoder's) first. Converts from one width, so that
+/// `options.hidden = 500` and `options.hidden = {500, 250, 500}` both read naturally.
+struct HiddenSizes : std::vector<Index> {
+  HiddenSizes(Index width) : std::vector<Index>{width} {}  // NOLINT: implicit on purpose
+  HiddenSizes(std::initializer_list<Index> widths) : std::vector<Index>(widths) {}
+  HiddenSizes(std::vector<Index> widths) : std::vector<Index>(std::move(widths)) {}  // NOLINT
+};
+
+struct Architecture {
+  Index inputs = 0;               ///< d: users for I-AutoRec, items for U-AutoRec
+  Index first_width = 0;          ///< outputs of the sparse-input layer
+  double input_dropout = 0;       ///< dropout on the sparse input (denoising), in [0, 1)
+  std::vector<LayerSpec> stages;  ///< between the two sparse layers
+  std::string output_activation = "identity";
+
+  /// The usual stack: for each width w_i, Dense (the sparse-input one for i = 0), then
+  /// `activation`, then Dropout(`dropout`) if it is > 0; then the observed-output Dense.
+  /// AutoRec is stack(d, 500, "sigmoid").
+  static Architecture stack(Index inputs, const HiddenSizes& hidden, const std::string& activation,
+                            const std::string& output_activation = "identity", double dropout = 0,
+                            double input_dropout = 0) {
+    Architecture a;
+    a.inputs = inputs;
+    a.first_width = hidden.empty() ? 0 : hidden.front();
+    a.input_dropout = input_dropout;
+    a.output_activation = output_activation;
+    for (std::size_t i = 0; i < hidden.size(); ++i) {
+      if (i > 0) a.stages.push_back({"dense", hidden[i], 0});
+      a.stages.push_back({activation, 0, 0});
+      if (dropout > 0) a.stages.push_back({"dropout", 0, dropout});
+    }
+    return a;
+  }
+
+  /// "d-500-250-500-d, elu, output identity, dropout 0.2": the shape in one line.
+  std::string describe() const {
+    std::string text = std::to_string(inputs) + "-" + std::to_string(first_width);
+    std::string kinds;
+    for (const LayerSpec& stage : stages) {
+      if (stage.kind == "dense") {
+        text += "-" + std::to_string(stage.size);
+        continue;
+      }
+      const std::string part = stage.kind == "dropout" ? "dropout " + format_rate(stage.rate) : stage.kind;
+      if (kinds.find(", " + part) == std::string::npos) kinds += ", " + part;
+    }
+    text += "-" + std::to_string(inputs) + kinds + ", output " + output_activation;
+    if (input_dropout > 0) text += ", input dropout " + format_rate(input_dropout);
+    return text;
+  }
+
+ private:
+  static std::string format_rate(double rate) {
+    std::string text = std::to_string(rate);
+    while (text.size() > 1 && text.back() == '0') text.pop_back();
+    return text;
+  }
+};
+
+}  // namespace autorec

@@ -1,0 +1,356 @@
+#pragma once
+// The network container: an autoencoder over sparse ratings of any depth.
+//
+//   X (d x B, sparse) -> [input dropout] -> SparseInputDense (k1 x d) -> stages -> H (kn x B)
+//     -> ObservedOutputDense (d x kn), evaluated at the observed entries -> output activation
+//     -> squared error against the observed ratings
+//
+// `stages` are dense layers between the ends (Dense, activations, Dropout, or a host's own
+// layers): AutoRec (Sedhain et al., 2015) is the one-stage network [sigmoid] with an identity
+// output. The objective over a batch with observed pattern Omega is
+//   L = sum over Omega of (h(X)(u, j) - X(u, j))^2 + share * (lambda / 2) * |weights|^2
+// where `share` is the batch's share of one epoch (1 for a full batch), so one epoch of
+// minibatches adds the regulariser once, and the weights are every decaying parameter group.
+//
+// The network owns one flat parameter vector and its gradient. Its layout is the layers'
+// parameter groups concatenated in order (input layer, stages, output layer), so for AutoRec
+// [V (k x d) | mu (k) | W (d x k) | b (d)]; nothing else writes it down. Layers hold no
+// pointers into it, so copies and moves need no care.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autorec/kernels/noise.hpp"
+#include "autorec/layers/activations.hpp"
+#include "autorec/layers/dense.hpp"
+#include "autorec/layers/dropout.hpp"
+#include "autorec/layers/input_dropout.hpp"
+#include "autorec/layers/observed_output.hpp"
+#include "autorec/layers/registry.hpp"
+#include "autorec/layers/sparse_input.hpp"
+#include "autorec/loss/squared_error.hpp"
+#include "autorec/model/architecture.hpp"
+#include "autorec/optim/parameter_group.hpp"
+#include "autorec/random.hpp"
+#include "autorec/types.hpp"
+
+namespace autorec {
+
+template <typename Scalar = float>
+class Network {
+ public:
+  using Loss = SquaredError;
+
+  struct Options {
+    Index inputs = 0;                            ///< d: users for I-AutoRec, items for U-AutoRec
+    HiddenSizes hidden = 500;                    ///< hidden widths; {500} is AutoRec's k = 500
+    std::string activation = "sigmoid";          ///< after each hidden Dense
+    std::string output_activation = "identity";  ///< on the reconstruction
+    double dropout = 0;                          ///< after each hidden activation, in [0, 1)
+    double input_dropout = 0;                    ///< on the sparse input (denoising), in [0, 1)
+    Scalar lambda = Scalar(1);                   ///< L2 strength in the paper's units
+    std::uint64_t seed = 42;                     ///< initial weights and dropout masks
+    Scalar weight_scale = Scalar(0.01);  ///< the sparse ends' weights start as weight_scale * N(0, 1)
+    Scalar bias_scale = Scalar(0.001);   ///< biases start as bias_scale * N(0, 1)
+  };
+
+  /// The stack that `options` describe (Architecture::stack).
+  explicit Network(const Options& options)
+      : Network(Architecture::stack(options.inputs, options.hidden, options.activation, options.output_activation,
+                                    options.dropout, options.input_dropout),
+                options) {}
+
+  /// Any architecture; of `options` only lambda, seed and the scales are used.
+  Network(Architecture architecture, const Options& options)
+      : architecture_(checked(std::move(architecture))),
+        options_(options),
+        input_layer_(architecture_.inputs, architecture_.first_width),
+        output_layer_(width_before_output(), architecture_.inputs),
+        output_activation_(make_activation<Scalar>(architecture_.output_activation, architecture_.inputs)) {
+    if (!(options.lambda >= 0)) throw std::invalid_argument("Network: lambda must be >= 0");
+    Index width = architecture_.first_width;
+    for (const LayerSpec& spec : architecture_.stages) {
+      stages_.emplace_back(make_layer<Scalar>(spec, width));
+      width = stages_.back()->outputs();
+    }
+    derive_layout();
+    initialize(options.seed);
+  }
+
+  /// Draws every layer's starting parameters from one generator seeded with `seed`, layer by
+  /// layer in order.
+  void initialize(std::uint64_t seed) {
+    Random random(seed);
+    const Initialization<Scalar> init{options_.weight_scale, options_.bias_scale};
+    input_layer_.initialize(theta(0), random, init);
+    for (std::size_t s = 0; s < stages_.size(); ++s) stages_[s]->initialize(theta(s + 1), random, init);
+    output_layer_.initialize(theta(stages_.size() + 1), random, init);
+  }
+
+  const Architecture& architecture() const { return architecture_; }
+  const Options& options() const { return options_; }
+  Index inputs() const { return architecture_.inputs; }
+  /// The output width of every hidden Dense, the sparse-input one first.
+  std::vector<Index> hidden_sizes() const {
+    std::vector<Index> sizes{architecture_.first_width};
+    for (const LayerSpec& spec : architecture_.stages)
+      if (spec.kind == "dense") sizes.push_back(spec.size);
+    return sizes;
+  }
+  Scalar lambda() const { return options_.lambda; }
+  void set_lambda(Scalar lambda) { options_.lambda = lambda; }
+
+  /// The flat parameter vector and its gradient from the last loss_and_gradient.
+  Vector<Scalar>& parameters() { return parameters_; }
+  const Vector<Scalar>& parameters() const { return parameters_; }
+  const Vector<Scalar>& gradient() const { return gradient_; }
+  /// The layout: every layer's parameter groups, in order (weights decay, biases do not).
+  const std::vector<ParameterGroup>& parameter_groups() const { return groups_; }
+  /// The data term (sum of squared errors on observed entries) of the last loss_and_gradient.
+  Scalar last_squared_error() const { return squared_error_; }
+
+  const SparseInputDense<Scalar>& input_layer() const { return input_layer_; }
+  const ObservedOutputDense<Scalar>& output_layer() const { return output_layer_; }
+  const ActivationLayer<Scalar>& output_activation() const { return *output_activation_; }
+  std::size_t stage_count() const { return stages_.size(); }
+  const Layer<Scalar>& stage(std::size_t s) const { return *stages_.at(s); }
+  /// Where each layer's slice starts: the input layer, the stages, then the output layer.
+  const std::vector<Index>& layer_offsets() const { return offsets_; }
+
+  /// Dropout masks are drawn from (seed, noise step); every training call advances the step.
+  /// Setting it replays a step's masks (gradient checks do).
+  std::uint64_t noise_step() const { return noise_step_; }
+  void set_noise_step(std::uint64_t step) { noise_step_ = step; }
+
+  /// Objective and gradient on a sparse batch (d x B, the stored entries are the observed
+  /// ratings), in O(nnz k): the input layer reads only nonzeros and the output layer is
+  /// evaluated only at observed entries. Fills gradient(); returns L.
+  Scalar loss_and_gradient(const SparseBatch<Scalar>& batch, Scalar share = Scalar(1)) {
+    require_inputs(batch.rows());
+    gradient_.setZero();
+    const std::uint64_t step = noise_step_++;
+    const SparseBatch<Scalar>* input = &batch;
+    if (architecture_.input_dropout > 0) {
+      drop_inputs(batch, architecture_.input_dropout, noise_seed(step, 0), noisy_input_);
+      input = &noisy_input_;
+    }
+    // Z1 = V X + mu 1^T (k1 x B), then each stage: values_[s + 1] = stage_s(values_[s])
+    input_layer_.forward(theta(0), input->by_column, values_[0]);
+    forward_stages(step);
+    // O = W H + b 1^T on Omega only, A = f(O), L = |A - X|^2 on Omega; dH = W^T dO (kn x B)
+    const Matrix<Scalar>& code = values_.back();
+    squared_error_ = observed_loss_and_backward(code, batch.by_column, gradient_a_);
+    // dW += dO H^T; db += dO 1
+    output_layer_.accumulate_gradient_at(grad(stages_.size() + 1), code, batch, output_gradient_);
+    // back through the stages: dtheta_s += ..., dX_s = stage_s'(dY_s)
+    const Matrix<Scalar>& first_gradient = backward_stages();
+    // dV += dZ1 X^T; dmu += dZ1 1
+    input_layer_.accumulate_gradient(grad(0), input->by_row, first_gradient);
+    return squared_error_ + add_regularization(share);
+  }
+
+  /// The same objective on dense ratings (d x B) with `mask` nonzero where observed: the
+  /// reference path (O(d k B)), built from the layers' dense forms and the dense loss.
+  /// Unobserved entries of `ratings` must be 0 (they are the input as in the sparse path).
+  template <typename RatingsDerived, typename MaskDerived>
+  Scalar loss_and_gradient(const Eigen::MatrixBase<RatingsDerived>& ratings,
+                           const Eigen::MatrixBase<MaskDerived>& mask, Scalar share = Scalar(1)) {
+    require_inputs(ratings.rows());
+    if (architecture_.input_dropout > 0)
+      throw std::invalid_argument("Network: the dense reference path does not apply input dropout");
+    gradient_.setZero();
+    const std::uint64_t step = noise_step_++;
+    input_layer_.forward(theta(0), ratings, values_[0]);
+    forward_stages(step);
+    const Matrix<Scalar>& code = values_.back();
+    const std::size_t out = stages_.size() + 1;
+    Matrix<Scalar> output, activated, activated_gradient, output_gradient;
+    output_layer_.forward(theta(out), code, output);
+    output_activation_->forward(nullptr, output, activated);
+    squared_error_ = masked_squared_error(activated, ratings, mask, activated_gradient);
+    output_activation_->backward(nullptr, output, activated, activated_gradient, output_gradient);
+    output_layer_.accumulate_gradient(grad(out), code, output_gradient);
+    output_layer_.backward(theta(out), output_gradient, gradient_a_);
+    const Matrix<Scalar>& first_gradient = backward_stages();
+    input_layer_.accumulate_gradient(grad(0), ratings, first_gradient);
+    return squared_error_ + add_regularization(share);
+  }
+
+  /// The last hidden layer's output for each column of `inputs` (d x B sparse): kn x B.
+  /// Prediction mode: no dropout.
+  void encode(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& code) const {
+    require_inputs(inputs.rows());
+    Matrix<Scalar> other;
+    input_layer_.forward(theta(0), inputs, code);
+    for (std::size_t s = 0; s < stages_.size(); ++s) {
+      stages_[s]->forward(theta(s + 1), code, other);
+      code.swap(other);
+    }
+  }
+
+  /// Full reconstruction h(r) of each column of `inputs` (d x B sparse): d x B dense.
+  void predict(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& outputs) const {
+    Matrix<Scalar> code;
+    encode(inputs, code);
+    output_layer_.forward(theta(stages_.size() + 1), code, outputs);
+    for (Index j = 0; j < outputs.cols(); ++j)
+      output_activation_->forward_values(outputs.col(j).data(), outputs.col(j).data(), outputs.rows());
+  }
+
+  /// Reconstruction of each column of `inputs` only at the stored entries of `pattern` (both
+  /// d x B): values[p] for the entry at storage position p of `pattern`. O((nnz(inputs) +
+  /// nnz(pattern)) k), so scoring a test set never forms the d x B output. Const and
+  /// touching no shared state: threads may predict with one network at once.
+  void predict_at(const SparseColumns<Scalar>& inputs, const SparseColumns<Scalar>& pattern,
+                  Vector<Scalar>& values) const {
+    Matrix<Scalar> code;
+    encode(inputs, code);
+    output_layer_.forward_at(theta(stages_.size() + 1), code, pattern, values);
+    output_activation_->forward_values(values.data(), values.data(), values.size());
+  }
+
+ private:
+  static Architecture checked(Architecture architecture) {
+    if (architecture.inputs <= 0 || architecture.first_width <= 0)
+      throw std::invalid_argument("Network: inputs and the first hidden width must be positive, got " +
+                                  std::to_string(architecture.inputs) + " and " +
+                                  std::to_string(architecture.first_width));
+    if (!(architecture.input_dropout >= 0 && architecture.input_dropout < 1))
+      throw std::invalid_argument("Network: the input dropout rate must lie in [0, 1), got " +
+                                  std::to_string(architecture.input_dropout));
+    return architecture;
+  }
+
+  Index width_before_output() const {
+    Index width = architecture_.first_width;
+    for (const LayerSpec& spec : architecture_.stages)
+      if (spec.kind == "dense") width = spec.size;
+    return width;
+  }
+
+  // Each layer's groups, shifted to where its slice starts, make the model's layout.
+  void derive_layout() {
+    auto append = [this](const std::vector<ParameterGroup>& groups, Index count) {
+      offsets_.push_back(count_);
+      for (const ParameterGroup& group : groups) groups_.push_back({count_ + group.offset, group.size, group.decays});
+      count_ += count;
+    };
+    append(input_layer_.parameter_groups(), input_layer_.parameter_count());
+    Index width = architecture_.first_width;
+    for (const auto& stage : stages_) {
+      if (stage->inputs() != width)
+        throw std::invalid_argument("Network: a " + stage->spec().kind + " stage takes " +
+                                    std::to_string(stage->inputs()) + " inputs after a width of " +
+                                    std::to_string(width));
+      width = stage->outputs();
+      append(stage->parameter_groups(), stage->parameter_count());
+    }
+    if (width != output_layer_.inputs())
+      throw std::invalid_argument("Network: the last stage's width " + std::to_string(width) +
+                                  " is not the output layer's " + std::to_string(output_layer_.inputs()));
+    append(output_layer_.parameter_groups(), output_layer_.parameter_count());
+    check_parameter_groups(groups_, count_);
+    parameters_ = Vector<Scalar>::Zero(count_);
+    gradient_ = Vector<Scalar>::Zero(count_);
+    values_.resize(stages_.size() + 1);
+  }
+
+  const Scalar* theta(std::size_t layer) const { return parameters_.data() + offsets_[layer]; }
+  Scalar* theta(std::size_t layer) { return parameters_.data() + offsets_[layer]; }
+  Scalar* grad(std::size_t layer) { return gradient_.data() + offsets_[layer]; }
+
+  std::uint64_t noise_seed(std::uint64_t step, std::size_t layer) const {
+    return mix64(options_.seed ^ mix64(step ^ mix64(std::uint64_t(layer) + 1)));
+  }
+
+  void forward_stages(std::uint64_t step) {
+    for (std::size_t s = 0; s < stages_.size(); ++s)
+      stages_[s]->forward_training(theta(s + 1), values_[s], values_[s + 1], noise_seed(step, s + 1));
+  }
+
+  // gradient_a_ holds dL/d(values_.back()); returns dL/d(values_[0]).
+  const Matrix<Scalar>& backward_stages() {
+    for (std::size_t s = stages_.size(); s-- > 0;) {
+      stages_[s]->accumulate_gradient(grad(s + 1), values_[s], gradient_a_);
+      stages_[s]->backward(theta(s + 1), values_[s], values_[s + 1], gradient_a_, gradient_b_);
+      gradient_a_.swap(gradient_b_);
+    }
+    return gradient_a_;
+  }
+
+  // The output layer at Omega fused with its backward pass: per run of entries, the
+  // pre-activations o become a = f(o), the loss adds (a - x)^2, and o becomes
+  // dL/do = f'(o) 2 (a - x). Per-column sums, added in column order, keep L the same for any
+  // thread count. Fills output_gradient_ (dL/dO at Omega) and code_gradient (kn x B).
+  Scalar observed_loss_and_backward(const Matrix<Scalar>& code, const SparseColumns<Scalar>& ratings,
+                                    Matrix<Scalar>& code_gradient) {
+    using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+    const Scalar* target = ratings.valuePtr();
+    column_loss_.assign(std::size_t(ratings.cols()), 0.0);
+    const ActivationLayer<Scalar>& activation = *output_activation_;
+    output_layer_.forward_backward_at(
+        theta(stages_.size() + 1), code, ratings,
+        [&](Index j, int begin, int end, Scalar* values) {
+          const Index n = end - begin;
+          thread_local std::vector<Scalar> scratch;  // grows to the longest run, then stays
+          if (scratch.size() < std::size_t(2 * n)) scratch.resize(std::size_t(2 * n));
+          Eigen::Map<Array> pre(scratch.data(), n), activated(scratch.data() + n, n);
+          pre = Eigen::Map<const Array>(values + begin, n);
+          activation.forward_values(pre.data(), activated.data(), n);
+          const Eigen::Map<const Array> x(target + begin, n);
+          column_loss_[std::size_t(j)] += Loss::value(activated, x).template cast<double>().sum();
+          Eigen::Map<Array> gradient(values + begin, n);
+          gradient = Loss::derivative(activated, x);
+          activation.backward_values(pre.data(), activated.data(), gradient.data(), gradient.data(), n);
+        },
+        output_gradient_, code_gradient);
+    double loss = 0;
+    for (double column : column_loss_) loss += column;
+    return static_cast<Scalar>(loss);
+  }
+
+  void require_inputs(Index rows) const {
+    if (rows != inputs())
+      throw std::invalid_argument("Network: input has " + std::to_string(rows) + " rows, the model expects " +
+                                  std::to_string(inputs()));
+  }
+
+  // share * (lambda / 2) |weights|^2; gradient share * lambda * weights.
+  Scalar add_regularization(Scalar share) {
+    const Scalar strength = share * options_.lambda;
+    if (strength == 0) return 0;
+    Scalar norms = 0;
+    for (const ParameterGroup& group : groups_) {
+      if (!group.decays) continue;
+      const auto weights = parameters_.segment(group.offset, group.size);
+      gradient_.segment(group.offset, group.size) += strength * weights;
+      norms += weights.squaredNorm();
+    }
+    return strength / 2 * norms;
+  }
+
+  Architecture architecture_;
+  Options options_;
+  SparseInputDense<Scalar> input_layer_;
+  std::vector<Owned<Layer<Scalar>>> stages_;
+  ObservedOutputDense<Scalar> output_layer_;
+  Owned<ActivationLayer<Scalar>> output_activation_;
+  std::vector<Index> offsets_;
+  std::vector<ParameterGroup> groups_;
+  Index count_ = 0;
+  Vector<Scalar> parameters_;
+  Vector<Scalar> gradient_;
+  Scalar squared_error_ = 0;
+  std::uint64_t noise_step_ = 0;
+  // Work space of the training calls (a network is not shared between threads while training).
+  SparseBatch<Scalar> noisy_input_;
+  std::vector<Matrix<Scalar>> values_;  // values_[0] = Z1, values_[s + 1] = stage s's output
+  Matrix<Scalar> gradient_a_, gradient_b_;
+  Vector<Scalar> output_gradient_;  // dL/dO at the observed entries
+  std::vector<double> column_loss_;
+};
+
+}  // namespace autorec

@@ -1,0 +1,233 @@
+// The network container: the layout it derives, gradients of composed networks of depth 1 to
+// 3 with every activation, the sparse path against the dense reference path, dropout masks
+// held through backward, copies, and a host's own layer.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "autorec/check/gradient_check.hpp"
+#include "autorec/model/autorec.hpp"
+#include "synthetic.hpp"
+
+using namespace autorec;
+using autorec::testing::observed_mask;
+using autorec::testing::random_ratings;
+
+namespace {
+Network<double> network(const HiddenSizes& hidden, const std::string& activation,
+                        const std::string& output_activation = "identity", double dropout = 0,
+                        double input_dropout = 0) {
+  Network<double>::Options options;
+  options.inputs = 8;
+  options.hidden = hidden;
+  options.activation = activation;
+  options.output_activation = output_activation;
+  options.dropout = dropout;
+  options.input_dropout = input_dropout;
+  options.lambda = 0.7;
+  options.weight_scale = 0.3;  // larger than the default so the check sees curvature
+  options.bias_scale = 0.1;
+  return Network<double>(options);
+}
+
+// Relative error of the sparse path's gradient against central differences, with the noise
+// step held so that every evaluation draws the same dropout masks.
+double gradient_error(Network<double>& model) {
+  const SparseBatch<double> batch(random_ratings<double>(8, 5, 0.4, 2));
+  model.set_noise_step(3);
+  model.loss_and_gradient(batch, 0.5);
+  const Vector<double> analytic = model.gradient();
+  const Vector<double> numeric = numerical_gradient<double>(
+      [&] {
+        model.set_noise_step(3);
+        return model.loss_and_gradient(batch, 0.5);
+      },
+      model.parameters());
+  return relative_error(analytic, numeric);
+}
+}  // namespace
+
+TEST_CASE("AutoRec's layout is [V | mu | W | b], derived from its layers") {
+  const Network<double> model = network(3, "sigmoid");
+  const auto& groups = model.parameter_groups();
+  REQUIRE(groups.size() == 4);
+  const Index d = 8, k = 3;
+  CHECK((groups[0].offset == 0 && groups[0].size == k * d && groups[0].decays));
+  CHECK((groups[1].offset == k * d && groups[1].size == k && !groups[1].decays));
+  CHECK((groups[2].offset == k * d + k && groups[2].size == d * k && groups[2].decays));
+  CHECK((groups[3].offset == 2 * k * d + k && groups[3].size == d && !groups[3].decays));
+  CHECK(model.parameters().size() == 2 * d * k + d + k);
+}
+
+TEST_CASE("A deep network's layout holds every Dense's weights and biases in order") {
+  const Network<double> model = network({5, 2, 4}, "elu");
+  CHECK(model.hidden_sizes() == std::vector<Index>{5, 2, 4});
+  const auto& groups = model.parameter_groups();
+  REQUIRE(groups.size() == 8);  // V, mu, then two hidden Dense, then W, b
+  CHECK(groups[2].size == 2 * 5);
+  CHECK(groups[4].size == 4 * 2);
+  CHECK(groups[6].size == 8 * 4);
+  CHECK(model.parameters().size() == (8 * 5 + 5) + (5 * 2 + 2) + (2 * 4 + 4) + (4 * 8 + 8));
+}
+
+TEST_CASE("Composed networks of depth 1 to 3 with each activation match finite differences") {
+  for (const char* activation : {"sigmoid", "identity", "tanh", "relu", "elu", "selu"})
+    for (const HiddenSizes& hidden : {HiddenSizes(4), HiddenSizes({4, 3}), HiddenSizes({4, 2, 3})}) {
+      Network<double> model = network(hidden, activation);
+      CAPTURE(model.architecture().describe());
+      CHECK(gradient_error(model) < 1e-6);
+    }
+}
+
+TEST_CASE("Any activation may be the output activation") {
+  for (const char* output : {"sigmoid", "tanh", "elu", "selu", "relu"}) {
+    Network<double> model = network({4, 3}, "sigmoid", output);
+    CAPTURE(output);
+    CHECK(gradient_error(model) < 1e-6);
+  }
+}
+
+TEST_CASE("Dropout masks drawn in the forward pass are reproduced in backward") {
+  Network<double> model = network({5, 4}, "elu", "identity", 0.3);
+  CHECK(gradient_error(model) < 1e-6);
+}
+
+TEST_CASE("Input dropout's gradient is that of the corrupted input's network") {
+  Network<double> model = network(4, "sigmoid", "identity", 0, 0.3);
+  CHECK(gradient_error(model) < 1e-6);
+}
+
+TEST_CASE("Each training call draws new dropout masks and a replayed step the same ones") {
+  Network<double> model = network({5, 4}, "elu", "identity", 0.5);
+  const SparseBatch<double> batch(random_ratings<double>(8, 5, 0.4, 2));
+  const double first = model.loss_and_gradient(batch);
+  const double second = model.loss_and_gradient(batch);
+  model.set_noise_step(0);
+  CHECK(model.loss_and_gradient(batch) == first);
+  CHECK(second != first);
+}
+
+TEST_CASE("The sparse path equals the dense reference path for deep networks") {
+  for (const char* activation : {"sigmoid", "relu", "selu"}) {
+    Network<double> model = network({5, 3, 4}, activation, "tanh", 0.2);
+    const SparseColumns<double> ratings = random_ratings<double>(8, 12, 0.3, 3);
+    model.set_noise_step(1);
+    const double sparse_loss = model.loss_and_gradient(SparseBatch<double>(ratings), 0.25);
+    const Vector<double> sparse_gradient = model.gradient();
+    model.set_noise_step(1);
+    const double dense_loss = model.loss_and_gradient(Matrix<double>(ratings), observed_mask(ratings), 0.25);
+    CAPTURE(activation);
+    CHECK(sparse_loss == doctest::Approx(dense_loss).epsilon(1e-12));
+    CHECK(relative_error(sparse_gradient, model.gradient()) < 1e-12);
+  }
+}
+
+TEST_CASE("Prediction ignores dropout and equals the full reconstruction at the requested entries") {
+  const Network<double> model = network({5, 3}, "elu", "sigmoid", 0.5, 0.5);
+  const SparseColumns<double> input = random_ratings<double>(8, 6, 0.4, 5);
+  const SparseColumns<double> pattern = random_ratings<double>(8, 6, 0.3, 6);
+  Matrix<double> full, again;
+  Vector<double> at;
+  model.predict(input, full);
+  model.predict(input, again);
+  model.predict_at(input, pattern, at);
+  CHECK(full == again);
+  for (Index j = 0; j < pattern.outerSize(); ++j)
+    for (int p = pattern.outerIndexPtr()[j]; p < pattern.outerIndexPtr()[j + 1]; ++p)
+      CHECK(at[p] == doctest::Approx(full(pattern.innerIndexPtr()[p], j)).epsilon(1e-12));
+}
+
+TEST_CASE("Only weights are regularised, in every layer of a deep network") {
+  Network<double> model = network({5, 3}, "tanh");
+  const SparseBatch<double> batch(random_ratings<double>(8, 6, 0.3, 4));
+  model.set_lambda(0);
+  const double plain = model.loss_and_gradient(batch);
+  const Vector<double> plain_gradient = model.gradient();
+  model.set_lambda(3);
+  const double regularised = model.loss_and_gradient(batch, 0.5);
+  double norms = 0;
+  for (const auto& group : model.parameter_groups()) {
+    const auto p = model.parameters().segment(group.offset, group.size);
+    const auto delta = (model.gradient() - plain_gradient).segment(group.offset, group.size);
+    if (group.decays) {
+      norms += p.squaredNorm();
+      CHECK(relative_error(delta, 1.5 * p) < 1e-12);
+    } else {
+      CHECK(delta.norm() == 0.0);
+    }
+  }
+  CHECK(regularised == doctest::Approx(plain + 0.75 * norms).epsilon(1e-12));
+}
+
+TEST_CASE("A copied deep network owns its parameters and its layers") {
+  Network<double> model = network({5, 3}, "elu", "identity", 0.2);
+  const SparseBatch<double> batch(random_ratings<double>(8, 6, 0.3, 6));
+  model.set_noise_step(0);
+  const double before = model.loss_and_gradient(batch);
+  Network<double> copy = model;
+  copy.parameters().setZero();
+  model.set_noise_step(0);
+  CHECK(model.loss_and_gradient(batch) == before);
+  Network<double> moved = std::move(copy);
+  moved.set_noise_step(0);
+  CHECK(moved.loss_and_gradient(batch) != before);
+  moved = model;
+  moved.set_noise_step(0);
+  CHECK(moved.loss_and_gradient(batch) == before);
+}
+
+TEST_CASE("A network rejects a mismatched architecture with a message") {
+  Architecture architecture = Architecture::stack(8, 4, "sigmoid");
+  architecture.stages.push_back({"swish", 0, 0});
+  CHECK_THROWS_WITH_AS(Network<double>(architecture, {}), doctest::Contains("unknown layer kind 'swish'"),
+                       std::invalid_argument);
+  Network<double>::Options options;
+  options.inputs = 8;
+  options.hidden = 4;
+  options.dropout = 1.0;
+  CHECK_THROWS_WITH_AS(Network<double>{options}, doctest::Contains("dropout: the rate must lie in [0, 1)"),
+                       std::invalid_argument);
+  options.dropout = 0;
+  options.hidden = HiddenSizes(std::vector<Index>{});
+  CHECK_THROWS_AS(Network<double>{options}, std::invalid_argument);
+}
+
+namespace {
+// A host's own layer: y = 2 x, registered under its own kind, used from an Architecture.
+template <typename Scalar>
+class Doubling final : public Layer<Scalar> {
+ public:
+  explicit Doubling(Index width) : width_(width) {}
+  LayerSpec spec() const override { return {"doubling", 0, 0}; }
+  Index inputs() const override { return width_; }
+  Index outputs() const override { return width_; }
+  void forward(const Scalar*, const Matrix<Scalar>& x, Matrix<Scalar>& y) const override { y = 2 * x; }
+  void backward(const Scalar*, const Matrix<Scalar>&, const Matrix<Scalar>&, const Matrix<Scalar>& dy,
+                Matrix<Scalar>& dx) const override {
+    dx = 2 * dy;
+  }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Doubling>(*this); }
+
+ private:
+  Index width_;
+};
+struct MakeDoubling {
+  template <typename Scalar>
+  static std::unique_ptr<Layer<Scalar>> make(const LayerSpec&, Index inputs) {
+    return std::make_unique<Doubling<Scalar>>(inputs);
+  }
+};
+const bool doubling_registered = register_layer<MakeDoubling>("doubling");
+}  // namespace
+
+TEST_CASE("A host's own registered layer composes into a network and its gradient checks") {
+  REQUIRE(doubling_registered);
+  Architecture architecture = Architecture::stack(8, {4, 3}, "tanh");
+  architecture.stages.insert(architecture.stages.begin() + 1, {"doubling", 0, 0});
+  Network<double>::Options options;
+  options.weight_scale = 0.3;
+  options.lambda = 0.5;
+  Network<double> model(architecture, options);
+  CHECK(model.architecture().describe() == "8-4-3-8, tanh, doubling, output identity");
+  CHECK(gradient_error(model) < 1e-6);
+}
