@@ -20,6 +20,7 @@
 #include "autorec/eval/predict.hpp"
 #include "autorec/io/peak_memory.hpp"
 #include "autorec/train/trainer.hpp"
+#include "network_flags.hpp"
 #include "training_flags.hpp"
 #ifdef AUTOREC_HAS_CUDA
 #include "autorec/gpu/train.hpp"
@@ -30,9 +31,8 @@ namespace {
 struct Settings {
   std::string data, format = "auto", variant = "item", label, device = "cpu";
   std::vector<float> lambdas = {200.f};
-  autorec::Index hidden = 500;
   int splits = 5, threads = 0;
-  float weight_scale = 0.01f;
+  autorec_programs::NetworkFlags network;
   autorec_programs::TrainingFlags training;
   double test_fraction = 0.1, validation_fraction = 0.1;
   bool refit = true;
@@ -57,7 +57,7 @@ int run(const Settings& s) {
   const LoadSummary summary = load_ratings(s.data, data, load_options);
   const Variant variant = parse_variant(s.variant);
   std::cout << "data " << s.data << ": " << summary.ratings << " ratings, " << summary.users << " users, "
-            << summary.items << " items; " << to_string(variant) << "-AutoRec k = " << s.hidden << ", "
+            << summary.items << " items; " << to_string(variant) << "-AutoRec " << s.network.describe() << ", "
             << s.training.optimizer << ", " << thread_count() << " threads" << std::endl;
   // Training runs on the CPU or, with --device cuda, on the GPU; evaluation on the CPU.
   auto fit_model = [&](AutoRec<float>& model, const SparseColumns<float>& input, const std::vector<Rating>& validation,
@@ -87,14 +87,8 @@ int run(const Settings& s) {
     const SparseColumns<float> fit_input = rating_matrix<float>(fit.train, data.users.size(), data.items.size(), variant);
     const SparseColumns<float> train_input = rating_matrix<float>(split.train, data.users.size(), data.items.size(), variant);
 
-    auto make_model = [&](float lambda) {
-      AutoRec<float>::Options options;
-      options.inputs = fit_input.rows();
-      options.hidden = s.hidden;
-      options.lambda = lambda;
-      options.seed = seed;
-      options.weight_scale = s.weight_scale;
-      return AutoRec<float>(options);
+    auto make_model = [&](float lambda, std::uint64_t model_seed) {
+      return AutoRec<float>(s.network.options(fit_input.rows(), lambda, model_seed));
     };
     const TrainOptions<float> train_options = s.training.options(variant, seed);
 
@@ -102,9 +96,9 @@ int run(const Settings& s) {
     float best_lambda = s.lambdas.front();
     int best_epochs = 0;
     double best_validation = INFINITY;
-    AutoRec<float> chosen = make_model(best_lambda);
+    AutoRec<float> chosen = make_model(best_lambda, seed);
     for (float lambda : s.lambdas) {
-      AutoRec<float> model = make_model(lambda);
+      AutoRec<float> model = make_model(lambda, seed);
       const auto start = Clock::now();
       const TrainReport report = fit_model(model, fit_input, fit.test, rules, train_options);
       seconds += std::chrono::duration<double>(Clock::now() - start).count();
@@ -119,18 +113,30 @@ int run(const Settings& s) {
         chosen = std::move(model);
       }
     }
-    // Refit on the whole training part for the chosen number of epochs, or keep the model
-    // chosen on validation; either way the whole training part is the input at test time.
+    // Refit on the whole training part for the chosen number of epochs (an ensemble refits
+    // one network per seed), or keep the model chosen on validation; either way the whole
+    // training part is the input at test time.
+    Ensemble<float> ensemble;
     if (s.refit) {
-      chosen = make_model(best_lambda);
-      TrainOptions<float> refit_options = train_options;
-      refit_options.epochs = best_epochs;
-      refit_options.patience = 0;
-      const auto start = Clock::now();
-      fit_model(chosen, train_input, {}, rules, refit_options);
-      seconds += std::chrono::duration<double>(Clock::now() - start).count();
+      for (int member = 0; member < s.network.ensemble; ++member) {
+        const std::uint64_t member_seed = seed + 100000 * std::uint64_t(member);
+        AutoRec<float> model = make_model(best_lambda, member_seed);
+        TrainOptions<float> refit_options = train_options;
+        refit_options.epochs = best_epochs;
+        refit_options.patience = 0;
+        refit_options.seed = member_seed;
+        const auto start = Clock::now();
+        fit_model(model, train_input, {}, rules, refit_options);
+        seconds += std::chrono::duration<double>(Clock::now() - start).count();
+        if (s.network.ensemble > 1)
+          std::cout << "split " << split_index + 1 << " member " << member + 1 << ": test RMSE " << std::setprecision(5)
+                    << evaluate(model, train_input, split.test, variant, rules).rmse << std::endl;
+        ensemble.add(std::move(model));
+      }
+    } else {
+      ensemble.add(std::move(chosen));
     }
-    const Metrics metrics = evaluate(chosen, train_input, split.test, variant, rules);
+    const Metrics metrics = evaluate(ensemble, train_input, split.test, variant, rules);
     std::cout << "split " << split_index + 1 << ": lambda " << best_lambda << ", " << best_epochs
               << " epochs" << (s.refit ? " (refit on the whole training part)" : "") << ", test RMSE "
               << std::setprecision(5) << metrics.rmse << " MAE " << metrics.mae << std::endl;
@@ -162,10 +168,10 @@ int main(int argc, char** argv) {
   app.add_option("--label", s.label, "name of the data set in the table row");
   app.add_option("--variant", s.variant, "item or user")->capture_default_str();
   app.add_option("--lambda", s.lambdas, "lambda values to choose from on validation")->capture_default_str();
-  app.add_option("--hidden", s.hidden, "hidden units")->capture_default_str();
   app.add_option("--splits", s.splits, "random 90/10 splits")->capture_default_str();
+  s.network.add_to(app);
   s.training.add_to(app);
-  app.add_option("--weight-scale", s.weight_scale, "initial weights: scale * N(0, 1)")->capture_default_str();
+  app.set_config("--config", "", "read options from a TOML file (a recipe; see examples/recipes)");
   app.add_option("--refit", s.refit, "after choosing on validation, retrain on the whole training part")
       ->capture_default_str();
   app.add_option("--threads", s.threads, "threads (0: all)")->capture_default_str();
@@ -174,6 +180,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", s.seed, "seed of the first split")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
+    if (s.network.ensemble > 1 && !s.refit)
+      throw std::invalid_argument("--ensemble refits its members on the whole training part: it needs --refit true");
     return run(s);
   } catch (const std::exception& error) {
     std::cerr << "reproduce_paper: " << error.what() << "\n";

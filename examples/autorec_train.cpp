@@ -18,6 +18,7 @@
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/train/trainer.hpp"
+#include "network_flags.hpp"
 #include "training_flags.hpp"
 #ifdef AUTOREC_HAS_CUDA
 #include "autorec/gpu/train.hpp"
@@ -33,8 +34,8 @@ struct Settings {
   std::string variant = "item";
   std::string device = "cpu";
   bool keep_last_duplicate = false;
-  autorec::Index hidden = 500;
   float lambda = 100;
+  autorec_programs::NetworkFlags network;
   autorec_programs::TrainingFlags training;
   std::uint64_t seed = 1;
   int threads = 0;
@@ -59,6 +60,9 @@ void print_summary(const autorec::LoadSummary& s) {
 
 int run(const Settings& settings) {
   using namespace autorec;
+  if (!settings.save.empty() && settings.network.ensemble > 1)
+    throw std::runtime_error("--save with --ensemble " + std::to_string(settings.network.ensemble) +
+                             ": a model file holds one network, not an ensemble; drop one of the two");
   set_thread_count(settings.threads);
   LoadOptions load_options;
   load_options.format = parse_rating_format(settings.format);
@@ -88,13 +92,6 @@ int run(const Settings& settings) {
             << " encoded vectors; " << fit.train.size() << " training, " << fit.test.size() << " validation, "
             << test.size() << " test ratings; " << thread_count() << " threads\n";
 
-  AutoRec<float>::Options model_options;
-  model_options.inputs = input.rows();
-  model_options.hidden = settings.hidden;
-  model_options.lambda = settings.lambda;
-  model_options.seed = settings.seed;
-  AutoRec<float> model(model_options);
-
   const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
 
   const bool interactive = isatty(STDERR_FILENO);
@@ -109,38 +106,54 @@ int run(const Settings& settings) {
     callbacks.on_progress = [](double done) {
       std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush;
     };
+  // One network, or an ensemble of networks from successive seeds whose predictions are averaged.
+  Ensemble<float> ensemble;
   TrainReport report;
-  if (settings.device == "cuda") {
+  for (int member = 0; member < settings.network.ensemble; ++member) {
+    const std::uint64_t seed = settings.seed + std::uint64_t(member);
+    AutoRec<float> model(settings.network.options(input.rows(), settings.lambda, seed));
+    if (member == 0) std::cout << "network " << model.architecture().describe() << "\n";
+    if (settings.network.ensemble > 1) std::cout << "ensemble member " << member + 1 << " (seed " << seed << ")\n";
+    TrainOptions<float> member_options = train_options;
+    member_options.seed = seed;
+    TrainReport member_report;
+    if (settings.device == "cuda") {
 #ifdef AUTOREC_HAS_CUDA
-    std::cout << "device: " << gpu::device_name() << "\n";
-    report = gpu::train(model, input, fit.test, variant, rules, train_options, callbacks);
+      if (member == 0) std::cout << "device: " << gpu::device_name() << "\n";
+      member_report = gpu::train(model, input, fit.test, variant, rules, member_options, callbacks);
 #else
-    throw std::runtime_error("--device cuda: this build has no CUDA support (configure with -DAUTOREC_CUDA=ON)");
+      throw std::runtime_error("--device cuda: this build has no CUDA support (configure with -DAUTOREC_CUDA=ON)");
 #endif
-  } else {
-    report = train(model, input, fit.test, variant, rules, train_options, callbacks);
+    } else {
+      member_report = train(model, input, fit.test, variant, rules, member_options, callbacks);
+    }
+    std::cout << "kept epoch " << member_report.best_epoch << " (validation RMSE " << std::fixed
+              << std::setprecision(4) << member_report.best_validation_rmse << std::defaultfloat << ")"
+              << (member_report.stopped_early ? ", stopped early" : "") << "\n";
+    if (member == 0) report = member_report;
+    ensemble.add(std::move(model));
   }
-  std::cout << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
-            << report.best_validation_rmse << std::defaultfloat << ")"
-            << (report.stopped_early ? ", stopped early" : "") << "\n";
+  if (ensemble.size() > 1)
+    std::cout << "ensemble validation RMSE " << std::fixed << std::setprecision(4)
+              << evaluate(ensemble, input, fit.test, variant, rules).rmse << std::defaultfloat << "\n";
 
   if (!settings.curve.empty()) {
     const std::string stem = strip_extension(settings.curve);
     write_curve_csv(stem + ".csv", report.history);
     std::ostringstream title;
-    title << to_string(variant) << "-AutoRec, k = " << settings.hidden << ", lambda = " << settings.lambda << ", "
-          << settings.training.optimizer;
+    title << to_string(variant) << "-AutoRec, " << settings.network.describe() << ", lambda = " << settings.lambda
+          << ", " << settings.training.optimizer;
     write_curve_svg(stem + ".svg", report.history, title.str());
     std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
   }
   if (!settings.save.empty()) {
-    save_model(settings.save, SavedModel<float>{model, variant, rules, data.users, data.items});
+    save_model(settings.save, SavedModel<float>{ensemble.member(0), variant, rules, data.users, data.items});
     std::cout << "model saved to " << settings.save << "\n";
   }
   // At test time the whole training part (validation ratings included) is the model's input.
   const SparseColumns<float> train_input =
       rating_matrix<float>(train_part, data.users.size(), data.items.size(), variant);
-  const Metrics metrics = evaluate(model, train_input, test, variant, rules);
+  const Metrics metrics = evaluate(ensemble, train_input, test, variant, rules);
   std::cout << "peak memory " << peak_resident_mib() << " MiB\n";
   std::cout << std::setprecision(6) << "test RMSE " << metrics.rmse << " MAE " << metrics.mae << std::endl;
   return 0;
@@ -166,11 +179,12 @@ int main(int argc, char** argv) {
                "a repeated (user, item) keeps its last rating instead of being an error");
   app.add_option("--variant", s.variant, "item (I-AutoRec) or user (U-AutoRec)")
       ->check(CLI::IsMember({"item", "user"}))->capture_default_str();
-  app.add_option("--hidden", s.hidden, "hidden units k")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--lambda", s.lambda, "L2 strength (paper's units)")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--device", s.device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON (full batch)")
       ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  s.network.add_to(app);
   s.training.add_to(app);
+  app.set_config("--config", "", "read options from a TOML file (a recipe; see examples/recipes)");
   app.add_option("--seed", s.seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
   app.add_option("--threads", s.threads, "threads (0: all cores)")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--test-fraction", s.test_fraction, "share of ratings held out for test (with --data)")

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,9 +41,10 @@ struct TrainingFlags {
     autorec::TrainOptions<float> o = autorec::paper_train_options<float>(variant);
     o.optimizer = autorec::parse_optimizer(optimizer);
     o.adam.learning_rate = learning_rate;
-    o.rprop.initial_step = rprop_step.value_or(o.rprop.initial_step);
     o.rprop.grow = rprop_grow.value_or(o.rprop.grow);
     o.rprop.max_step = rprop_max_step.value_or(o.rprop.max_step);
+    // A smaller cap alone also lowers the first step, which may not exceed it.
+    o.rprop.initial_step = rprop_step.value_or(std::min(o.rprop.initial_step, o.rprop.max_step));
     o.batch_size = batch;
     o.epochs = epochs.value_or(o.epochs);
     o.patience = patience;

@@ -45,6 +45,25 @@ TEST_CASE("Without a usable GPU a device model cannot be made, and the error say
   CHECK_THROWS_WITH_AS(gpu::upload(model, x), doctest::Contains("no usable CUDA device"), gpu::CudaError);
 }
 
+TEST_CASE("The GPU path takes the paper network's layout from the network and rejects other networks") {
+  const AutoRec<float> paper = model_for(20, 4, 1);
+  const gpu::DeviceLayout layout = gpu::layout_of(paper);
+  CHECK(layout.V == 0);
+  CHECK(layout.mu == 80);
+  CHECK(layout.W == 84);
+  CHECK(layout.b == 164);
+  CHECK(layout.count == paper.parameters().size());
+  AutoRec<float>::Options options;
+  options.inputs = 20;
+  options.hidden = {8, 4, 8};
+  CHECK_THROWS_WITH_AS(gpu::layout_of(AutoRec<float>(options)),
+                       doctest::Contains("this network is 20-8-4-8-20, sigmoid, output identity: train it on the CPU"),
+                       std::invalid_argument);
+  options.hidden = 4;
+  options.dropout = 0.5;
+  CHECK_THROWS_AS(gpu::layout_of(AutoRec<float>(options)), std::invalid_argument);
+}
+
 TEST_CASE("One GPU training step equals the CPU step within 1e-4") {
   if (skip_without_device()) return;
   const SparseColumns<float> x = autorec::testing::random_ratings<float>(300, 200, 0.05, 2);

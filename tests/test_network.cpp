@@ -178,8 +178,8 @@ TEST_CASE("A copied deep network owns its parameters and its layers") {
 
 TEST_CASE("A network rejects a mismatched architecture with a message") {
   Architecture architecture = Architecture::stack(8, 4, "sigmoid");
-  architecture.stages.push_back({"swish", 0, 0});
-  CHECK_THROWS_WITH_AS(Network<double>(architecture, {}), doctest::Contains("unknown layer kind 'swish'"),
+  architecture.stages.push_back({"mish", 0, 0});
+  CHECK_THROWS_WITH_AS(Network<double>(architecture, {}), doctest::Contains("unknown layer kind 'mish'"),
                        std::invalid_argument);
   Network<double>::Options options;
   options.inputs = 8;
