@@ -117,9 +117,9 @@ int run(const std::string& shape_name, const std::string& data_path, const std::
   const double flops = 10 * nnz * double(hidden);
   // Resident floats: parameters, gradient and two optimizer vectors (4 of 2dk+d+k); the data
   // by column and by row (value + index each) plus the column positions; the output gradient
-  // (nnz); the hidden activations and their gradient (2 k B).
+  // (nnz); the hidden layer's input and output and two gradient buffers (4 k B).
   const double predicted_bytes = 4.0 * 4 * double(parameters) + (2 * 8.0 + 4 + 4) * nnz +
-                                 4.0 * 2 * double(hidden) * double(batch.cols());
+                                 4.0 * 4 * double(hidden) * double(batch.cols());
   std::cout << std::setprecision(3) << "mean " << total / passes << " s/pass, best " << best << " s ("
             << std::setprecision(1) << flops / best * 1e-9 << " GFLOP/s); peak memory "
             << std::setprecision(2) << peak_resident_mib() / 1024 << " GiB, formula " << predicted_bytes / (1 << 30) << " GiB" << std::endl;
