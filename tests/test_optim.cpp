@@ -90,7 +90,6 @@ TEST_CASE("RProp keeps step sizes between min_step and max_step") {
   RProp<double> rprop(2, options);
   Vector<double> theta = Vector<double>::Zero(2);
   for (int i = 0; i < 50; ++i) rprop.step(theta, vec({1.0, i % 2 ? 1.0 : -1.0}));
-  CHECK(rprop.step_sizes()[0] == 1.0);
-  CHECK(rprop.step_sizes()[1] >= 1e-6);
-  CHECK(rprop.step_sizes()[1] < 0.5);
+  CHECK(rprop.step_sizes()[0] == 1.0);     // grown to max_step
+  CHECK(rprop.step_sizes()[1] == 1e-6);    // 24 halvings from 0.5 end at min_step
 }

@@ -61,28 +61,40 @@ TEST_CASE("A user or item without training ratings gets the default rating") {
   CHECK(predicted[3] != 2.75f);
 }
 
-TEST_CASE("A prediction plan holds the warm pairs once and predicts as the pairs themselves do") {
+TEST_CASE("A prediction plan holds the warm pairs once and predicts them from the reconstruction") {
   const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
   const AutoRec<double> model = model_for(6);
   const std::vector<Rating> pairs = {{5, 0, 0}, {0, 2, 0}, {4, 3, 0}, {0, 4, 0}, {3, 0, 0}};
   const PredictionPlan<double> plan(input, pairs, Variant::item);
   CHECK(plan.pairs == pairs.size());
   CHECK(plan.pattern.nonZeros() == 3);  // pairs 0 and 3 are cold
-  CHECK(predict_ratings(model, input, plan, wide_rules()) ==
-        predict_ratings(model, input, pairs, Variant::item, wide_rules()));
+  Matrix<double> reconstruction;  // computed apart from the plan: the whole d x B output
+  model.predict(input, reconstruction);
+  const std::vector<float> predicted = predict_ratings(model, input, plan, wide_rules());
+  REQUIRE(predicted.size() == pairs.size());
+  for (std::size_t i : {std::size_t(1), std::size_t(2), std::size_t(4)})
+    CHECK(predicted[i] == doctest::Approx(reconstruction(pairs[i].user, pairs[i].item)).epsilon(1e-6));
+  CHECK(predicted[0] == 3.0f);
+  CHECK(predicted[3] == 3.0f);
 }
 
-TEST_CASE("Predictions are clipped to the rating range") {
-  const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
+TEST_CASE("The rating range is the training data's, not the default 1 to 5") {
+  const PredictionRules rules = rules_from({{0, 0, 2.5f}, {1, 0, 4.5f}, {0, 1, 3}}, 3);
+  CHECK(rules.min_rating == 2.5f);
+  CHECK(rules.max_rating == 4.5f);
+}
+
+TEST_CASE("Predictions are clipped to the training data's rating range") {
+  std::vector<Rating> train = kTrain;
+  for (Rating& r : train) r.value = 2 + r.value / 2;  // range [2.5, 4.5]
+  const SparseColumns<double> input = rating_matrix<double>(train, 6, 5, Variant::item);
   AutoRec<double> model = model_for(6);
   const ParameterGroup output_bias = model.parameter_groups().back();
-  const PredictionRules rules = rules_from(kTrain, 3);
-  CHECK(rules.min_rating == 1.0f);
-  CHECK(rules.max_rating == 5.0f);
+  const PredictionRules rules = rules_from(train, 3);
   model.parameters().segment(output_bias.offset, output_bias.size).setConstant(100);
-  CHECK(predict_ratings(model, input, {{0, 2, 0}}, Variant::item, rules)[0] == 5.0f);
+  CHECK(predict_ratings(model, input, {{0, 2, 0}}, Variant::item, rules)[0] == 4.5f);
   model.parameters().segment(output_bias.offset, output_bias.size).setConstant(-100);
-  CHECK(predict_ratings(model, input, {{0, 2, 0}}, Variant::item, rules)[0] == 1.0f);
+  CHECK(predict_ratings(model, input, {{0, 2, 0}}, Variant::item, rules)[0] == 2.5f);
 }
 
 TEST_CASE("RMSE and MAE pool the errors of every rating") {
@@ -112,4 +124,16 @@ TEST_CASE("Recommendations are the unseen, trained items ranked by predicted rat
   CHECK(top[0].rating == direct[0]);
   CHECK(((top[0].item == 2 && top[1].item == 3) || (top[0].item == 3 && top[1].item == 2)));
   CHECK(recommend(model, input, Variant::item, wide_rules(), 0, 1).size() == 1);
+}
+
+TEST_CASE("U-AutoRec recommendations also leave out exactly the items the user rated") {
+  const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::user);
+  const AutoRec<double> model = model_for(input.rows());
+  // user 2 rated items 1 and 3; item 4 has no training rating: items 0 and 2 remain.
+  const std::vector<Recommendation> top = recommend(model, input, Variant::user, wide_rules(), 2, 10);
+  REQUIRE(top.size() == 2);
+  CHECK(((top[0].item == 0 && top[1].item == 2) || (top[0].item == 2 && top[1].item == 0)));
+  Matrix<double> reconstruction;  // U-AutoRec: column u is user u's reconstruction
+  model.predict(input, reconstruction);
+  CHECK(top[0].rating == doctest::Approx(reconstruction(top[0].item, 2)).epsilon(1e-6));
 }
