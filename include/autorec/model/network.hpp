@@ -68,14 +68,10 @@ class Network {
       : architecture_(checked(std::move(architecture))),
         options_(options),
         input_layer_(architecture_.inputs, architecture_.first_width),
-        output_layer_(width_before_output(), architecture_.inputs),
+        stages_(make_stages(architecture_)),
+        output_layer_(stages_.empty() ? architecture_.first_width : stages_.back()->outputs(), architecture_.inputs),
         output_activation_(make_activation<Scalar>(architecture_.output_activation, architecture_.inputs)) {
     if (!(options.lambda >= 0)) throw std::invalid_argument("Network: lambda must be >= 0");
-    Index width = architecture_.first_width;
-    for (const LayerSpec& spec : architecture_.stages) {
-      stages_.emplace_back(make_layer<Scalar>(spec, width));
-      width = stages_.back()->outputs();
-    }
     derive_layout();
     initialize(options.seed);
   }
@@ -224,11 +220,15 @@ class Network {
     return architecture;
   }
 
-  Index width_before_output() const {
-    Index width = architecture_.first_width;
-    for (const LayerSpec& spec : architecture_.stages)
-      if (spec.kind == "dense") width = spec.size;
-    return width;
+  // Each stage takes the width the one before it gives.
+  static std::vector<Owned<Layer<Scalar>>> make_stages(const Architecture& architecture) {
+    std::vector<Owned<Layer<Scalar>>> stages;
+    Index width = architecture.first_width;
+    for (const LayerSpec& spec : architecture.stages) {
+      stages.emplace_back(make_layer<Scalar>(spec, width));
+      width = stages.back()->outputs();
+    }
+    return stages;
   }
 
   // Each layer's groups, shifted to where its slice starts, make the model's layout.
@@ -241,16 +241,13 @@ class Network {
     append(input_layer_.parameter_groups(), input_layer_.parameter_count());
     Index width = architecture_.first_width;
     for (const auto& stage : stages_) {
-      if (stage->inputs() != width)
+      if (stage->inputs() != width)  // a layer factory that ignored the width it was given
         throw std::invalid_argument("Network: a " + stage->spec().kind + " stage takes " +
                                     std::to_string(stage->inputs()) + " inputs after a width of " +
                                     std::to_string(width));
       width = stage->outputs();
       append(stage->parameter_groups(), stage->parameter_count());
     }
-    if (width != output_layer_.inputs())
-      throw std::invalid_argument("Network: the last stage's width " + std::to_string(width) +
-                                  " is not the output layer's " + std::to_string(output_layer_.inputs()));
     append(output_layer_.parameter_groups(), output_layer_.parameter_count());
     check_parameter_groups(groups_, count_);
     parameters_ = Vector<Scalar>::Zero(count_);
