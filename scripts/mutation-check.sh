@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Plants deliberate bugs in a copy of the library one at a time, rebuilds the unit tests and
-# runs them: every planted bug must make a test fail. Exits non-zero if any survives (or no
+# runs them: every planted bug must make a test fail (the log names the first failing case). Exits non-zero if any survives (or no
 # longer applies). Run it before resolving an issue, not in every CI run: each mutant is a
 # rebuild (about 1-2 minutes on 2 cores).
 #   bash scripts/mutation-check.sh            # all mutants
@@ -33,6 +33,10 @@ mutants=(
   "include/autorec/model/network.hpp|activation.backward_values(pre.data(), activated.data(), gradient.data(), gradient.data(), n);||the output activation's derivative is left out"
   "include/autorec/loss/squared_error.hpp|return typename O::Scalar(2) * (output - target);|return output - target;|the squared error's derivative loses its 2"
   "include/autorec/model/network.hpp|input_layer_.accumulate_gradient(grad(0), input->by_row, first_gradient);|input_layer_.accumulate_gradient(grad(0), batch.by_row, first_gradient);|input dropout is ignored in the encoder's gradient"
+  "include/autorec/data/load.hpp|for (std::size_t c = a; c + 1 < b; ++c) drop[keys[c].second] = 1;|for (std::size_t c = a + 1; c < b; ++c) drop[keys[c].second] = 1;|keep-last keeps the first duplicate"
+  "include/autorec/data/load.hpp|if (!std::isfinite(value))|if (false)|infinite ratings load"
+  "include/autorec/data/load.hpp|const long line_number = summary.lines;|const long line_number = summary.lines - 1;|errors name the line before the bad one"
+  "include/autorec/data/split.hpp|for (std::size_t i = 0; i < test_count; ++i) in_test[order[i]] = 1;|for (std::size_t i = 1; i < test_count; ++i) in_test[order[i]] = 1;|the split holds out one rating too few"
 )
 
 selected=("$@")
@@ -71,7 +75,7 @@ PY
     echo "mutant $n: SURVIVED: $what ($file)"
     survived=$((survived + 1))
   else
-    failing=$(grep -m1 "TEST CASE:" "$work/mutant-$n.log" | sed 's/TEST CASE: *//')
+    failing=$(awk '/TEST CASE:/ { case = $0 } /ERROR:/ { print case; exit }' "$work/mutant-$n.log" | sed 's/TEST CASE: *//')
     echo "mutant $n: caught ($what) by: $failing"
     caught=$((caught + 1))
   fi
