@@ -7,6 +7,7 @@
 
 #include "autorec/check/gradient_check.hpp"
 #include "autorec/model/autorec.hpp"
+#include "autorec/model/ensemble.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -230,4 +231,30 @@ TEST_CASE("A host's own registered layer composes into a network and its gradien
   Network<double> model(architecture, options);
   CHECK(model.architecture().describe() == "8-4-3-8, tanh, doubling, output identity");
   CHECK(gradient_error(model) < 1e-6);
+}
+
+TEST_CASE("An ensemble predicts the mean of its members' predictions") {
+  Network<double>::Options options;
+  options.inputs = 8;
+  options.hidden = 4;
+  options.weight_scale = 0.3;
+  options.seed = 1;
+  const Network<double> a(options);
+  options.seed = 2;
+  const Network<double> b(options);
+  const Ensemble<double> ensemble({a, b});
+  const SparseColumns<double> input = random_ratings<double>(8, 6, 0.4, 5);
+  const SparseColumns<double> pattern = random_ratings<double>(8, 6, 0.3, 6);
+  Vector<double> mean, from_a, from_b;
+  ensemble.predict_at(input, pattern, mean);
+  a.predict_at(input, pattern, from_a);
+  b.predict_at(input, pattern, from_b);
+  CHECK(relative_error(mean, (from_a + from_b) / 2) < 1e-15);
+  Matrix<double> full, full_a, full_b;
+  ensemble.predict(input, full);
+  a.predict(input, full_a);
+  b.predict(input, full_b);
+  CHECK(relative_error(full, (full_a + full_b) / 2) < 1e-15);
+  options.inputs = 9;
+  CHECK_THROWS_AS(Ensemble<double>({a, Network<double>(options)}), std::invalid_argument);
 }
