@@ -19,6 +19,9 @@ class Dense final : public Layer<Scalar>, public DenseWeights<Scalar, Eigen::Col
   static constexpr const char* kind = "dense";
 
   Dense(Index inputs, Index outputs) : Weights(inputs, outputs) {}
+  static std::unique_ptr<Layer<Scalar>> from_spec(const LayerSpec& spec, Index inputs) {
+    return std::make_unique<Dense>(inputs, spec.size);
+  }
 
   LayerSpec spec() const override { return {kind, Weights::outputs(), 0}; }
   Index inputs() const override { return Weights::inputs(); }
@@ -48,13 +51,7 @@ class Dense final : public Layer<Scalar>, public DenseWeights<Scalar, Eigen::Col
 };
 
 namespace detail {
-struct MakeDense {
-  template <typename Scalar>
-  static std::unique_ptr<Layer<Scalar>> make(const LayerSpec& spec, Index inputs) {
-    return std::make_unique<Dense<Scalar>>(inputs, spec.size);
-  }
-};
-inline const bool dense_registered = register_layer<MakeDense>(Dense<float>::kind);
+inline const bool dense_registered = register_layer_template<Dense>(Dense<float>::kind);
 }  // namespace detail
 
 }  // namespace autorec

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "autorec/layers/layer.hpp"
 #include "autorec/optim/parameter_group.hpp"
 #include "autorec/random.hpp"
 #include "autorec/types.hpp"
@@ -46,6 +47,12 @@ class DenseWeights {
   Eigen::Map<WeightMatrix> weights(Scalar* theta) const { return {theta, outputs_, inputs_}; }
   Eigen::Map<const Vector<Scalar>> bias(const Scalar* theta) const { return {theta + outputs_ * inputs_, outputs_}; }
   Eigen::Map<Vector<Scalar>> bias(Scalar* theta) const { return {theta + outputs_ * inputs_, outputs_}; }
+
+  /// The sparse ends' start (the paper's): W from weight_scale * N(0, 1), then b from
+  /// bias_scale * N(0, 1).
+  void initialize(Scalar* theta, Random& random, const Initialization<Scalar>& init) const {
+    draw(theta, random, init.weight_scale, init.bias_scale);
+  }
 
   /// W from weight_scale * N(0, 1), then b from bias_scale * N(0, 1).
   void draw(Scalar* theta, Random& random, Scalar weight_scale, Scalar bias_scale) const {

@@ -26,6 +26,10 @@ class Dropout final : public Layer<Scalar> {
       throw std::invalid_argument("dropout: the rate must lie in [0, 1), got " + std::to_string(rate));
   }
 
+  static std::unique_ptr<Layer<Scalar>> from_spec(const LayerSpec& spec, Index inputs) {
+    return std::make_unique<Dropout>(inputs, spec.rate);
+  }
+
   LayerSpec spec() const override { return {kind, 0, rate_}; }
   Index inputs() const override { return width_; }
   Index outputs() const override { return width_; }
@@ -70,13 +74,7 @@ class Dropout final : public Layer<Scalar> {
 };
 
 namespace detail {
-struct MakeDropout {
-  template <typename Scalar>
-  static std::unique_ptr<Layer<Scalar>> make(const LayerSpec& spec, Index inputs) {
-    return std::make_unique<Dropout<Scalar>>(inputs, spec.rate);
-  }
-};
-inline const bool dropout_registered = register_layer<MakeDropout>(Dropout<float>::kind);
+inline const bool dropout_registered = register_layer_template<Dropout>(Dropout<float>::kind);
 }  // namespace detail
 
 }  // namespace autorec

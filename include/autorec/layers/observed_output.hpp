@@ -22,11 +22,6 @@ class ObservedOutputDense : public DenseWeights<Scalar, Eigen::RowMajor> {
  public:
   using Weights::Weights;
 
-  /// W from weight_scale * N(0, 1), b from bias_scale * N(0, 1).
-  void initialize(Scalar* theta, Random& random, const Initialization<Scalar>& init) const {
-    this->draw(theta, random, init.weight_scale, init.bias_scale);
-  }
-
   /// The whole O (d x B) for a dense H (the reference path, and full reconstructions).
   template <typename Derived>
   void forward(const Scalar* theta, const Eigen::MatrixBase<Derived>& input, Matrix<Scalar>& output) const {

@@ -39,6 +39,22 @@ bool register_layer(const std::string& kind) {
   return true;
 }
 
+namespace detail {
+template <template <typename> class L>
+struct MakeFromSpec {
+  template <typename Scalar>
+  static std::unique_ptr<Layer<Scalar>> make(const LayerSpec& spec, Index inputs) {
+    return L<Scalar>::from_spec(spec, inputs);
+  }
+};
+}  // namespace detail
+
+/// Registers a layer template whose `L<Scalar>::from_spec(spec, inputs)` builds it.
+template <template <typename> class L>
+bool register_layer_template(const std::string& kind) {
+  return register_layer<detail::MakeFromSpec<L>>(kind);
+}
+
 /// The registered kinds, for error messages: "dense, dropout, elu, ...".
 inline std::string known_layer_kinds() {
   std::string names;

@@ -17,11 +17,6 @@ class SparseInputDense : public DenseWeights<Scalar, Eigen::ColMajor> {
  public:
   using Weights::Weights;
 
-  /// V from weight_scale * N(0, 1), mu from bias_scale * N(0, 1).
-  void initialize(Scalar* theta, Random& random, const Initialization<Scalar>& init) const {
-    this->draw(theta, random, init.weight_scale, init.bias_scale);
-  }
-
   /// Z = V X + mu 1^T for a sparse X, never densifying it: column j of Z is
   /// mu + sum over the nonzeros X(u, j) of X(u, j) V(:, u). Cost O(nnz(X) k).
   void forward(const Scalar* theta, const SparseColumns<Scalar>& input, Matrix<Scalar>& output) const {
