@@ -72,14 +72,17 @@ int run(const Settings& settings) {
   // Ratings: a predefined train/test pair, or one file split at random (by rating).
   RatingData data;
   std::vector<Rating> train_part, test;
+  std::uint64_t source_fingerprint;  // of the file the model is trained from, for its model file
   if (!settings.train_file.empty()) {
     print_summary(load_ratings(settings.train_file, data, load_options));
+    source_fingerprint = fingerprint(data);
     train_part = std::move(data.ratings);
     data.ratings.clear();
     print_summary(load_ratings(settings.test_file, data, load_options));
     test = std::move(data.ratings);
   } else {
     print_summary(load_ratings(settings.data, data, load_options));
+    source_fingerprint = fingerprint(data);
     RatingSplit split = split_ratings(data.ratings, settings.test_fraction, settings.seed);
     train_part = std::move(split.train);
     test = std::move(split.test);
@@ -147,7 +150,10 @@ int run(const Settings& settings) {
     std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
   }
   if (!settings.save.empty()) {
-    save_model(settings.save, SavedModel<float>{ensemble.member(0), variant, rules, data.users, data.items});
+    // Self-contained: the whole training part is what predictions read, as for the test below.
+    SavedModel<float> saved = saved_model(ensemble.member(0), variant, rules, data, train_part);
+    saved.fingerprint = source_fingerprint;
+    save_model(settings.save, saved);
     std::cout << "model saved to " << settings.save << "\n";
   }
   // At test time the whole training part (validation ratings included) is the model's input.

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <iterator>
 
@@ -19,10 +20,11 @@ SavedModel<float> sample() {
   options.lambda = 12.5f;
   options.seed = 99;
   // None of the rules is the struct's default, so a reader that drops one is caught.
-  SavedModel<float> saved{AutoRec<float>(options), Variant::user, {0.5f, 4.5f, 3.25f}, {}, {}};
-  for (const char* u : {"alice", "bob"}) saved.users.insert(u);
-  for (const char* i : {"m1", "m2", "m3"}) saved.items.insert(i);
-  return saved;
+  RatingData data;
+  for (const char* u : {"alice", "bob"}) data.users.insert(u);
+  for (const char* i : {"m1", "m2", "m3"}) data.items.insert(i);
+  data.ratings = {{0, 0, 4.5f}, {0, 2, 1}, {1, 1, 3}};
+  return saved_model(AutoRec<float>(options), Variant::user, {0.5f, 4.5f, 3.25f}, data, data.ratings);
 }
 
 // The same model as `sample()` written in version 1's layout (hidden size, no architecture).
@@ -84,6 +86,81 @@ TEST_CASE("A saved model loads back exactly") {
   CHECK(loaded.rules.default_rating == 3.25f);
   CHECK(loaded.users == saved.users);
   CHECK(loaded.items == saved.items);
+  CHECK(loaded.fingerprint == saved.fingerprint);
+  CHECK(loaded.fingerprint != 0);
+  REQUIRE(loaded.self_contained());
+  CHECK(loaded.training.nonZeros() == 3);
+  CHECK(Matrix<float>(loaded.training) == Matrix<float>(saved.training));
+}
+
+TEST_CASE("Saving a model whose id maps do not fit the network is refused before writing") {
+  TempFile file;
+  SavedModel<float> saved = sample();
+  saved.items = IdMap();
+  CHECK_THROWS_WITH_AS(save_model(file.path(), saved),
+                       (file.path() + ": cannot save: the network has 3 inputs but the item id map holds 0 ids "
+                                      "(for data without raw ids, use IdMap::indices(n))").c_str(),
+                       ModelFileError);
+  saved.items = IdMap::indices(3);
+  saved.training = SparseColumns<float>();
+  CHECK_THROWS_AS(save_model(file.path(), saved), ModelFileError);
+  CHECK(read_bytes(file.path()).empty());
+}
+
+TEST_CASE("Invalid prediction rules are refused on saving and on loading") {
+  TempFile file;
+  SavedModel<float> saved = sample();
+  saved.rules.min_rating = 6;  // above max_rating
+  CHECK_THROWS_AS(save_model(file.path(), saved), ModelFileError);
+  saved = sample();
+  save_model(file.path(), saved);
+  std::string bytes = read_bytes(file.path());
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::size_t at = bytes.find("alice") - 4 - 8 - 12;  // the rules lie before the user count and ids
+  float stored;
+  std::memcpy(&stored, &bytes[at], 4);
+  REQUIRE(stored == 0.5f);
+  std::memcpy(&bytes[at], &nan, 4);
+  reseal(bytes);
+  write_bytes(file.path(), bytes);
+  CHECK(load_error(file.path()) == "corrupted: invalid prediction rules (NaN or an inverted clip range)");
+}
+
+TEST_CASE("A model file whose parameters hold NaN is refused") {
+  TempFile file;
+  SavedModel<float> saved = sample();
+  saved.model.parameters()[1] = std::numeric_limits<float>::quiet_NaN();
+  save_model(file.path(), saved);
+  CHECK(load_error(file.path()) == "corrupted: the parameters hold NaN or infinite values");
+}
+
+TEST_CASE("A training matrix with a row index out of range is refused") {
+  TempFile file;
+  const SavedModel<float> saved = sample();
+  save_model(file.path(), saved);
+  std::string bytes = read_bytes(file.path());
+  // The row indices follow the 3 column starts of the 3 x 2 matrix; the first one becomes 3.
+  const std::size_t at = bytes.find("m3") + 2 + 8 + 8 + 8 + 3 * 4;
+  int row;
+  std::memcpy(&row, &bytes[at], 4);
+  REQUIRE(row == saved.training.innerIndexPtr()[0]);
+  row = 3;
+  std::memcpy(&bytes[at], &row, 4);
+  reseal(bytes);
+  write_bytes(file.path(), bytes);
+  CHECK(load_error(file.path()) == "corrupted: the training matrix is not a valid sparse matrix of finite ratings");
+}
+
+TEST_CASE("The fingerprint ignores order and index assignment and changes with any rating") {
+  RatingData a;
+  a.ratings = {{a.users.insert("u1"), a.items.insert("i1"), 4}, {a.users.insert("u2"), a.items.insert("i2"), 3}};
+  RatingData b;  // the same ratings, read in the other order
+  b.ratings = {{b.users.insert("u2"), b.items.insert("i2"), 3}, {b.users.insert("u1"), b.items.insert("i1"), 4}};
+  CHECK(fingerprint(a) == fingerprint(b));
+  b.ratings[0].value = 3.5f;
+  CHECK(fingerprint(a) != fingerprint(b));
+  b.ratings.pop_back();
+  CHECK(fingerprint(a) != fingerprint(b));
 }
 
 TEST_CASE("A truncated model file is reported as truncated or corrupted") {
@@ -111,7 +188,7 @@ TEST_CASE("A model file of another version is refused with both versions named")
   std::string bytes = read_bytes(file.path());
   bytes[8] = 7;  // the version follows the 8-byte magic number
   write_bytes(file.path(), bytes);
-  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 2)");
+  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 3)");
 }
 
 TEST_CASE("A file that is not a model, or missing, or of another precision is refused") {
@@ -153,6 +230,7 @@ TEST_CASE("A version-1 model file loads as the one-hidden-layer sigmoid network 
   CHECK(loaded.model.lambda() == 12.5f);
   CHECK(loaded.rules.max_rating == 4.5f);
   CHECK(loaded.users == saved.users);
+  CHECK_FALSE(loaded.self_contained());
 }
 
 TEST_CASE("Crafted layer sizes that the stored parameters cannot hold are refused before allocating") {

@@ -73,6 +73,21 @@ TEST_CASE("Without patience training runs every epoch and calls back after each"
   CHECK(last_progress == 1.0);
 }
 
+TEST_CASE("A callback that asks to stop ends training after that epoch") {
+  const Problem p;
+  AutoRec<double> model = model_for(60, 1.0);
+  TrainOptions<double> options;
+  options.epochs = 50;
+  options.patience = 0;
+  options.batch_size = 16;
+  TrainCallbacks callbacks;
+  callbacks.should_stop = [](const EpochReport& e) { return e.epoch == 3; };
+  const TrainReport report = train(model, p.input, p.split.test, Variant::item, p.rules, options, callbacks);
+  CHECK(report.history.size() == 3);
+  CHECK(report.stopped_by_callback);
+  CHECK_FALSE(report.stopped_early);
+}
+
 TEST_CASE("Full-batch RProp training lowers the training RMSE every few epochs") {
   const Problem p;
   AutoRec<double> model = model_for(60, 1.0);

@@ -4,6 +4,7 @@
 // needs the autorec::cuda target.
 
 #include "autorec/check/gradient_check.hpp"
+#include "autorec/data/fingerprint.hpp"
 #include "autorec/data/generate.hpp"
 #include "autorec/data/id_map.hpp"
 #include "autorec/data/load.hpp"

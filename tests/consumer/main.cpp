@@ -51,9 +51,8 @@ bool own_network_trains_saves_loads_and_recommends() {
   const PredictionRules rules = rules_from(split.train, 3);
   train(model, input, {}, Variant::item, rules, train_options);
 
-  SavedModel<float> saved{model, Variant::item, rules, {}, {}};
-  for (int u = 0; u < shape.users; ++u) saved.users.insert(std::to_string(u));
-  for (int i = 0; i < shape.items; ++i) saved.items.insert(std::to_string(i));
+  SavedModel<float> saved{model, Variant::item, rules, IdMap::indices(shape.users), IdMap::indices(shape.items)};
+  saved.training = input;
   const std::string path = "consumer-model.bin";
   save_model(path, saved);
   const SavedModel<float> loaded = load_model<float>(path);

@@ -12,6 +12,13 @@ namespace autorec {
 
 class IdMap {
  public:
+  /// The ids "0", "1", ..., "n-1": for data that has indices and no raw ids of its own.
+  static IdMap indices(int n) {
+    IdMap ids;
+    for (int i = 0; i < n; ++i) ids.insert(std::to_string(i));
+    return ids;
+  }
+
   /// The index of `raw`, adding it if new.
   int insert(std::string_view raw) {
     auto [it, added] = index_.try_emplace(std::string(raw), static_cast<int>(raw_.size()));

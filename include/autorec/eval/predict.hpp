@@ -25,6 +25,12 @@ struct PredictionRules {
   float clip(float value) const { return std::clamp(value, min_rating, max_rating); }
 };
 
+/// Finite values and min_rating <= max_rating.
+inline bool valid(const PredictionRules& rules) {
+  return std::isfinite(rules.min_rating) && std::isfinite(rules.max_rating) && std::isfinite(rules.default_rating) &&
+         rules.min_rating <= rules.max_rating;
+}
+
 /// Rules whose range is that of `train` (the paper clips to the training min and max).
 inline PredictionRules rules_from(const std::vector<Rating>& train, float default_rating) {
   PredictionRules rules;

@@ -187,6 +187,32 @@ class Network {
     }
   }
 
+  // ---- pieces for serving and fold-in (serve/): prediction mode, parameters fixed ----
+
+  /// The output layer's W (d x kn, row-major: row u holds output u's weights) and b (d).
+  auto output_weights() const { return output_layer_.weights(theta(stages_.size() + 1)); }
+  auto output_bias() const { return output_layer_.bias(theta(stages_.size() + 1)); }
+  /// The sparse-input layer: Z1 = V X + mu 1^T (k1 x B) for each column of `inputs`.
+  void first_layer(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& z1) const {
+    require_inputs(inputs.rows());
+    input_layer_.forward(theta(0), inputs, z1);
+  }
+  /// The stages from trace[0] = Z1: trace[s + 1] = stage s(trace[s]); the code is trace.back().
+  void forward_hidden(std::vector<Matrix<Scalar>>& trace) const {
+    trace.resize(stages_.size() + 1);
+    for (std::size_t s = 0; s < stages_.size(); ++s) stages_[s]->forward(theta(s + 1), trace[s], trace[s + 1]);
+  }
+  /// dL/dZ1 from `gradient` = dL/d(code), back through the stages of a forward_hidden trace.
+  /// Valid for a network that has not trained since it was built or loaded (a Dropout layer
+  /// would otherwise apply its last training mask).
+  void backward_hidden(const std::vector<Matrix<Scalar>>& trace, Matrix<Scalar>& gradient) const {
+    Matrix<Scalar> other;
+    for (std::size_t s = stages_.size(); s-- > 0;) {
+      stages_[s]->backward(theta(s + 1), trace[s], trace[s + 1], gradient, other);
+      gradient.swap(other);
+    }
+  }
+
   /// Full reconstruction h(r) of each column of `inputs` (d x B sparse): d x B dense.
   void predict(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& outputs) const {
     Matrix<Scalar> code;

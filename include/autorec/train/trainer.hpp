@@ -67,13 +67,17 @@ struct TrainReport {
   std::vector<EpochReport> history;
   int best_epoch = 0;  ///< the epoch whose parameters the model holds on return
   double best_validation_rmse = std::numeric_limits<double>::quiet_NaN();
-  bool stopped_early = false;
+  bool stopped_early = false;  ///< by patience
+  bool stopped_by_callback = false;  ///< by TrainCallbacks::should_stop
 };
 
 struct TrainCallbacks {
   std::function<void(const EpochReport&)> on_epoch;
   /// Within an epoch: the fraction of its minibatches done (for progress output).
   std::function<void(double)> on_progress;
+  /// After each epoch (and on_epoch): return true to stop training there. The model then
+  /// holds the best epoch's parameters so far, as after early stopping.
+  std::function<bool(const EpochReport&)> should_stop;
 };
 
 /// The columns `columns` of `matrix`, in that order, as a new compressed matrix.
@@ -132,6 +136,10 @@ TrainReport run_epochs(const TrainOptions<Scalar>& options, double ratings, bool
     epoch_report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     report.history.push_back(epoch_report);
     if (callbacks.on_epoch) callbacks.on_epoch(epoch_report);
+    if (callbacks.should_stop && callbacks.should_stop(epoch_report)) {
+      report.stopped_by_callback = true;
+      break;
+    }
     if (options.patience > 0 && epochs_since_best >= options.patience) {
       report.stopped_early = true;
       break;

@@ -1,0 +1,139 @@
+#pragma once
+// Fold-in: scores for a user the model never saw, from their ratings, without retraining.
+//
+// U-AutoRec encodes user vectors, so a new user is one more input: code = encode(r).
+// I-AutoRec encodes item vectors with one input per user, so a new user is a new input unit
+// with its own encoder column v (k1), decoder row w (kn) and bias c, fitted to their m
+// ratings r (over items S) with every other parameter fixed:
+//   Z1 = P + v r^T            (k1 x m; P: the rated items' first pre-activations, V x_s + mu)
+//   H = stages(Z1)            (kn x m; the rated items' codes, updated with the new ratings)
+//   o = H^T w + c 1, a = f(o) (m)
+//   L = |a - r|^2 + (lambda / 2)(|v|^2 + |w|^2)   -- the training objective restricted to them
+// Gradients: do = f'(o) .* 2 (a - r); dw = H do + lambda w; dc = 1^T do;
+//   dH = w do^T (kn x m), back through the stages to dZ1 (k1 x m); dv = dZ1 r + lambda v.
+// Start: v = 0 (the items' codes as trained) and, for an identity output, (w, c) the exact
+// ridge solution at v = 0, solved in its m x m dual form; then gradient descent with a
+// backtracking line search on (v, w, c), so the loss never rises.
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Cholesky>
+
+#include "autorec/model/network.hpp"
+#include "autorec/types.hpp"
+
+namespace autorec {
+
+struct FoldInOptions {
+  int iterations = 60;        ///< gradient steps on (v, w, c) after the start; 0 keeps the start
+  double tolerance = 1e-7;    ///< stop when a step lowers the loss by less than this share
+};
+
+/// A folded-in user: what scoring them needs. Items are indices, `rated` sorted.
+template <typename Scalar>
+struct FoldedUser {
+  std::vector<int> rated;
+  std::vector<float> ratings;  ///< of `rated`, in the same order
+  Vector<Scalar> code;         ///< U-AutoRec: the user's code (kn)
+  Vector<Scalar> weights;      ///< I-AutoRec: decoder row w (kn)
+  Scalar bias = 0;             ///< I-AutoRec: c
+  Vector<Scalar> encoder;      ///< I-AutoRec: encoder column v (k1)
+  Matrix<Scalar> rated_codes;  ///< I-AutoRec: H, the rated items' codes with v added (kn x m)
+  double loss = 0;             ///< I-AutoRec: L at the end
+  int iterations = 0;          ///< I-AutoRec: gradient steps taken
+};
+
+namespace detail {
+
+/// I-AutoRec's fit, given P (k1 x m) and the ratings r (m). Fills weights, bias, encoder,
+/// rated_codes and loss.
+template <typename Scalar>
+void fit_new_input(const Network<Scalar>& network, const Matrix<Scalar>& P, const Vector<Scalar>& r,
+                   const FoldInOptions& options, FoldedUser<Scalar>& user) {
+  const Index m = P.cols(), k1 = P.rows();
+  const Scalar lambda = network.lambda();
+  const ActivationLayer<Scalar>& f = network.output_activation();
+  std::vector<Matrix<Scalar>> trace;
+  Vector<Scalar> o(m), a(m);
+
+  struct Point {
+    Vector<Scalar> v, w;
+    Scalar c;
+  };
+  // L at `x`, leaving the trace of its forward pass in `trace` and f(o) in `a`.
+  auto loss_at = [&](const Point& x) {
+    trace.resize(1);
+    trace[0] = P;
+    trace[0].noalias() += x.v * r.transpose();
+    network.forward_hidden(trace);
+    o.noalias() = trace.back().transpose() * x.w;
+    o.array() += x.c;
+    f.forward_values(o.data(), a.data(), m);
+    return double((a - r).squaredNorm()) + double(lambda) / 2 * double(x.v.squaredNorm() + x.w.squaredNorm());
+  };
+
+  Point x{Vector<Scalar>::Zero(k1), Vector<Scalar>::Zero(network.hidden_sizes().back()), Scalar(r.mean())};
+  double loss = loss_at(x);
+  if (f.spec().kind == "identity") {  // exact (w, c) at v = 0: ridge with a free intercept
+    const Matrix<Scalar>& H = trace.back();
+    const Vector<Scalar> h_mean = H.rowwise().mean();
+    const Matrix<Scalar> Hc = H.colwise() - h_mean;
+    const Vector<Scalar> rc = r.array() - r.mean();
+    Matrix<Scalar> gram = Hc.transpose() * Hc;
+    const Scalar alpha = lambda / 2 + Scalar(1e-6) * (Scalar(1) + gram.trace() / Scalar(m));
+    gram.diagonal().array() += alpha;
+    x.w.noalias() = Hc * gram.ldlt().solve(rc);
+    x.c = r.mean() - h_mean.dot(x.w);
+    loss = loss_at(x);
+  }
+  double step = 1;
+  Vector<Scalar> dO(m);
+  Matrix<Scalar> dH;
+  int taken = 0;
+  for (; taken < options.iterations; ++taken) {
+    // gradient at x (the trace and a are x's)
+    dO = Scalar(2) * (a - r);
+    f.backward_values(o.data(), a.data(), dO.data(), dO.data(), m);
+    Point g{Vector<Scalar>(), trace.back() * dO + lambda * x.w, dO.sum()};
+    dH.noalias() = x.w * dO.transpose();
+    network.backward_hidden(trace, dH);
+    g.v.noalias() = dH * r;
+    g.v += lambda * x.v;
+    const double slope = double(g.v.squaredNorm() + g.w.squaredNorm()) + double(g.c) * double(g.c);
+    if (slope == 0) break;
+    // backtracking: halve until the Armijo condition holds; then try a longer step next time
+    bool moved = false;
+    Point next;
+    double next_loss = loss;
+    for (int halving = 0; halving < 40; ++halving) {
+      next = {x.v - Scalar(step) * g.v, x.w - Scalar(step) * g.w, x.c - Scalar(step) * g.c};
+      next_loss = loss_at(next);
+      if (next_loss <= loss - 1e-4 * step * slope) {
+        moved = true;
+        break;
+      }
+      step /= 2;
+    }
+    if (!moved) break;
+    const bool converged = loss - next_loss < options.tolerance * loss;
+    x = std::move(next);
+    loss = next_loss;  // trace and a now belong to x
+    step *= 2;
+    if (converged) {
+      ++taken;
+      break;
+    }
+  }
+  loss = loss_at(x);  // the trace may hold a rejected trial point
+  user.encoder = std::move(x.v);
+  user.weights = std::move(x.w);
+  user.bias = x.c;
+  user.rated_codes = trace.back();
+  user.loss = loss;
+  user.iterations = taken;
+}
+
+}  // namespace detail
+}  // namespace autorec

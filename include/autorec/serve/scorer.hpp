@@ -1,0 +1,348 @@
+#pragma once
+// Serving: scores and top-N lists from a trained network, with no ratings file and no
+// re-encoding per call.
+//
+// Let E be the encoded vectors (items for I-AutoRec, users for U-AutoRec) and O the outputs
+// (users, or items). On construction the training matrix is encoded once: C = code(X), kn x |E|.
+// Then the predicted rating of a pair (o, e) is one dot product,
+//   R(o, e) = clip(f(W(o, :) C(:, e) + b(o))),
+// the same number predict_ratings gives, and a user's scores over the catalogue are one
+// matrix-vector product: I-AutoRec C^T W(u, :)^T + b(u) (|items| x kn), U-AutoRec
+// W C(:, u) + b (|items| x kn). Many users at once are a GEMM.
+//
+// A Scorer is immutable once built: every method is const and touches no shared state, so
+// any number of threads may call it at once (tests/test_scorer.cpp does).
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "autorec/data/id_map.hpp"
+#include "autorec/data/rating_matrix.hpp"
+#include "autorec/eval/predict.hpp"
+#include "autorec/io/model_file.hpp"
+#include "autorec/model/network.hpp"
+#include "autorec/parallel.hpp"
+#include "autorec/serve/fold_in.hpp"
+#include "autorec/serve/top_n.hpp"
+
+namespace autorec {
+
+/// A raw id, an index or a rating that the model cannot serve (HTTP: 404 or 422).
+class UnknownId : public std::out_of_range {
+ public:
+  using std::out_of_range::out_of_range;
+};
+
+template <typename Scalar = float>
+class Scorer {
+ public:
+  /// From a model file of version 3 or later (it holds the training matrix).
+  explicit Scorer(const SavedModel<Scalar>& saved)
+      : Scorer(saved.model, saved.variant, saved.rules, require_training(saved), saved.users, saved.items) {}
+
+  /// From a network and the training matrix it predicts from (rating_matrix of the training
+  /// ratings in the network's layout). Id maps are optional: without them raw ids are indices.
+  Scorer(const Network<Scalar>& network, Variant variant, const PredictionRules& rules,
+         const SparseColumns<Scalar>& training, IdMap users = {}, IdMap items = {})
+      // A fresh copy, built from the architecture: its layers hold no training state.
+      : network_(network.architecture(), network.options()),
+        variant_(variant),
+        rules_(rules),
+        training_(training),
+        users_(std::move(users)),
+        items_(std::move(items)) {
+    network_.parameters() = network.parameters();
+    if (training.rows() != network.inputs())
+      throw std::invalid_argument("Scorer: the training matrix has " + std::to_string(training.rows()) +
+                                  " rows, the network " + std::to_string(network.inputs()) + " inputs");
+    if (!valid(rules)) throw std::invalid_argument("Scorer: invalid prediction rules");
+    training_.makeCompressed();
+    const InputShape shape = input_shape(user_count(), item_count(), variant);
+    if (users_.size() == 0) users_ = IdMap::indices(int(variant == Variant::item ? shape.rows : shape.cols));
+    if (items_.size() == 0) items_ = IdMap::indices(int(variant == Variant::item ? shape.cols : shape.rows));
+    if (input_shape(users_.size(), items_.size(), variant).rows != shape.rows ||
+        input_shape(users_.size(), items_.size(), variant).cols != shape.cols)
+      throw std::invalid_argument("Scorer: the id maps do not match the training matrix");
+    network_.encode(training_, codes_);
+    const Coverage coverage(training_);
+    output_seen_ = coverage.row;
+    encoded_seen_ = coverage.col;
+    index_rated_items();
+  }
+
+  Variant variant() const { return variant_; }
+  const PredictionRules& rules() const { return rules_; }
+  const Network<Scalar>& network() const { return network_; }
+  const IdMap& user_ids() const { return users_; }
+  const IdMap& item_ids() const { return items_; }
+  int user_count() const { return int(variant_ == Variant::item ? training_.rows() : training_.cols()); }
+  int item_count() const { return int(variant_ == Variant::item ? training_.cols() : training_.rows()); }
+
+  /// Index of a raw id; UnknownId if the model has none.
+  int user(std::string_view raw) const { return find(users_, raw, "user"); }
+  int item(std::string_view raw) const { return find(items_, raw, "item"); }
+  /// The items `user` rated in training, sorted.
+  std::vector<int> rated_items(int user) const {
+    check(user, user_count(), "user");
+    const int* begin = rated_.data() + rated_start_[std::size_t(user)];
+    return {begin, rated_.data() + rated_start_[std::size_t(user) + 1]};
+  }
+  /// Whether a user or an item had training ratings (without, its score is the default).
+  bool user_has_ratings(int user) const { return seen_user(check(user, user_count(), "user")); }
+  bool item_has_ratings(int item) const { return seen_item(check(item, item_count(), "item")); }
+
+  /// The predicted rating of (user, item), by index or by raw id.
+  float score(int user, int item) const {
+    check(user, user_count(), "user");
+    check(item, item_count(), "item");
+    if (!seen_user(user) || !seen_item(item)) return rules_.default_rating;
+    const auto W = network_.output_weights();
+    const auto b = network_.output_bias();
+    const int o = variant_ == Variant::item ? user : item, e = variant_ == Variant::item ? item : user;
+    Scalar value = W.row(o).dot(codes_.col(e)) + b(o);
+    network_.output_activation().forward_values(&value, &value, 1);
+    return rules_.clip(float(value));
+  }
+  float score(std::string_view user_id, std::string_view item_id) const { return score(user(user_id), item(item_id)); }
+  /// Many pairs (user, item), in order.
+  std::vector<float> score(const std::vector<std::pair<int, int>>& pairs) const {
+    std::vector<float> scores(pairs.size());
+    for (std::size_t p = 0; p < pairs.size(); ++p) scores[p] = score(pairs[p].first, pairs[p].second);
+    return scores;
+  }
+
+  /// The predicted ratings of every item for `user` (the default for items without ratings).
+  std::vector<float> scores(int user) const {
+    check(user, user_count(), "user");
+    std::vector<float> result(std::size_t(item_count()), rules_.default_rating);
+    if (!seen_user(user)) return result;
+    Vector<Scalar> raw;
+    if (variant_ == Variant::item)
+      raw.noalias() = codes_.transpose() * network_.output_weights().row(user).transpose();
+    else
+      raw.noalias() = network_.output_weights() * codes_.col(user);
+    finish(raw, variant_ == Variant::item ? network_.output_bias()(user) : Scalar(0), result);
+    return result;
+  }
+
+  /// Top-N for one user (by index or raw id): the best items that had training ratings, by
+  /// default leaving out those the user rated. Empty for a user without training ratings.
+  std::vector<Recommendation> recommend(int user, const TopN& request = {}) const {
+    if (!user_has_ratings(user)) return {};
+    const std::vector<float> all = scores(user);
+    return detail::select_top(all, item_seen(), request, rated_.data() + rated_start_[std::size_t(user)],
+                              rated_start_[std::size_t(user) + 1] - rated_start_[std::size_t(user)]);
+  }
+  std::vector<Recommendation> recommend(std::string_view user_id, const TopN& request = {}) const {
+    return recommend(user(user_id), request);
+  }
+
+  /// Top-N for many users: their scores come from GEMMs over blocks of users, the blocks in
+  /// parallel. result[i] is users[i]'s list.
+  std::vector<std::vector<Recommendation>> recommend(const std::vector<int>& users, const TopN& request = {}) const {
+    for (int u : users) check(u, user_count(), "user");
+    std::vector<std::vector<Recommendation>> result(users.size());
+    constexpr Index kBlock = 64;
+    const Index blocks = (Index(users.size()) + kBlock - 1) / kBlock;
+    const auto W = network_.output_weights();
+    const auto b = network_.output_bias();
+    AUTOREC_PARALLEL_FOR
+    for (Index block = 0; block < blocks; ++block) {
+      const Index first = block * kBlock, n = std::min<Index>(kBlock, Index(users.size()) - first);
+      Matrix<Scalar> block_scores(item_count(), n);  // raw scores, one column per user
+      if (variant_ == Variant::item) {
+        Matrix<Scalar> rows(n, W.cols());
+        for (Index i = 0; i < n; ++i) rows.row(i) = W.row(users[std::size_t(first + i)]);
+        block_scores.noalias() = codes_.transpose() * rows.transpose();
+      } else {
+        Matrix<Scalar> cols(codes_.rows(), n);
+        for (Index i = 0; i < n; ++i) cols.col(i) = codes_.col(users[std::size_t(first + i)]);
+        block_scores.noalias() = W * cols;
+      }
+      std::vector<float> all(std::size_t(item_count()));
+      for (Index i = 0; i < n; ++i) {
+        const int u = users[std::size_t(first + i)];
+        if (!seen_user(u)) continue;
+        Vector<Scalar> raw = block_scores.col(i);
+        finish(raw, variant_ == Variant::item ? b(u) : Scalar(0), all);
+        result[std::size_t(first + i)] =
+            detail::select_top(all, item_seen(), request, rated_.data() + rated_start_[std::size_t(u)],
+                               rated_start_[std::size_t(u) + 1] - rated_start_[std::size_t(u)]);
+      }
+    }
+    return result;
+  }
+
+  /// Fits a user the model never saw to their ratings (item index, rating), with no
+  /// retraining (serve/fold_in.hpp). Ratings must lie in the model's rating range.
+  FoldedUser<Scalar> fold_in(const std::vector<std::pair<int, float>>& ratings, const FoldInOptions& options = {}) const {
+    FoldedUser<Scalar> folded;
+    std::vector<std::pair<int, float>> sorted = ratings;
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t r = 0; r < sorted.size(); ++r) {
+      const auto [item, value] = sorted[r];
+      check(item, item_count(), "item");
+      if (r > 0 && sorted[r - 1].first == item)
+        throw std::invalid_argument("fold-in: item '" + items_.raw(item) + "' is rated twice");
+      if (!(value >= rules_.min_rating && value <= rules_.max_rating))
+        throw std::invalid_argument("fold-in: rating " + std::to_string(value) + " of item '" + items_.raw(item) +
+                                    "' lies outside the model's range [" + std::to_string(rules_.min_rating) + ", " +
+                                    std::to_string(rules_.max_rating) + "]");
+      folded.rated.push_back(item);
+      folded.ratings.push_back(value);
+    }
+    if (folded.rated.empty()) return folded;  // scores of nobody: recommend() returns nothing
+    const Index m = Index(folded.rated.size());
+    if (variant_ == Variant::user) {  // the new user's vector is one more input column
+      SparseColumns<Scalar> column(training_.rows(), 1);
+      column.reserve(Eigen::VectorXi::Constant(1, int(m)));
+      for (Index r = 0; r < m; ++r) column.insert(folded.rated[std::size_t(r)], 0) = Scalar(folded.ratings[std::size_t(r)]);
+      column.makeCompressed();
+      Matrix<Scalar> code;
+      network_.encode(column, code);
+      folded.code = code.col(0);
+      return folded;
+    }
+    // I-AutoRec: P = the rated items' first pre-activations, then fit (v, w, c).
+    Matrix<Scalar> P;
+    network_.first_layer(gather(training_, folded.rated), P);
+    const Vector<Scalar> r = Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>();
+    detail::fit_new_input(network_, P, r, options, folded);
+    return folded;
+  }
+  /// The same by raw item ids.
+  FoldedUser<Scalar> fold_in(const std::vector<std::pair<std::string, float>>& ratings,
+                             const FoldInOptions& options = {}) const {
+    std::vector<std::pair<int, float>> indexed;
+    for (const auto& [id, value] : ratings) indexed.emplace_back(item(id), value);
+    return fold_in(indexed, options);
+  }
+
+  /// A folded-in user's predicted rating of every item.
+  std::vector<float> scores(const FoldedUser<Scalar>& folded) const {
+    std::vector<float> result(std::size_t(item_count()), rules_.default_rating);
+    if (folded.rated.empty()) return result;
+    Vector<Scalar> raw;
+    if (variant_ == Variant::item) {
+      raw.noalias() = codes_.transpose() * folded.weights;
+      // the rated items' codes moved with the new user's ratings
+      for (std::size_t r = 0; r < folded.rated.size(); ++r)
+        raw(folded.rated[r]) = folded.rated_codes.col(Index(r)).dot(folded.weights);
+    } else {
+      raw.noalias() = network_.output_weights() * folded.code;
+    }
+    finish(raw, variant_ == Variant::item ? folded.bias : Scalar(0), result);
+    return result;
+  }
+  std::vector<Recommendation> recommend(const FoldedUser<Scalar>& folded, const TopN& request = {}) const {
+    if (folded.rated.empty()) return {};
+    return detail::select_top(scores(folded), item_seen(), request, folded.rated.data(), folded.rated.size());
+  }
+
+ private:
+  static const SparseColumns<Scalar>& require_training(const SavedModel<Scalar>& saved) {
+    if (!saved.self_contained())
+      throw std::invalid_argument(
+          "Scorer: this model file holds no training matrix (written before model file version 3); "
+          "build the Scorer from the network and the training matrix, or save the model again");
+    return saved.training;
+  }
+  static int find(const IdMap& ids, std::string_view raw, const char* what) {
+    const int index = ids.find(raw);
+    if (index < 0) throw UnknownId(std::string("unknown ") + what + " '" + printable(raw) + "'");
+    return index;
+  }
+  // Raw ids come from requests: shown truncated and with control bytes escaped.
+  static std::string printable(std::string_view raw) {
+    std::string out;
+    for (char c : raw.substr(0, 64)) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        static const char* hex = "0123456789abcdef";
+        out += "\\x";
+        out += hex[(c >> 4) & 0xf];
+        out += hex[c & 0xf];
+      } else {
+        out += c;
+      }
+    }
+    if (raw.size() > 64) out += "...";
+    return out;
+  }
+  static int check(int index, int count, const char* what) {
+    if (index < 0 || index >= count)
+      throw UnknownId(std::string(what) + " index " + std::to_string(index) + " is outside [0, " +
+                      std::to_string(count) + ")");
+    return index;
+  }
+  bool seen_user(int u) const {
+    return (variant_ == Variant::item ? output_seen_ : encoded_seen_)[std::size_t(u)] != 0;
+  }
+  bool seen_item(int i) const {
+    return (variant_ == Variant::item ? encoded_seen_ : output_seen_)[std::size_t(i)] != 0;
+  }
+  const std::vector<char>& item_seen() const { return variant_ == Variant::item ? encoded_seen_ : output_seen_; }
+
+  // raw (item_count, pre-activation without the per-user bias) -> clipped predictions; items
+  // without training ratings keep the default.
+  void finish(Vector<Scalar>& raw, Scalar user_bias, std::vector<float>& result) const {
+    if (variant_ == Variant::item)
+      raw.array() += user_bias;
+    else
+      raw += network_.output_bias();
+    network_.output_activation().forward_values(raw.data(), raw.data(), raw.size());
+    for (Index i = 0; i < raw.size(); ++i)
+      result[std::size_t(i)] = seen_item(int(i)) ? rules_.clip(float(raw(i))) : rules_.default_rating;
+  }
+
+  static SparseColumns<Scalar> gather(const SparseColumns<Scalar>& matrix, const std::vector<int>& columns) {
+    SparseColumns<Scalar> out(matrix.rows(), Index(columns.size()));
+    Index nnz = 0;
+    for (int c : columns) nnz += matrix.outerIndexPtr()[c + 1] - matrix.outerIndexPtr()[c];
+    out.resizeNonZeros(nnz);
+    int* outer = out.outerIndexPtr();
+    outer[0] = 0;
+    for (std::size_t j = 0; j < columns.size(); ++j) {
+      const int begin = matrix.outerIndexPtr()[columns[j]], end = matrix.outerIndexPtr()[columns[j] + 1];
+      std::copy(matrix.innerIndexPtr() + begin, matrix.innerIndexPtr() + end, out.innerIndexPtr() + outer[j]);
+      std::copy(matrix.valuePtr() + begin, matrix.valuePtr() + end, out.valuePtr() + outer[j]);
+      outer[j + 1] = outer[j] + (end - begin);
+    }
+    return out;
+  }
+
+  // rated_[rated_start_[u] .. rated_start_[u + 1]) are the items user u rated, sorted.
+  void index_rated_items() {
+    const int users = user_count();
+    rated_start_.assign(std::size_t(users) + 1, 0);
+    const int* inner = training_.innerIndexPtr();
+    const int* outer = training_.outerIndexPtr();
+    rated_.resize(std::size_t(training_.nonZeros()));
+    if (variant_ == Variant::user) {  // column u holds user u's items, sorted
+      for (int u = 0; u <= users; ++u) rated_start_[std::size_t(u)] = std::size_t(outer[u]);
+      std::copy(inner, inner + training_.nonZeros(), rated_.begin());
+      return;
+    }
+    for (Index p = 0; p < training_.nonZeros(); ++p) ++rated_start_[std::size_t(inner[p]) + 1];
+    for (int u = 0; u < users; ++u) rated_start_[std::size_t(u) + 1] += rated_start_[std::size_t(u)];
+    std::vector<std::size_t> next(rated_start_.begin(), rated_start_.end() - 1);
+    for (Index item = 0; item < training_.cols(); ++item)  // items in order: each list sorted
+      for (int p = outer[item]; p < outer[item + 1]; ++p) rated_[next[std::size_t(inner[p])]++] = int(item);
+  }
+
+  Network<Scalar> network_;
+  Variant variant_;
+  PredictionRules rules_;
+  SparseColumns<Scalar> training_;
+  IdMap users_, items_;
+  Matrix<Scalar> codes_;  // kn x |E|
+  std::vector<char> output_seen_, encoded_seen_;
+  std::vector<std::size_t> rated_start_;
+  std::vector<int> rated_;
+};
+
+}  // namespace autorec
