@@ -37,5 +37,8 @@
 #include "autorec/optim/rprop.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/random.hpp"
+#include "autorec/serve/fold_in.hpp"
+#include "autorec/serve/scorer.hpp"
+#include "autorec/serve/top_n.hpp"
 #include "autorec/train/trainer.hpp"
 #include "autorec/types.hpp"

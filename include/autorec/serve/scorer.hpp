@@ -164,7 +164,7 @@ class Scorer {
         for (Index i = 0; i < n; ++i) cols.col(i) = codes_.col(users[std::size_t(first + i)]);
         block_scores.noalias() = W * cols;
       }
-      std::vector<float> all(std::size_t(item_count()));
+      std::vector<float> all(static_cast<std::size_t>(item_count()));
       for (Index i = 0; i < n; ++i) {
         const int u = users[std::size_t(first + i)];
         if (!seen_user(u)) continue;

@@ -1,0 +1,289 @@
+// Serving: a Scorer gives predict_ratings' numbers from cached codes, top-N lists, scores by
+// raw id, concurrent use, and fold-in of new users.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "autorec/eval/predict.hpp"
+#include "autorec/eval/recommend.hpp"
+#include "autorec/io/model_file.hpp"
+#include "autorec/serve/scorer.hpp"
+#include "temp_file.hpp"
+
+using namespace autorec;
+
+namespace {
+// 40 users x 25 items, about 30% rated; user 39 and item 24 have no training rating.
+std::vector<Rating> ratings() {
+  Random random(5);
+  std::vector<Rating> out;
+  for (int u = 0; u < 39; ++u)
+    for (int i = 0; i < 24; ++i)
+      if (random.uniform() < 0.3) out.push_back({u, i, float(1 + random.below(5))});
+  return out;
+}
+
+template <typename Scalar>
+Network<Scalar> network_for(Index inputs, HiddenSizes hidden = 6, std::string activation = "sigmoid") {
+  typename Network<Scalar>::Options options;
+  options.inputs = inputs;
+  options.hidden = hidden;
+  options.activation = activation;
+  options.weight_scale = Scalar(0.3);
+  options.bias_scale = Scalar(0.5);
+  options.lambda = Scalar(2);
+  return Network<Scalar>(options);
+}
+
+PredictionRules rules() { return {1, 5, 3}; }
+
+template <typename Scalar>
+struct Served {
+  Variant variant;
+  SparseColumns<Scalar> training;
+  Network<Scalar> network;
+  Scorer<Scalar> scorer;
+  explicit Served(Variant v, HiddenSizes hidden = 6)
+      : variant(v),
+        training(rating_matrix<Scalar>(ratings(), 40, 25, v)),
+        network(network_for<Scalar>(training.rows(), hidden)),
+        scorer(network, v, rules(), training) {}
+};
+
+std::vector<Rating> every_pair() {
+  std::vector<Rating> pairs;
+  for (int u = 0; u < 40; ++u)
+    for (int i = 0; i < 25; ++i) pairs.push_back({u, i, 0});
+  return pairs;
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("A Scorer's score of every pair equals predict_ratings in both variants", Scalar, float, double) {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const Served<Scalar> s(variant);
+    const std::vector<Rating> pairs = every_pair();
+    const std::vector<float> expected = predict_ratings(s.network, s.training, pairs, variant, rules());
+    for (std::size_t p = 0; p < pairs.size(); ++p)
+      CHECK(s.scorer.score(pairs[p].user, pairs[p].item) == doctest::Approx(expected[p]).epsilon(1e-5));
+    CHECK(s.scorer.score(39, 3) == 3.0f);  // cold user: the default
+    CHECK(s.scorer.score(2, 24) == 3.0f);  // cold item
+  }
+}
+
+TEST_CASE("A Scorer's top-N equals recommend() and leaves out the items the user rated") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const Served<float> s(variant);
+    for (int user : {0, 7, 38}) {
+      const auto expected = recommend(s.network, s.training, variant, rules(), user, 5);
+      const auto got = s.scorer.recommend(user, TopN{5, {}, {}, true});
+      REQUIRE(got.size() == expected.size());
+      for (std::size_t r = 0; r < got.size(); ++r) {
+        CHECK(got[r].item == expected[r].item);
+        CHECK(got[r].rating == doctest::Approx(expected[r].rating).epsilon(1e-5));
+      }
+      for (int rated : s.scorer.rated_items(user))
+        for (const Recommendation& r : got) CHECK(r.item != rated);
+    }
+  }
+}
+
+TEST_CASE("Top-N honours a candidate set and an exclusion list, and a cold user gets no list") {
+  const Served<float> s(Variant::item);
+  const std::vector<int> rated = s.scorer.rated_items(3);
+  std::vector<int> candidates;
+  for (int i = 0; i < 25 && candidates.size() < 4; ++i)
+    if (!std::binary_search(rated.begin(), rated.end(), i)) candidates.push_back(i);
+  TopN request;
+  request.count = 10;
+  request.candidates = candidates;
+  request.exclude = {candidates[1]};
+  const auto top = s.scorer.recommend(3, request);
+  CHECK(top.size() == 3);
+  for (const Recommendation& r : top) {
+    CHECK(std::find(candidates.begin(), candidates.end(), r.item) != candidates.end());
+    CHECK(r.item != candidates[1]);
+  }
+  request = TopN{25, {}, {}, false};  // rated items may be ranked too
+  CHECK(s.scorer.recommend(3, request).size() == 24);  // every item with training ratings
+  CHECK(s.scorer.recommend(39).empty());
+  request.candidates = {25};
+  CHECK_THROWS_AS(s.scorer.recommend(3, request), std::out_of_range);
+}
+
+TEST_CASE("Top-N for many users at once equals one user at a time in both variants") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const Served<float> s(variant);
+    std::vector<int> users(40);
+    for (int u = 0; u < 40; ++u) users[std::size_t(u)] = u;
+    const auto all = s.scorer.recommend(users, TopN{7, {}, {}, true});
+    for (int u = 0; u < 40; ++u) {
+      const auto one = s.scorer.recommend(u, TopN{7, {}, {}, true});
+      REQUIRE(all[std::size_t(u)].size() == one.size());
+      for (std::size_t r = 0; r < one.size(); ++r) {
+        CHECK(all[std::size_t(u)][r].item == one[r].item);
+        CHECK(all[std::size_t(u)][r].rating == doctest::Approx(one[r].rating).epsilon(1e-5));
+      }
+    }
+  }
+}
+
+TEST_CASE("Scores by raw id equal scores by index, and an unknown id is named, escaped, in the error") {
+  RatingData data;
+  for (int u = 0; u < 40; ++u) data.users.insert("user-" + std::to_string(u));
+  for (int i = 0; i < 25; ++i) data.items.insert("item-" + std::to_string(i));
+  const SparseColumns<float> training = rating_matrix<float>(ratings(), 40, 25, Variant::item);
+  const Scorer<float> scorer(network_for<float>(40), Variant::item, rules(), training, data.users, data.items);
+  CHECK(scorer.score("user-4", "item-9") == scorer.score(4, 9));
+  CHECK(scorer.recommend("user-4").front().item == scorer.recommend(4).front().item);
+  CHECK_THROWS_WITH_AS(scorer.score("nobody\x1b[2J", "item-9"), "unknown user 'nobody\\x1b[2J'", UnknownId);
+  CHECK_THROWS_WITH_AS(scorer.score(40, 0), "user index 40 is outside [0, 40)", UnknownId);
+}
+
+TEST_CASE("A Scorer gives the same answers to concurrent threads as to one") {
+  const Served<float> s(Variant::item);
+  std::vector<std::vector<float>> expected(40), expected_pair(40);
+  for (int u = 0; u < 40; ++u) {
+    expected[std::size_t(u)] = s.scorer.scores(u);
+    for (int i = 0; i < 25; ++i) expected_pair[std::size_t(u)].push_back(s.scorer.score(u, i));
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round)
+        for (int u = 0; u < 40; ++u) {
+          if (s.scorer.scores(u) != expected[std::size_t(u)]) ++mismatches[std::size_t(t)];
+          if (s.scorer.score(u, round % 25) != expected_pair[std::size_t(u)][std::size_t(round % 25)])
+            ++mismatches[std::size_t(t)];
+          s.scorer.recommend(u);
+          s.scorer.fold_in(std::vector<std::pair<int, float>>{{1, 4.0f}, {2, 2.0f}});
+        }
+    });
+  for (auto& thread : threads) thread.join();
+  CHECK(mismatches == std::vector<int>(4, 0));
+}
+
+TEST_CASE("A Scorer built from a loaded model file scores as the one built from the network") {
+  const Served<float> s(Variant::user);
+  RatingData data;
+  data.users = IdMap::indices(40);
+  data.items = IdMap::indices(25);
+  data.ratings = ratings();
+  autorec::testing::TempFile file;
+  save_model(file.path(), saved_model(s.network, Variant::user, rules(), data, data.ratings));
+  const Scorer<float> loaded(load_model<float>(file.path()));
+  for (int u = 0; u < 40; ++u) CHECK(loaded.scores(u) == s.scorer.scores(u));
+}
+
+TEST_CASE("U-AutoRec fold-in of a known user's ratings gives that user's scores") {
+  const Served<double> s(Variant::user);
+  std::vector<std::pair<int, float>> known;
+  for (int item : s.scorer.rated_items(5))
+    known.emplace_back(item, float(s.training.coeff(item, 5)));
+  const FoldedUser<double> folded = s.scorer.fold_in(known);
+  const std::vector<float> expected = s.scorer.scores(5);
+  const std::vector<float> got = s.scorer.scores(folded);
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(expected[i]).epsilon(1e-6));
+  CHECK(s.scorer.recommend(folded, TopN{3, {}, {}, true}).front().item ==
+        s.scorer.recommend(5, TopN{3, {}, {}, true}).front().item);
+}
+
+namespace {
+// The fold-in objective at (v, w, c), computed from the Network's public pieces.
+double fold_in_loss(const Network<double>& network, const Matrix<double>& P, const Vector<double>& r,
+                    const Vector<double>& v, const Vector<double>& w, double c) {
+  std::vector<Matrix<double>> trace{P + v * r.transpose()};
+  network.forward_hidden(trace);
+  Vector<double> o = trace.back().transpose() * w;
+  o.array() += c;
+  Vector<double> a(o.size());
+  network.output_activation().forward_values(o.data(), a.data(), o.size());
+  return (a - r).squaredNorm() + network.lambda() / 2 * (v.squaredNorm() + w.squaredNorm());
+}
+}  // namespace
+
+TEST_CASE("I-AutoRec fold-in ends at a stationary point of the new user's objective, deep networks too") {
+  for (const char* output : {"identity", "sigmoid"})
+    for (HiddenSizes hidden : {HiddenSizes(6), HiddenSizes{5, 4}}) {
+      CAPTURE(output);
+      const SparseColumns<double> training = rating_matrix<double>(ratings(), 40, 25, Variant::item);
+      typename Network<double>::Options options;
+      options.inputs = 40;
+      options.hidden = hidden;
+      options.activation = "tanh";
+      options.output_activation = output;
+      options.weight_scale = 0.3;
+      options.lambda = 2;
+      const Network<double> network(options);
+      const Scorer<double> scorer(network, Variant::item, {0, 6, 3}, training);
+      const std::vector<std::pair<int, float>> mine{{0, 0.9f}, {3, 0.2f}, {7, 0.7f}, {11, 0.5f}, {20, 0.1f}};
+      FoldInOptions fit;
+      fit.iterations = 5000;
+      fit.tolerance = 0;
+      const FoldedUser<double> folded = scorer.fold_in(mine, fit);
+      FoldInOptions start;
+      start.iterations = 0;
+      CHECK(folded.loss <= scorer.fold_in(mine, start).loss);
+      CHECK(folded.encoder.norm() > 0);  // the encoder column moved away from 0
+
+      Matrix<double> P;
+      SparseColumns<double> rated(40, 5);
+      {
+        std::vector<Eigen::Triplet<double, int>> entries;
+        for (int j = 0; j < 5; ++j)
+          for (SparseColumns<double>::InnerIterator it(training, mine[std::size_t(j)].first); it; ++it)
+            entries.emplace_back(int(it.row()), j, it.value());
+        rated.setFromTriplets(entries.begin(), entries.end());
+        rated.makeCompressed();
+      }
+      network.first_layer(rated, P);
+      Vector<double> r(5);
+      for (int j = 0; j < 5; ++j) r(j) = mine[std::size_t(j)].second;
+      const double at = fold_in_loss(network, P, r, folded.encoder, folded.weights, folded.bias);
+      CHECK(at == doctest::Approx(folded.loss).epsilon(1e-12));
+      // No direction lowers it at first order: each +-h step raises it by O(h^2) at most.
+      const double h = 1e-4;
+      Random random(3);
+      for (int trial = 0; trial < 5; ++trial) {
+        Vector<double> dv(folded.encoder.size()), dw(folded.weights.size());
+        for (Index i = 0; i < dv.size(); ++i) dv(i) = random.normal();
+        for (Index i = 0; i < dw.size(); ++i) dw(i) = random.normal();
+        const double dc = random.normal();
+        const double plus = fold_in_loss(network, P, r, folded.encoder + h * dv, folded.weights + h * dw, folded.bias + h * dc);
+        const double minus = fold_in_loss(network, P, r, folded.encoder - h * dv, folded.weights - h * dw, folded.bias - h * dc);
+        CHECK(std::abs(plus - minus) / (2 * h) < 1e-4);
+      }
+    }
+}
+
+TEST_CASE("I-AutoRec fold-in's scores use the rated items' updated codes and leave those items out of its top-N") {
+  const Served<float> s(Variant::item);
+  const std::vector<std::pair<int, float>> mine{{2, 5}, {4, 1}, {9, 4}};
+  const FoldedUser<float> folded = s.scorer.fold_in(mine);
+  CHECK(folded.rated == std::vector<int>{2, 4, 9});
+  const std::vector<float> all = s.scorer.scores(folded);
+  const float raw = folded.rated_codes.col(1).dot(folded.weights) + folded.bias;
+  CHECK(all[4] == doctest::Approx(std::clamp(raw, 1.0f, 5.0f)));
+  CHECK(all[24] == 3.0f);  // an item without training ratings keeps the default
+  const auto top = s.scorer.recommend(folded, TopN{30, {}, {}, true});
+  CHECK(top.size() == 24 - 3);
+  for (const Recommendation& r : top) CHECK((r.item != 2 && r.item != 4 && r.item != 9));
+}
+
+TEST_CASE("Fold-in refuses a repeated item, an unknown item and a rating outside the model's range") {
+  const Served<float> s(Variant::item);
+  CHECK_THROWS_WITH_AS(s.scorer.fold_in(std::vector<std::pair<int, float>>{{1, 4}, {1, 5}}),
+                       "fold-in: item '1' is rated twice", std::invalid_argument);
+  CHECK_THROWS_AS(s.scorer.fold_in(std::vector<std::pair<int, float>>{{25, 4}}), UnknownId);
+  CHECK_THROWS_AS(s.scorer.fold_in(std::vector<std::pair<std::string, float>>{{"x", 4}}), UnknownId);
+  CHECK_THROWS_WITH_AS(s.scorer.fold_in(std::vector<std::pair<int, float>>{{1, 7}}),
+                       "fold-in: rating 7.000000 of item '1' lies outside the model's range [1.000000, 5.000000]",
+                       std::invalid_argument);
+  CHECK(s.scorer.recommend(s.scorer.fold_in(std::vector<std::pair<int, float>>{})).empty());
+}
+
+TEST_CASE("A model file without a training matrix cannot build a Scorer, and says why") {
+  SavedModel<float> saved{network_for<float>(40), Variant::item, rules(), IdMap::indices(40), IdMap::indices(25)};
+  CHECK_THROWS_WITH_AS(Scorer<float>{saved},
+                       doctest::Contains("holds no training matrix"), std::invalid_argument);
+}
