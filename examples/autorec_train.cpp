@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -15,8 +16,10 @@
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/data/split.hpp"
 #include "autorec/eval/predict.hpp"
+#include "autorec/eval/ranking.hpp"
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/io/model_file.hpp"
+#include "autorec/serve/scorer.hpp"
 #include "autorec/train/trainer.hpp"
 #include "network_flags.hpp"
 #include "training_flags.hpp"
@@ -43,12 +46,59 @@ struct Settings {
   double validation_fraction = 0.1;
   float default_rating = 3;
   std::string save, curve;
+  int top_k = 0;
+  double relevance_threshold = std::numeric_limits<double>::quiet_NaN();
 };
 
 std::string strip_extension(const std::string& path) {
   for (const char* extension : {".csv", ".svg"})
     if (path.size() > 4 && path.compare(path.size() - 4, 4, extension) == 0) return path.substr(0, path.size() - 4);
   return path;
+}
+
+void print_ranking(const char* name, const autorec::RankingMetrics& m) {
+  std::cout << std::fixed << std::setprecision(4) << name << "@" << m.k << ": precision " << m.precision << " recall "
+            << m.recall << " NDCG " << m.ndcg << " MAP " << m.map << " hit rate " << m.hit_rate << " coverage "
+            << m.coverage << std::defaultfloat << "\n";
+}
+
+// Precision, recall, NDCG, MAP, hit rate and coverage at K of the model (its members' mean
+// clipped scores for an ensemble) and of the popularity baseline, on the test ratings.
+void print_ranking_metrics(const autorec::Ensemble<float>& ensemble, const autorec::SparseColumns<float>& train_input,
+                           const std::vector<autorec::Rating>& train_part, const std::vector<autorec::Rating>& test,
+                           const autorec::RatingData& data, autorec::Variant variant,
+                           const autorec::PredictionRules& rules, int k, double threshold) {
+  using namespace autorec;
+  if (std::isnan(threshold)) threshold = default_relevance_threshold(rules.min_rating, rules.max_rating);
+  std::vector<Scorer<float>> scorers;
+  for (std::size_t m = 0; m < ensemble.size(); ++m) scorers.emplace_back(ensemble.member(m), variant, rules, train_input);
+  const TopN request{std::size_t(k), {}, {}, true};
+  auto model_top = [&](const std::vector<int>& users) {
+    if (scorers.size() == 1) return scorers[0].recommend(users, request);
+    std::vector<std::vector<Recommendation>> lists;
+    std::vector<char> eligible(std::size_t(data.items.size()));
+    for (int i = 0; i < data.items.size(); ++i) eligible[std::size_t(i)] = scorers[0].item_has_ratings(i);
+    for (int u : users) {
+      if (!scorers[0].user_has_ratings(u)) {
+        lists.emplace_back();
+        continue;
+      }
+      std::vector<float> mean(std::size_t(data.items.size()), 0.0f);
+      for (const auto& scorer : scorers) {
+        const std::vector<float> member = scorer.scores(u);
+        for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += member[i] / float(scorers.size());
+      }
+      const std::vector<int> rated = scorers[0].rated_items(u);
+      lists.push_back(detail::select_top(mean, eligible, request, rated.data(), rated.size()));
+    }
+    return lists;
+  };
+  const PopularityRanker popularity(train_part, data.users.size(), data.items.size());
+  std::cout << "ranking: relevant = test rating >= " << threshold << ", rated training items left out\n";
+  print_ranking("model", ranking_metrics(model_top, test, data.users.size(), k, threshold, popularity.catalogue()));
+  print_ranking("popularity",
+                ranking_metrics([&](const std::vector<int>& users) { return popularity.recommend(users, request); },
+                                test, data.users.size(), k, threshold, popularity.catalogue()));
 }
 
 void print_summary(const autorec::LoadSummary& s) {
@@ -162,6 +212,9 @@ int run(const Settings& settings) {
   const Metrics metrics = evaluate(ensemble, train_input, test, variant, rules);
   std::cout << "peak memory " << peak_resident_mib() << " MiB\n";
   std::cout << std::setprecision(6) << "test RMSE " << metrics.rmse << " MAE " << metrics.mae << std::endl;
+  if (settings.top_k > 0)
+    print_ranking_metrics(ensemble, train_input, train_part, test, data, variant, rules, settings.top_k,
+                          settings.relevance_threshold);
   return 0;
 }
 
@@ -201,6 +254,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--save", s.save, "write the trained model to this file");
   app.add_option("--curve", s.curve, "write the learning curve to PATH.csv and PATH.svg");
+  app.add_option("--top-k", s.top_k, "also report Precision, Recall, NDCG, MAP, hit rate and coverage at K "
+                 "(and the popularity baseline's)")->check(CLI::PositiveNumber);
+  app.add_option("--relevance-threshold", s.relevance_threshold,
+                 "a test rating at or above it is relevant (default: 3/4 up the training range, 4 on 1-5)");
   CLI11_PARSE(app, argc, argv);
   try {
     return run(s);

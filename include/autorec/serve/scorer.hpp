@@ -28,7 +28,7 @@
 #include "autorec/model/network.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/serve/fold_in.hpp"
-#include "autorec/serve/top_n.hpp"
+#include "autorec/eval/top_n.hpp"
 
 namespace autorec {
 
