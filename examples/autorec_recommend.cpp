@@ -1,64 +1,150 @@
-// autorec-recommend: load a model saved by autorec-train and the ratings it was trained on,
-// and print the top-N unseen items for a user with predicted ratings and titles.
+// autorec-recommend: top-N items from a model saved by autorec-train, for a user it knows, for
+// many users, or for a new user folded in from their ratings. The model file holds what it
+// needs; --ratings, when given, must be the file the model was trained from.
 
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <string>
 
+#include "autorec/data/fingerprint.hpp"
+#include "autorec/data/item_ratings.hpp"
 #include "autorec/data/load.hpp"
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/data/titles.hpp"
-#include "autorec/eval/recommend.hpp"
 #include "autorec/io/model_file.hpp"
+#include "autorec/serve/scorer.hpp"
 
 namespace {
 
 struct Settings {
-  std::string model, ratings, user, titles, format = "auto";
+  std::string model, ratings, user, users, new_user, output, titles, format = "auto";
   std::size_t top = 10;
   bool keep_last_duplicate = false;
 };
 
-// movies.csv, movies.dat or u.item beside the ratings file, if any.
-std::string find_titles(const std::string& ratings) {
-  const auto folder = std::filesystem::path(ratings).parent_path();
+// movies.csv, movies.dat or u.item beside a file, if any.
+std::string find_titles(const std::string& beside) {
+  if (beside.empty()) return {};
+  const auto folder = std::filesystem::path(beside).parent_path();
   for (const char* name : {"movies.csv", "movies.dat", "u.item"})
     if (std::filesystem::exists(folder / name)) return (folder / name).string();
   return {};
 }
 
-int run(const Settings& s) {
+// A Scorer for the model: from the file alone, or (model files before version 3) from the
+// ratings file. A given ratings file must match the model's fingerprint.
+autorec::Scorer<float> make_scorer(autorec::SavedModel<float> saved, const Settings& s) {
   using namespace autorec;
-  SavedModel<float> saved = load_model<float>(s.model);
-  // The model's id maps give the indices; ratings of ids it never saw cannot be encoded.
-  RatingData data{saved.users, saved.items, {}};
+  if (s.ratings.empty()) {
+    if (!saved.self_contained())
+      throw std::runtime_error(s.model + " holds no training matrix (written by an older autorec); pass --ratings "
+                               "with the ratings it was trained on, or train and save it again");
+    return Scorer<float>(saved);
+  }
   LoadOptions load_options;
   load_options.format = parse_rating_format(s.format);
   if (s.keep_last_duplicate) load_options.duplicates = DuplicatePolicy::keep_last;
+  RatingData data;
   load_ratings(s.ratings, data, load_options);
-  std::vector<Rating> known;
-  for (const Rating& r : data.ratings)
-    if (r.user < saved.users.size() && r.item < saved.items.size()) known.push_back(r);
+  if (saved.self_contained()) {
+    if (saved.fingerprint != 0 && fingerprint(data) != saved.fingerprint)
+      throw std::runtime_error(s.ratings + " is not the ratings file " + s.model +
+                               " was trained from (their fingerprints differ); drop --ratings, the model file "
+                               "holds what it needs");
+    return Scorer<float>(saved);
+  }
+  std::vector<Rating> known;  // in the model's indices; ids it never saw cannot be encoded
+  for (const Rating& r : data.ratings) {
+    const int user = saved.users.find(data.users.raw(r.user)), item = saved.items.find(data.items.raw(r.item));
+    if (user >= 0 && item >= 0) known.push_back({user, item, r.value});
+  }
   if (known.size() != data.ratings.size())
-    std::cerr << "note: " << data.ratings.size() - known.size()
-              << " ratings are of users or items the model does not know; they are not used\n";
-  const int user = saved.users.find(s.user);
-  if (user < 0) throw std::runtime_error("user '" + s.user + "' is not in the model");
-  const SparseColumns<float> input =
-      rating_matrix<float>(known, saved.users.size(), saved.items.size(), saved.variant);
-  const auto top = recommend(saved.model, input, saved.variant, saved.rules, user, s.top);
+    throw std::runtime_error(s.ratings + ": " + std::to_string(data.ratings.size() - known.size()) +
+                             " ratings are of users or items the model does not know: not the file it was trained on");
+  const SparseColumns<float> input = rating_matrix<float>(known, saved.users.size(), saved.items.size(), saved.variant);
+  return Scorer<float>(saved.model, saved.variant, saved.rules, input, saved.users, saved.items);
+}
 
-  const std::string titles_path = s.titles.empty() ? find_titles(s.ratings) : s.titles;
+std::vector<int> read_users(const Settings& s, const autorec::Scorer<float>& scorer) {
+  std::vector<int> users;
+  if (s.users == "all") {
+    for (int u = 0; u < scorer.user_count(); ++u) users.push_back(u);
+    return users;
+  }
+  std::ifstream in(s.users);
+  if (!in) throw std::runtime_error(s.users + ": cannot open the user list");
+  std::string line;
+  for (long number = 1; std::getline(in, line); ++number) {
+    const std::string_view id = autorec::detail::trim(line);
+    if (id.empty()) continue;
+    try {
+      users.push_back(scorer.user(id));
+    } catch (const autorec::UnknownId& error) {
+      throw std::runtime_error(s.users + ":" + std::to_string(number) + ": " + error.what());
+    }
+  }
+  return users;
+}
+
+int run(const Settings& s) {
+  using namespace autorec;
+  const Scorer<float> scorer = make_scorer(load_model<float>(s.model), s);
+  const TopN request{s.top, {}, {}, true};
+  const IdMap& items = scorer.item_ids();
+
+  if (!s.users.empty()) {  // many users: CSV
+    const std::vector<int> users = read_users(s, scorer);
+    const auto lists = scorer.recommend(users, request);
+    std::ofstream file;
+    if (!s.output.empty()) {
+      file.open(s.output, std::ios::trunc);
+      if (!file) throw std::runtime_error(s.output + ": cannot open for writing");
+    }
+    std::ostream& out = s.output.empty() ? std::cout : file;
+    out << "user,rank,item,predicted_rating\n";
+    for (std::size_t u = 0; u < users.size(); ++u)
+      for (std::size_t rank = 0; rank < lists[u].size(); ++rank)
+        out << scorer.user_ids().raw(users[u]) << "," << rank + 1 << "," << items.raw(lists[u][rank].item) << ","
+            << lists[u][rank].rating << "\n";
+    if (!out.flush()) throw std::runtime_error((s.output.empty() ? "stdout" : s.output) + ": write failed");
+    if (!s.output.empty()) std::cout << "top " << s.top << " for " << users.size() << " users written to " << s.output << "\n";
+    return 0;
+  }
+
+  std::vector<Recommendation> top;
+  std::string who;
+  if (!s.new_user.empty()) {
+    const auto ratings = load_item_ratings(s.new_user);
+    std::vector<std::pair<int, float>> indexed;
+    for (const auto& [id, value] : ratings) {
+      const int item = items.find(id);
+      if (item < 0)
+        std::cerr << "note: item '" << id << "' is not in the model; its rating is not used\n";
+      else
+        indexed.emplace_back(item, value);
+    }
+    if (indexed.empty()) throw std::runtime_error(s.new_user + ": none of its items is in the model");
+    top = scorer.recommend(scorer.fold_in(indexed), request);
+    who = "the new user of " + s.new_user + " (" + std::to_string(indexed.size()) + " ratings)";
+  } else {
+    const int user = scorer.user(s.user);
+    if (!scorer.user_has_ratings(user))
+      std::cerr << "note: user '" << s.user << "' has no training ratings; fold them in with --new-user\n";
+    top = scorer.recommend(user, request);
+    who = "user " + s.user;
+  }
+  const std::string titles_path = !s.titles.empty() ? s.titles : find_titles(s.ratings);
   const auto titles = titles_path.empty() ? decltype(load_titles("")){} : load_titles(titles_path);
-  std::cout << "top " << top.size() << " for user " << s.user << ":\n";
+  std::cout << "top " << top.size() << " for " << who << ":\n";
   for (std::size_t rank = 0; rank < top.size(); ++rank) {
-    const std::string& id = saved.items.raw(top[rank].item);
+    const std::string& id = items.raw(top[rank].item);
     const auto title = titles.find(id);
-    std::cout << std::setw(3) << rank + 1 << ". " << std::fixed << std::setprecision(2) << top[rank].rating
-              << "  " << (title == titles.end() ? "item " + id : title->second + " (" + id + ")") << "\n";
+    std::cout << std::setw(3) << rank + 1 << ". " << std::fixed << std::setprecision(2) << top[rank].rating << "  "
+              << (title == titles.end() ? "item " + id : title->second + " (" + id + ")") << "\n";
   }
   return 0;
 }
@@ -67,17 +153,28 @@ int run(const Settings& s) {
 
 int main(int argc, char** argv) {
   Settings s;
-  CLI::App app{"Top-N unseen items for a user from a model saved by autorec-train."};
+  CLI::App app{"Top-N items from a model saved by autorec-train: for a user, many users, or a new user."};
   app.add_option("--model", s.model, "model file written by autorec-train --save")->required()->check(CLI::ExistingFile);
-  app.add_option("--ratings", s.ratings, "the ratings the model was trained on")->required()->check(CLI::ExistingFile);
-  app.add_option("--user", s.user, "raw user id as in the ratings file")->required();
-  app.add_option("--top", s.top, "how many items")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--titles", s.titles, "movies.csv, movies.dat or u.item (default: beside the ratings)")
+  auto* user = app.add_option("--user", s.user, "raw user id as in the ratings file");
+  auto* users = app.add_option("--users", s.users, "a file of user ids (one per line), or 'all': CSV of top-N each");
+  auto* new_user = app.add_option("--new-user", s.new_user, "a new user's ratings (lines item,rating), folded in")
+                       ->check(CLI::ExistingFile);
+  user->excludes(users)->excludes(new_user);
+  users->excludes(new_user);
+  app.add_option("--output", s.output, "with --users: write the CSV here instead of stdout")->needs(users);
+  app.add_option("--top", s.top, "how many items")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--ratings", s.ratings, "the ratings file the model was trained from (checked against the model; "
+                 "needed only for model files from before version 3)")->check(CLI::ExistingFile);
+  app.add_option("--titles", s.titles, "movies.csv, movies.dat or u.item (default: beside --ratings)")
       ->check(CLI::ExistingFile);
   app.add_option("--format", s.format, "ratings file format")
       ->check(CLI::IsMember({"auto", "ml100k", "ml1m", "csv", "tsv"}))->capture_default_str();
   app.add_flag("--keep-last-duplicate", s.keep_last_duplicate, "a repeated (user, item) keeps its last rating");
   CLI11_PARSE(app, argc, argv);
+  if (s.user.empty() && s.users.empty() && s.new_user.empty()) {
+    std::cerr << "autorec-recommend: give --user ID, --users FILE|all or --new-user FILE\n";
+    return 2;
+  }
   try {
     return run(s);
   } catch (const std::exception& error) {

@@ -1,0 +1,47 @@
+#pragma once
+// One user's ratings as lines `item,rating` (tab, "::" or spaces also separate; a first line
+// whose rating is not a number is a header): what a new user brings to fold-in.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autorec/data/load.hpp"
+
+namespace autorec {
+
+/// The (raw item id, rating) pairs of `path`, in file order. Errors name the file and line.
+inline std::vector<std::pair<std::string, float>> load_item_ratings(const std::string& path) {
+  const std::string content = detail::read_file(path);
+  std::vector<std::pair<std::string, float>> ratings;
+  std::string delimiter;
+  long line_number = 0;
+  bool first = true;
+  for (std::size_t pos = 0; pos < content.size();) {
+    std::size_t end = content.find('\n', pos);
+    if (end == std::string::npos) end = content.size();
+    const std::string_view line = detail::trim(std::string_view(content).substr(pos, end - pos));
+    pos = end + 1;
+    ++line_number;
+    if (line.empty()) continue;
+    if (delimiter.empty()) delimiter = detail::format_delimiter(RatingFormat::automatic, line);
+    const auto fields = detail::split_fields(line, delimiter);
+    double value = 0;
+    const bool numeric = fields.size() == 2 && detail::parse_number(fields[1], value);
+    if (first && fields.size() == 2 && !numeric) {  // a header
+      first = false;
+      continue;
+    }
+    first = false;
+    if (fields.size() != 2)
+      throw RatingFileError(path, line_number, "expected 2 fields (item, rating), found " + std::to_string(fields.size()));
+    if (fields[0].empty()) throw RatingFileError(path, line_number, "empty item id");
+    if (!numeric || !std::isfinite(value) || std::abs(value) > 3.0e38)
+      throw RatingFileError(path, line_number, "rating '" + std::string(fields[1].substr(0, 40)) + "' is not a finite number");
+    ratings.emplace_back(std::string(fields[0]), float(value));
+  }
+  if (ratings.empty()) throw RatingFileError(path, 0, "the file holds no ratings");
+  return ratings;
+}
+
+}  // namespace autorec
