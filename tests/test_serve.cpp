@@ -1,0 +1,178 @@
+// autorec-serve end to end: start it on a loopback port, query every endpoint, reload a new
+// model under load without dropping a request, survive a broken reload, and stop on SIGTERM.
+// The server binary and two model files come from CTest (see tests/CMakeLists.txt).
+#include "autorec/data/rating_matrix.hpp"  // Eigen before httplib.h (its <resolv.h> defines _res)
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using json = nlohmann::json;
+extern char** environ;
+
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  REQUIRE_MESSAGE(value != nullptr, name << " is not set (run this test through CTest)");
+  return value;
+}
+
+// The server as a child process; its first output line names the port.
+class Server {
+ public:
+  explicit Server(const std::string& model) {
+    int out[2];
+    REQUIRE(pipe(out) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    const std::string binary = env("AUTOREC_SERVE");
+    std::vector<std::string> args{binary, "--model", model, "--port", "0"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    REQUIRE(posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    output_ = fdopen(out[0], "r");
+    char line[512] = {};
+    REQUIRE(std::fgets(line, sizeof line, output_) != nullptr);
+    const std::string text = line;
+    INFO(text);
+    const auto colon = text.rfind(':');
+    REQUIRE(colon != std::string::npos);
+    port_ = std::stoi(text.substr(colon + 1));
+  }
+  ~Server() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (output_) std::fclose(output_);
+  }
+  int port() const { return port_; }
+  void signal(int s) { kill(pid_, s); }
+  int wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* output_ = nullptr;
+  int port_ = 0;
+};
+
+json body_of(const httplib::Result& result) {
+  REQUIRE(result);
+  return json::parse(result->body);
+}
+
+void copy_over(const std::string& from, const std::string& to) {  // atomically, as a deploy would
+  std::filesystem::copy_file(from, to + ".new", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::rename(to + ".new", to);
+}
+
+}  // namespace
+
+TEST_CASE("autorec-serve answers every endpoint, reloads under load without dropping a request, and stops") {
+  const std::string model = std::filesystem::temp_directory_path() / ("autorec-serve-" + std::to_string(getpid()) + ".bin");
+  copy_over(env("AUTOREC_SERVE_MODEL"), model);
+  Server server(model);
+  httplib::Client client("127.0.0.1", server.port());
+
+  const json health = body_of(client.Get("/health"));
+  CHECK(health["status"] == "ok");
+  CHECK(health["users"] == 610);
+  const std::string first_network = health["network"];
+
+  auto result = client.Get("/recommend?user=1&n=5");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  const json top = json::parse(result->body);
+  CHECK(top["items"].size() == 5);
+  CHECK(top["items"][0]["rating"].get<double>() >= top["items"][4]["rating"].get<double>());
+
+  result = client.Get("/score?user=1&item=" + top["items"][0]["item"].get<std::string>());
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(json::parse(result->body)["rating"].get<double>() ==
+        doctest::Approx(top["items"][0]["rating"].get<double>()).epsilon(1e-5));
+
+  result = client.Post("/fold-in", R"({"ratings": [{"item": 1, "rating": 5}, {"item": "260", "rating": 4.5}], "n": 4})",
+                       "application/json");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  const json folded = json::parse(result->body);
+  CHECK(folded["items"].size() == 4);
+  for (const json& item : folded["items"]) CHECK((item["item"] != "1" && item["item"] != "260"));
+
+  // Clear 4xx errors.
+  CHECK(client.Get("/recommend?user=nobody")->status == 404);
+  CHECK(client.Get("/recommend")->status == 400);
+  CHECK(client.Get("/recommend?user=1&n=0")->status == 400);
+  CHECK(client.Get("/recommend?user=1&n=12abc")->status == 400);
+  CHECK(client.Get("/score?user=1&item=no-such-item")->status == 404);
+  CHECK(client.Post("/fold-in", "{not json", "application/json")->status == 400);
+  CHECK(client.Post("/fold-in", R"({"ratings": "five"})", "application/json")->status == 400);
+  CHECK(client.Post("/fold-in", R"({"ratings": [{"item": 1, "rating": 50}]})", "application/json")->status == 422);
+  CHECK(client.Post("/fold-in", R"({"ratings": [{"item": "nope", "rating": 3}]})", "application/json")->status == 404);
+  CHECK(client.Post("/fold-in", std::string(2 << 20, ' '), "application/json")->status == 413);
+  const json error = body_of(client.Get("/recommend?user=nobody"));
+  CHECK(error["error"] == "unknown user 'nobody'");
+
+  // Reload a different model while requests keep coming.
+  std::atomic<bool> done{false};
+  std::atomic<long> answered{0}, failed{0};
+  std::thread load([&] {
+    httplib::Client loader("127.0.0.1", server.port());
+    while (!done) {
+      const auto r = loader.Get("/recommend?user=1&n=10");
+      (r && r->status == 200 ? answered : failed)++;
+    }
+  });
+  copy_over(env("AUTOREC_SERVE_OTHER_MODEL"), model);
+  server.signal(SIGHUP);
+  std::string network = first_network;
+  for (int wait = 0; wait < 300 && network == first_network; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    network = body_of(client.Get("/health"))["network"];
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  done = true;
+  load.join();
+  CHECK(network != first_network);
+  CHECK(failed == 0);
+  CHECK(answered > 0);
+  CHECK(body_of(client.Get("/health"))["reloads"] == 1);
+
+  // A broken file on reload leaves the model serving.
+  { std::ofstream(model, std::ios::trunc) << "not a model"; }
+  server.signal(SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto after = client.Get("/health");
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  CHECK(json::parse(after->body)["network"] == network);
+
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+  std::filesystem::remove(model);
+}
