@@ -30,6 +30,7 @@ struct Settings {
   float lambda = 100;
   double held_out = 0.1;
   std::uint64_t seed = 1;
+  FoldInOptions fold_in;
   autorec_programs::NetworkFlags network;
   autorec_programs::TrainingFlags training;
 };
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
   app.add_option("--lambda", s.lambda, "L2 strength")->capture_default_str();
   app.add_option("--held-out", s.held_out, "share of users held out")->check(CLI::Range(0.01, 0.5))->capture_default_str();
   app.add_option("--seed", s.seed, "seed")->capture_default_str();
+  app.add_option("--fold-in-iterations", s.fold_in.iterations, "gradient steps of I-AutoRec's fold-in after its start")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_flag("--fit-encoder", s.fold_in.fit_encoder, "I-AutoRec's fold-in also fits the new user's encoder column");
   s.network.add_to(app);
   s.training.add_to(app);
   app.set_config("--config", "", "a recipe (examples/recipes)");
@@ -92,7 +96,7 @@ int main(int argc, char** argv) {
     for (std::size_t u = 0; u < by_user.size(); ++u) {
       if (bring[u].empty()) continue;
       const auto start = std::chrono::steady_clock::now();
-      folded[u] = without.fold_in(bring[u]);
+      folded[u] = without.fold_in(bring[u], s.fold_in);
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++users;
     }

@@ -218,12 +218,14 @@ TEST_CASE("I-AutoRec fold-in ends at a stationary point of the new user's object
       const Scorer<double> scorer(network, Variant::item, {0, 6, 3}, training);
       const std::vector<std::pair<int, float>> mine{{0, 0.9f}, {3, 0.2f}, {7, 0.7f}, {11, 0.5f}, {20, 0.1f}};
       FoldInOptions fit;
+      fit.fit_encoder = true;
       fit.iterations = 5000;
       fit.tolerance = 0;
       const FoldedUser<double> folded = scorer.fold_in(mine, fit);
       FoldInOptions start;
       start.iterations = 0;
       CHECK(folded.loss <= scorer.fold_in(mine, start).loss);
+      CHECK(scorer.fold_in(mine).encoder.norm() == 0);  // by default v stays 0
       CHECK(folded.encoder.norm() > 0);  // the encoder column moved away from 0
 
       Matrix<double> P;
@@ -268,6 +270,23 @@ TEST_CASE("I-AutoRec fold-in's scores use the rated items' updated codes and lea
   const auto top = s.scorer.recommend(folded, TopN{30, {}, {}, true});
   CHECK(top.size() == 24 - 3);
   for (const Recommendation& r : top) CHECK((r.item != 2 && r.item != 4 && r.item != 9));
+}
+
+TEST_CASE("I-AutoRec fold-in by default fits the decoder row exactly: its gradient in (w, c) vanishes") {
+  const Served<double> s(Variant::item);
+  const std::vector<std::pair<int, float>> mine{{2, 5}, {4, 1}, {9, 4}, {13, 2}};
+  const FoldedUser<double> folded = s.scorer.fold_in(mine);
+  // L = sum (H^T w + c - r)^2 + (lambda / 2) |w|^2 with H the items' trained codes.
+  Vector<double> residual(4);
+  for (int j = 0; j < 4; ++j)
+    residual(j) = folded.rated_codes.col(j).dot(folded.weights) + folded.bias - mine[std::size_t(j)].second;
+  const Vector<double> dw = 2 * folded.rated_codes * residual + s.network.lambda() * folded.weights;
+  CHECK(dw.norm() < 1e-8);
+  CHECK(std::abs(2 * residual.sum()) < 1e-8);
+  // v = 0: the rated items' codes are those of their training vectors
+  Matrix<double> codes;
+  s.network.encode(s.training, codes);
+  for (int j = 0; j < 4; ++j) CHECK(folded.rated_codes.col(j).isApprox(codes.col(mine[std::size_t(j)].first)));
 }
 
 TEST_CASE("Fold-in refuses a repeated item, an unknown item and a rating outside the model's range") {

@@ -208,11 +208,13 @@ class Scorer {
       folded.code = code.col(0);
       return folded;
     }
-    // I-AutoRec: P = the rated items' first pre-activations, then fit (v, w, c).
-    Matrix<Scalar> P;
-    network_.first_layer(gather(training_, folded.rated), P);
+    // I-AutoRec: fit (w, c), and v with fit_encoder, from the rated items' cached codes.
+    Matrix<Scalar> codes(codes_.rows(), m);
+    for (Index j = 0; j < m; ++j) codes.col(j) = codes_.col(folded.rated[std::size_t(j)]);
     const Vector<Scalar> r = Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>();
-    detail::fit_new_input(network_, P, r, options, folded);
+    detail::fit_new_input(
+        network_, codes, r, [&](Matrix<Scalar>& P) { network_.first_layer(gather(training_, folded.rated), P); },
+        options, folded);
     return folded;
   }
   /// The same by raw item ids.
