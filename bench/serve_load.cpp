@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
       threads.emplace_back([&, t] {
         httplib::Client client("127.0.0.1", port);
         client.set_keep_alive(true);
+        client.set_tcp_nodelay(true);
         std::vector<double> mine;
         for (std::size_t i = std::size_t(t) * 1000003; std::chrono::steady_clock::now() < stop; ++i) {
           const auto begin = std::chrono::steady_clock::now();

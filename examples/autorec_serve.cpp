@@ -206,6 +206,9 @@ int main(int argc, char** argv) {
   for (int s : {SIGHUP, SIGINT, SIGTERM}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Requests run in parallel on the server's threads; a GEMM inside one must not start a
+  // thread team of its own on top (measured with bench/serve_load.sh: fold-in p99 18 ms with, 1.2 ms without).
+  Eigen::setNbThreads(1);
   Current current;
   try {
     current.set(load(model_path));
@@ -215,6 +218,7 @@ int main(int argc, char** argv) {
   }
   httplib::Server server;
   server.set_payload_max_length(kMaxBody);
+  server.set_tcp_nodelay(true);  // small JSON replies: no 40 ms Nagle and delayed-ACK stalls
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);
   add_routes(server, current);
