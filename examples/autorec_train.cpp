@@ -3,7 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -17,6 +19,7 @@
 #include "autorec/data/split.hpp"
 #include "autorec/eval/predict.hpp"
 #include "autorec/eval/ranking.hpp"
+#include "autorec/io/atomic_file.hpp"
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/serve/scorer.hpp"
@@ -31,7 +34,7 @@
 namespace {
 
 struct Settings {
-  std::string data = AUTOREC_DEFAULT_DATA;
+  std::string data;  // empty: the embedded data set (default_data())
   std::string train_file, test_file;
   std::string format = "auto";
   std::string variant = "item";
@@ -101,6 +104,50 @@ void print_ranking_metrics(const autorec::Ensemble<float>& ensemble, const autor
                                 test, data.users.size(), k, threshold, popularity.catalogue()));
 }
 
+// The embedded ml-latest-small: installed beside the programs (PREFIX/share/autorec/data),
+// or in the source tree this binary was built from.
+std::string default_data() {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  std::vector<fs::path> candidates;
+  if (!error) candidates.push_back(exe.parent_path().parent_path() / "share/autorec/data/ml-latest-small/ratings.csv");
+  candidates.push_back(AUTOREC_SOURCE_DATA);
+  for (const fs::path& candidate : candidates)
+    if (fs::is_regular_file(candidate, error)) return candidate.string();
+  std::string tried;
+  for (const fs::path& candidate : candidates) tried += "\n  " + candidate.string();
+  throw std::runtime_error("no --data given, and the embedded data set is in none of:" + tried);
+}
+
+// Every output path: refused when it is one of the inputs, and tried for writing, all before
+// training, so neither an input nor a long run is lost to a bad path.
+void check_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs) {
+  for (const std::string& output : outputs) {
+    for (const std::string& input : inputs)
+      if (!input.empty() && (output == input || autorec::same_file(output, input)))
+        throw std::runtime_error("the output " + output + " is the input " + input + ": it would be overwritten");
+    autorec::check_writable(output);
+  }
+}
+
+// Refuses, before anything large is allocated, a network whose training would not fit in the
+// memory available: docs/performance.md's formula, 16 P + 24 nnz + 16 (sum of widths) B bytes.
+void check_memory(const autorec::Network<float>::Options& options, const autorec::SparseColumns<float>& input) {
+  using namespace autorec;
+  const Architecture architecture = Architecture::stack(options.inputs, options.hidden, options.activation,
+                                                        options.output_activation, options.dropout, options.input_dropout);
+  const double parameters = double(Network<float>::parameter_count(architecture));
+  double widths = 0;
+  for (Index width : options.hidden) widths += double(width);
+  const double needed = 16 * parameters + 24 * double(input.nonZeros()) + 16 * widths * double(input.cols());
+  const double available = available_memory_bytes();
+  if (available > 0 && needed > available)
+    throw std::runtime_error("the network " + architecture.describe() + " needs about " +
+                             std::to_string(int(needed / (1 << 30))) + " GiB to train, and " +
+                             std::to_string(int(available / (1 << 30))) + " GiB are available: use smaller --hidden");
+}
+
 void print_summary(const autorec::LoadSummary& s) {
   std::cout << "loaded " << s.path << ": " << s.ratings << " ratings, " << s.users << " users, " << s.items
             << " items, ratings in [" << s.min_rating << ", " << s.max_rating << "]";
@@ -113,6 +160,15 @@ int run(const Settings& settings) {
   if (!settings.save.empty() && settings.network.ensemble > 1)
     throw std::runtime_error("--save with --ensemble " + std::to_string(settings.network.ensemble) +
                              ": a model file holds one network, not an ensemble; drop one of the two");
+  const std::string data_file = settings.train_file.empty() && settings.data.empty() ? default_data() : settings.data;
+  if (!settings.train_file.empty() && same_file(settings.train_file, settings.test_file))
+    throw std::runtime_error("--train and --test name the same file " + settings.test_file +
+                             ": the test RMSE would score the training data");
+  std::vector<std::string> outputs;
+  const std::string stem = settings.curve.empty() ? "" : strip_extension(settings.curve);
+  if (!stem.empty()) outputs = {stem + ".csv", stem + ".svg"};
+  if (!settings.save.empty()) outputs.push_back(settings.save);
+  check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
   set_thread_count(settings.threads);
   LoadOptions load_options;
   load_options.format = parse_rating_format(settings.format);
@@ -131,12 +187,15 @@ int run(const Settings& settings) {
     print_summary(load_ratings(settings.test_file, data, load_options));
     test = std::move(data.ratings);
   } else {
-    print_summary(load_ratings(settings.data, data, load_options));
+    print_summary(load_ratings(data_file, data, load_options));
     source_fingerprint = fingerprint(data);
     RatingSplit split = split_ratings(data.ratings, settings.test_fraction, settings.seed);
     train_part = std::move(split.train);
     test = std::move(split.test);
   }
+  if (test.empty())
+    throw std::runtime_error("no test ratings to score (" + std::to_string(train_part.size()) +
+                             " ratings in all; raise --test-fraction or give a larger file)");
   // A validation slice of the training part chooses the stopping epoch.
   RatingSplit fit = split_ratings(train_part, settings.validation_fraction, settings.seed + 1);
   const PredictionRules rules = rules_from(train_part, settings.default_rating);
@@ -159,6 +218,7 @@ int run(const Settings& settings) {
     callbacks.on_progress = [](double done) {
       std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush;
     };
+  check_memory(settings.network.options(input.rows(), settings.lambda, settings.seed), input);
   // One network, or an ensemble of networks from successive seeds whose predictions are averaged.
   Ensemble<float> ensemble;
   TrainReport report;
@@ -190,32 +250,43 @@ int run(const Settings& settings) {
     std::cout << "ensemble validation RMSE " << std::fixed << std::setprecision(4)
               << evaluate(ensemble, input, fit.test, variant, rules).rmse << std::defaultfloat << "\n";
 
-  if (!settings.curve.empty()) {
-    const std::string stem = strip_extension(settings.curve);
-    write_curve_csv(stem + ".csv", report.history);
-    std::ostringstream title;
-    title << to_string(variant) << "-AutoRec, " << settings.network.describe() << ", lambda = " << settings.lambda
-          << ", " << settings.training.optimizer;
-    write_curve_svg(stem + ".svg", report.history, title.str());
-    std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
+  // Each output is written on its own: one that fails does not keep the others from disk.
+  std::vector<std::string> failed;
+  if (!stem.empty()) {
+    try {
+      write_curve_csv(stem + ".csv", report.history);
+      std::ostringstream title;
+      title << to_string(variant) << "-AutoRec, " << settings.network.describe() << ", lambda = " << settings.lambda
+            << ", " << settings.training.optimizer;
+      write_curve_svg(stem + ".svg", report.history, title.str());
+      std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
+    } catch (const std::exception& error) {
+      failed.push_back(error.what());
+    }
   }
   if (!settings.save.empty()) {
-    // Self-contained: the whole training part is what predictions read, as for the test below.
-    SavedModel<float> saved = saved_model(ensemble.member(0), variant, rules, data, train_part);
-    saved.fingerprint = source_fingerprint;
-    save_model(settings.save, saved);
-    std::cout << "model saved to " << settings.save << "\n";
+    try {
+      // Self-contained: the whole training part is what predictions read, as for the test below.
+      SavedModel<float> saved = saved_model(ensemble.member(0), variant, rules, data, train_part);
+      saved.fingerprint = source_fingerprint;
+      save_model(settings.save, saved);
+      std::cout << "model saved to " << settings.save << "\n";
+    } catch (const std::exception& error) {
+      failed.push_back(error.what());
+    }
   }
   // At test time the whole training part (validation ratings included) is the model's input.
   const SparseColumns<float> train_input =
       rating_matrix<float>(train_part, data.users.size(), data.items.size(), variant);
   const Metrics metrics = evaluate(ensemble, train_input, test, variant, rules);
   std::cout << "peak memory " << peak_resident_mib() << " MiB\n";
+  if (!std::isfinite(metrics.rmse)) throw std::runtime_error("the test RMSE is not a number (" + std::to_string(metrics.count) + " test ratings)");
   std::cout << std::setprecision(6) << "test RMSE " << metrics.rmse << " MAE " << metrics.mae << std::endl;
   if (settings.top_k > 0)
     print_ranking_metrics(ensemble, train_input, train_part, test, data, variant, rules, settings.top_k,
                           settings.relevance_threshold);
-  return 0;
+  for (const std::string& error : failed) std::cerr << "autorec-train: " << error << "\n";
+  return failed.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -224,8 +295,8 @@ int main(int argc, char** argv) {
   Settings s;
   CLI::App app{"Train AutoRec on a ratings file and report test RMSE and MAE.\n"
                "With no arguments: I-AutoRec on the embedded MovieLens ml-latest-small data."};
-  auto* data = app.add_option("--data", s.data, "ratings file to split at random into train and test")
-                   ->check(CLI::ExistingFile)->capture_default_str();
+  auto* data = app.add_option("--data", s.data, "ratings file to split at random into train and test "
+                              "[the embedded ml-latest-small]")->check(CLI::ExistingFile);
   auto* train_file = app.add_option("--train", s.train_file, "predefined training file (with --test)")
                          ->check(CLI::ExistingFile)->excludes(data);
   auto* test_file = app.add_option("--test", s.test_file, "predefined test file (with --train)")
@@ -245,13 +316,17 @@ int main(int argc, char** argv) {
   s.training.add_to(app);
   app.set_config("--config", "", "read options from a TOML file (a recipe; see examples/recipes)");
   app.add_option("--seed", s.seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
-  app.add_option("--threads", s.threads, "threads (0: all cores)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--threads", s.threads, "threads (0: all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
   app.add_option("--test-fraction", s.test_fraction, "share of ratings held out for test (with --data)")
-      ->check(CLI::Range(0.0, 0.99))->capture_default_str();
+      ->check(CLI::Range(0.001, 0.99))->capture_default_str();
   app.add_option("--validation-fraction", s.validation_fraction, "share of training ratings held out for early stopping")
       ->check(CLI::Range(0.0, 0.99))->capture_default_str();
   app.add_option("--default-rating", s.default_rating, "prediction for users or items without training ratings")
-      ->capture_default_str();
+      ->check(CLI::Validator([](const std::string& text) {
+        float value = 0;
+        try { value = std::stof(text); } catch (const std::exception&) { return std::string("not a number"); }
+        return std::isfinite(value) ? std::string() : std::string("must be a finite number");
+      }, "FINITE"))->capture_default_str();
   app.add_option("--save", s.save, "write the trained model to this file");
   app.add_option("--curve", s.curve, "write the learning curve to PATH.csv and PATH.svg");
   app.add_option("--top-k", s.top_k, "also report Precision, Recall, NDCG, MAP, hit rate and coverage at K "

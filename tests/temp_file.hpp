@@ -21,7 +21,6 @@ class TempFile {
   }
   ~TempFile() {
     std::remove(path_.c_str());
-    std::remove((path_ + ".tmp").c_str());
   }
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;

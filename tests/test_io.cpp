@@ -1,10 +1,11 @@
-// Learning-curve files and item titles.
+// Output files written atomically, learning-curve files and item titles.
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <iterator>
 
 #include "autorec/data/titles.hpp"
+#include "autorec/io/atomic_file.hpp"
 #include "autorec/io/learning_curve.hpp"
 #include "temp_file.hpp"
 
@@ -67,4 +68,43 @@ TEST_CASE("A malformed titles line is an error naming its line") {
   TempFile csv("movieId,title,genres\n1,\"unterminated\n", ".csv");
   CHECK_THROWS_WITH_AS(load_titles(csv.path()), (csv.path() + ":2: unterminated quoted title").c_str(),
                        std::runtime_error);
+}
+
+TEST_CASE("An atomic write replaces a symlink at the path instead of following it") {
+  TempFile victim("precious");
+  const std::string link = victim.path() + ".link";
+  std::filesystem::create_symlink(victim.path(), link);
+  write_file_atomically(link, "new content");
+  CHECK(read_text(victim.path()) == "precious");
+  CHECK_FALSE(std::filesystem::is_symlink(link));
+  CHECK(read_text(link) == "new content");
+  std::filesystem::remove(link);
+}
+
+TEST_CASE("A failed atomic write leaves no file behind and says why") {
+  const std::string path = (std::filesystem::temp_directory_path() / "no-such-dir-autorec" / "out.bin").string();
+  CHECK_THROWS_WITH_AS(write_file_atomically(path, "x"), doctest::Contains("cannot create a file in"), std::runtime_error);
+  CHECK_FALSE(std::filesystem::exists(path));
+  CHECK_THROWS_AS(check_writable(path), std::runtime_error);
+  CHECK_THROWS_WITH_AS(check_writable(std::filesystem::temp_directory_path().string()),
+                       doctest::Contains("is a directory"), std::runtime_error);
+}
+
+TEST_CASE("An atomic write leaves only the target in its folder") {
+  const auto folder = std::filesystem::temp_directory_path() / ("autorec-atomic-" + std::to_string(getpid()));
+  std::filesystem::create_directories(folder);
+  write_file_atomically((folder / "a.bin").string(), "one");
+  write_file_atomically((folder / "a.bin").string(), "two");
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) files += entry.is_regular_file();
+  CHECK(files == 1);
+  CHECK(read_text((folder / "a.bin").string()) == "two");
+  std::filesystem::remove_all(folder);
+}
+
+TEST_CASE("same_file sees through another spelling of a path") {
+  TempFile file("x");
+  const auto path = std::filesystem::path(file.path());
+  CHECK(same_file(file.path(), (path.parent_path() / "." / path.filename()).string()));
+  CHECK_FALSE(same_file(file.path(), file.path() + ".other"));
 }

@@ -167,3 +167,40 @@ TEST_CASE("Unknown format names are rejected") {
   CHECK_THROWS_AS(parse_rating_format("xml"), std::invalid_argument);
   CHECK(parse_rating_format("ml1m") == RatingFormat::ml1m);
 }
+
+TEST_CASE("A UTF-8 byte order mark is not part of the first id or header") {
+  const RatingData data = load("\xEF\xBB\xBFuserId,movieId,rating\n7,8,4\n");
+  REQUIRE(data.ratings.size() == 1);
+  CHECK(data.users.raw(0) == "7");
+  const RatingData bare = load("\xEF\xBB\xBF" "7,8,4\n");
+  CHECK(bare.users.raw(0) == "7");
+}
+
+TEST_CASE("A malformed first line with numeric ids is an error, not a header") {
+  CHECK(load_error("1,2,abc\n1,3,4\n") == ":1: rating 'abc' is not a number");
+}
+
+TEST_CASE("Ids that spell one number two ways are an error naming both") {
+  CHECK(load_error("1,5,3\n01,6,4\n") ==
+        ":2: user id '01' is the same number as the user id '1' read before; ids are compared as text, so these "
+        "would be two users: write each id one way");
+  CHECK(load_error("1,5,3\n2,5.0,4\n").find("item id '5.0' is the same number as the item id '5'") != std::string::npos);
+  CHECK(load_error("1,5,3\n+1,6,4\n").find("user id '+1'") != std::string::npos);
+  CHECK(load("a1,b1,3\na01,b1,4\n").users.size() == 2);  // text ids that are not numbers stay text
+}
+
+TEST_CASE("A rating beyond the float range is an error, not infinity") {
+  CHECK(load_error("1,2,1e39\n") == ":1: rating '1e39' is beyond the float range");
+}
+
+TEST_CASE("A huge field is cut and control bytes escaped in the error message") {
+  const std::string message = load_error("1,2," + std::string(100000, 'x') + "\x1b[2J\n");
+  CHECK(message.size() < 200);
+  CHECK(message.find("... (100004 bytes)") != std::string::npos);
+  CHECK(load_error("1,2,\x1b[2J\n") == ":1: rating '\\x1b[2J' is not a number");
+}
+
+TEST_CASE("A line longer than the bound is an error instead of an unbounded read") {
+  CHECK(load_error("1,2,3\n" + std::string(detail::kMaxLineBytes + 10, '9')) ==
+        ":2: line longer than 1048576 bytes (not a ratings file?)");
+}

@@ -258,3 +258,16 @@ TEST_CASE("An ensemble predicts the mean of its members' predictions") {
   options.inputs = 9;
   CHECK_THROWS_AS(Ensemble<double>({a, Network<double>(options)}), std::invalid_argument);
 }
+
+TEST_CASE("parameter_count gives a network's size from its architecture without building it") {
+  for (HiddenSizes hidden : {HiddenSizes(7), HiddenSizes{6, 3, 5}}) {
+    Network<float>::Options options;
+    options.inputs = 9;
+    options.hidden = hidden;
+    options.dropout = 0.1;
+    const Network<float> network(options);
+    CHECK(Network<float>::parameter_count(network.architecture()) == network.parameters().size());
+  }
+  CHECK_THROWS_AS(Network<float>::parameter_count(Architecture::stack(610, Index(1) << 62, "sigmoid")),
+                  std::invalid_argument);
+}

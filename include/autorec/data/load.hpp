@@ -14,8 +14,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
+#include "autorec/data/printable.hpp"
 #include "autorec/data/ratings.hpp"
 
 namespace autorec {
@@ -152,14 +155,55 @@ inline void resolve_duplicates(const std::string& path, RatingData& data, std::s
   data.ratings.resize(kept);
 }
 
+/// Lines longer than this are an error: a file without line breaks (or /dev/zero) is refused
+/// after one MiB instead of being read without bound.
+inline constexpr std::size_t kMaxLineBytes = std::size_t(1) << 20;
+
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw RatingFileError(path, 0, "cannot open the file (missing or unreadable)");
-  std::ostringstream content;
-  content << in.rdbuf();
+  std::string content;
+  std::size_t line_start = 0;
+  long lines = 1;
+  std::vector<char> chunk(std::size_t(1) << 20);
+  while (in) {
+    in.read(chunk.data(), std::streamsize(chunk.size()));
+    const std::size_t got = std::size_t(in.gcount());
+    const std::size_t before = content.size();
+    content.append(chunk.data(), got);
+    for (std::size_t i = before; i < content.size(); ++i)
+      if (content[i] == '\n') {
+        line_start = i + 1;
+        ++lines;
+      }
+    if (content.size() - line_start > kMaxLineBytes)
+      throw RatingFileError(path, lines, "line longer than " + std::to_string(kMaxLineBytes) + " bytes (not a ratings file?)");
+  }
   if (in.bad()) throw RatingFileError(path, 0, "read error");
-  return std::move(content).str();
+  // A UTF-8 byte order mark is not part of the first field.
+  if (content.compare(0, 3, "\xEF\xBB\xBF") == 0) content.erase(0, 3);
+  return content;
 }
+
+// Ids are compared as text, so "1", "01", "1.0" and "+1" would be four users. Rather than
+// let that pass silently, a file whose ids spell one number two ways is an error.
+class NumericIds {
+ public:
+  explicit NumericIds(const IdMap& known) {
+    for (const std::string& id : known.raw_ids()) remember(id);
+  }
+  // Call for each id new to its map; returns the earlier spelling of the same number, if any.
+  const std::string* clash(std::string_view id) {
+    double value;
+    if (!parse_number(id, value)) return nullptr;
+    const auto [it, added] = first_.try_emplace(value, std::string(id));
+    return added ? nullptr : &it->second;
+  }
+
+ private:
+  void remember(const std::string& id) { clash(id); }
+  std::unordered_map<double, std::string> first_;
+};
 
 }  // namespace detail
 
@@ -180,6 +224,7 @@ inline LoadSummary load_ratings(const std::string& path, RatingData& data,
   std::vector<char> item_in_file(static_cast<std::size_t>(data.items.size()), 0);
   std::string delimiter = options.delimiter;
   bool first_content_line = true;
+  detail::NumericIds user_numbers(data.users), item_numbers(data.items);
 
   std::size_t pos = 0;
   while (pos < content.size()) {
@@ -196,8 +241,13 @@ inline LoadSummary load_ratings(const std::string& path, RatingData& data,
     first_content_line = false;
     double value = 0;
     const bool numeric_rating = fields.size() >= 3 && detail::parse_number(fields[2], value);
+    // A header names its columns: none of its first three fields is a number. A first line
+    // with numeric ids and a bad rating is a malformed rating, reported as one.
+    double ignored;
+    bool any_number = numeric_rating;
+    for (std::size_t f = 0; f < 2 && f < fields.size(); ++f) any_number = any_number || detail::parse_number(fields[f], ignored);
     if (is_first && (options.header == HeaderPolicy::present ||
-                     (options.header == HeaderPolicy::detect && !numeric_rating &&
+                     (options.header == HeaderPolicy::detect && !any_number &&
                       options.format != RatingFormat::ml100k && options.format != RatingFormat::ml1m))) {
       summary.header = true;
       continue;
@@ -211,18 +261,31 @@ inline LoadSummary load_ratings(const std::string& path, RatingData& data,
     if (fields[0].empty() || fields[1].empty())
       throw RatingFileError(path, line_number, "empty user or item id");
     if (!numeric_rating)
-      throw RatingFileError(path, line_number, "rating '" + std::string(fields[2]) + "' is not a number");
+      throw RatingFileError(path, line_number, "rating '" + printable(fields[2]) + "' is not a number");
     if (!std::isfinite(value))
-      throw RatingFileError(path, line_number, "rating '" + std::string(fields[2]) + "' is not finite");
+      throw RatingFileError(path, line_number, "rating '" + printable(fields[2]) + "' is not finite");
+    if (std::abs(value) > double(std::numeric_limits<float>::max()))
+      throw RatingFileError(path, line_number, "rating '" + printable(fields[2]) + "' is beyond the float range");
     const float rating = static_cast<float>(value);
     if (rating < options.min_rating || rating > options.max_rating)
       throw RatingFileError(path, line_number,
-                            "rating " + std::string(fields[2]) + " is outside the allowed range [" +
+                            "rating " + printable(fields[2]) + " is outside the allowed range [" +
                                 std::to_string(options.min_rating) + ", " +
                                 std::to_string(options.max_rating) + "]");
 
+    const int users_before = data.users.size(), items_before = data.items.size();
     const int user = data.users.insert(fields[0]);
     const int item = data.items.insert(fields[1]);
+    for (const auto& [added, numbers, id, what] :
+         {std::tuple{user == users_before, &user_numbers, fields[0], "user"},
+          std::tuple{item == items_before, &item_numbers, fields[1], "item"}})
+      if (added)
+        if (const std::string* earlier = numbers->clash(id))
+          throw RatingFileError(path, line_number,
+                                std::string(what) + " id '" + printable(id) + "' is the same number as the " + what +
+                                    " id '" + printable(*earlier) +
+                                    "' read before; ids are compared as text, so these would be two " + what +
+                                    "s: write each id one way");
     user_in_file.resize(static_cast<std::size_t>(data.users.size()), 0);
     item_in_file.resize(static_cast<std::size_t>(data.items.size()), 0);
     summary.users += !user_in_file[static_cast<std::size_t>(user)];

@@ -3,28 +3,27 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "autorec/train/trainer.hpp"
+#include "autorec/io/atomic_file.hpp"
+#include "autorec/train/report.hpp"
 
 namespace autorec {
 
 /// epoch,train_rmse,validation_rmse,seconds (validation empty when there was none).
 inline void write_curve_csv(const std::string& path, const std::vector<EpochReport>& history) {
-  std::ofstream out(path);
-  if (!out) throw std::runtime_error(path + ": cannot open for writing");
+  std::ostringstream out;
   out << "epoch,train_rmse,validation_rmse,seconds\n";
   for (const EpochReport& e : history) {
     out << e.epoch << ',' << e.train_rmse << ',';
     if (std::isfinite(e.validation_rmse)) out << e.validation_rmse;
     out << ',' << e.seconds << '\n';
   }
-  if (!out.flush()) throw std::runtime_error(path + ": write failed");
+  write_file_atomically(path, out.str());
 }
 
 /// Train and validation RMSE against epoch, with axes, ticks, a legend and the best epoch
@@ -96,10 +95,7 @@ inline void write_curve_svg(const std::string& path, const std::vector<EpochRepo
       << "<circle cx='" << lx + 25 << "' cy='" << top + 56 << "' r='4' fill='none' stroke='#d62728'/>"
       << "<text x='" << lx + 48 << "' y='" << top + 60 << "'>best epoch (kept)</text>\n"
       << "</svg>\n";
-  std::ofstream out(path);
-  if (!out) throw std::runtime_error(path + ": cannot open for writing");
-  out << svg.str();
-  if (!out.flush()) throw std::runtime_error(path + ": write failed");
+  write_file_atomically(path, svg.str());
 }
 
 }  // namespace autorec

@@ -52,6 +52,7 @@
 #include "autorec/data/fingerprint.hpp"
 #include "autorec/data/id_map.hpp"
 #include "autorec/data/rating_matrix.hpp"
+#include "autorec/io/atomic_file.hpp"
 #include "autorec/eval/predict.hpp"
 #include "autorec/model/architecture.hpp"
 #include "autorec/model/autorec.hpp"
@@ -267,16 +268,10 @@ void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
   out.put_bytes(parameters.data(), sizeof(Scalar) * std::size_t(parameters.size()));
   out.put(detail::fnv1a(out.bytes().data(), out.bytes().size()));
 
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    if (!file) throw ModelFileError(path, "cannot open for writing");
-    file.write(out.bytes().data(), std::streamsize(out.bytes().size()));
-    if (!file.flush()) throw ModelFileError(path, "write failed (disk full?)");
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    throw ModelFileError(path, "cannot replace the file");
+  try {
+    write_file_atomically(path, out.bytes());
+  } catch (const std::runtime_error& error) {
+    throw ModelFileError(path, std::string(error.what()).substr(path.size() + 2));
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Peak resident memory of this process, for the programs' reports.
+// Peak resident memory of this process, for the programs' reports, and the memory the machine
+// has available, for checks before large allocations.
 
 #include <fstream>
 #include <string>
@@ -17,6 +18,21 @@ inline double peak_resident_mib() {
       return kib / 1024.0;
     }
     status.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+
+/// MemAvailable from /proc/meminfo in bytes (Linux); -1 where it is not available.
+inline double available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  while (meminfo >> key) {
+    if (key == "MemAvailable:") {
+      double kib = 0;
+      meminfo >> kib;
+      return kib * 1024.0;
+    }
+    meminfo.ignore(1 << 20, '\n');
   }
   return -1;
 }

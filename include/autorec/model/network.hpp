@@ -18,6 +18,7 @@
 // pointers into it, so copies and moves need no care.
 
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -74,6 +75,26 @@ class Network {
     if (!(options.lambda >= 0)) throw std::invalid_argument("Network: lambda must be >= 0");
     derive_layout();
     initialize(options.seed);
+  }
+
+  /// The parameter count of `architecture`, from its layers' counts, without allocating the
+  /// parameters: for checking sizes before building a network. Throws if it overflows.
+  static Index parameter_count(const Architecture& architecture) {
+    const Architecture& a = checked(architecture);
+    Index count = 0;
+    auto add = [&count](Index n) {
+      if (n > std::numeric_limits<Index>::max() - count)
+        throw std::invalid_argument("Network: the parameter count overflows");
+      count += n;
+    };
+    add(SparseInputDense<Scalar>(a.inputs, a.first_width).parameter_count());
+    Index width = a.first_width;
+    for (const auto& stage : make_stages(a)) {
+      add(stage->parameter_count());
+      width = stage->outputs();
+    }
+    add(ObservedOutputDense<Scalar>(width, a.inputs).parameter_count());
+    return count;
   }
 
   /// Draws every layer's starting parameters from one generator seeded with `seed`, layer by

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "autorec/data/id_map.hpp"
+#include "autorec/data/printable.hpp"
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/eval/predict.hpp"
 #include "autorec/io/model_file.hpp"
@@ -258,22 +259,6 @@ class Scorer {
     const int index = ids.find(raw);
     if (index < 0) throw UnknownId(std::string("unknown ") + what + " '" + printable(raw) + "'");
     return index;
-  }
-  // Raw ids come from requests: shown truncated and with control bytes escaped.
-  static std::string printable(std::string_view raw) {
-    std::string out;
-    for (char c : raw.substr(0, 64)) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        static const char* hex = "0123456789abcdef";
-        out += "\\x";
-        out += hex[(c >> 4) & 0xf];
-        out += hex[c & 0xf];
-      } else {
-        out += c;
-      }
-    }
-    if (raw.size() > 64) out += "...";
-    return out;
   }
   static int check(int index, int count, const char* what) {
     if (index < 0 || index >= count)

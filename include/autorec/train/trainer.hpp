@@ -19,6 +19,7 @@
 #include "autorec/optim/adam.hpp"
 #include "autorec/optim/rprop.hpp"
 #include "autorec/random.hpp"
+#include "autorec/train/report.hpp"
 
 namespace autorec {
 
@@ -54,22 +55,6 @@ TrainOptions<Scalar> paper_train_options(Variant variant) {
   if (variant == Variant::user) options.rprop.initial_step = options.rprop.max_step = Scalar(1e-4);
   return options;
 }
-
-struct EpochReport {
-  int epoch = 0;               ///< from 1
-  double train_rmse = 0;       ///< over the epoch's minibatches, as the parameters moved
-  double validation_rmse = std::numeric_limits<double>::quiet_NaN();  ///< NaN without validation
-  double seconds = 0;          ///< wall time of the epoch, validation included
-  bool best = false;           ///< the best validation RMSE so far
-};
-
-struct TrainReport {
-  std::vector<EpochReport> history;
-  int best_epoch = 0;  ///< the epoch whose parameters the model holds on return
-  double best_validation_rmse = std::numeric_limits<double>::quiet_NaN();
-  bool stopped_early = false;  ///< by patience
-  bool stopped_by_callback = false;  ///< by TrainCallbacks::should_stop
-};
 
 struct TrainCallbacks {
   std::function<void(const EpochReport&)> on_epoch;
