@@ -255,3 +255,14 @@ TEST_CASE("An unknown stage kind in a model file is named in the error") {
   write_bytes(file.path(), bytes);
   CHECK(load_error(file.path()).rfind("corrupted architecture: unknown layer kind 'sigmaid'", 0) == 0);
 }
+
+TEST_CASE("A model whose training matrix holds no ratings loads, and serves only defaults") {
+  SavedModel<float> saved = sample();
+  saved.training = SparseColumns<float>(3, 2);  // found by fuzzing: empty arrays read as null pointers
+  saved.training.makeCompressed();
+  TempFile file;
+  save_model(file.path(), saved);
+  const SavedModel<float> loaded = load_model<float>(file.path());
+  CHECK(loaded.training.nonZeros() == 0);
+  CHECK(loaded.training.cols() == 2);
+}

@@ -10,9 +10,9 @@
 
 namespace autorec {
 
-/// The (raw item id, rating) pairs of `path`, in file order. Errors name the file and line.
-inline std::vector<std::pair<std::string, float>> load_item_ratings(const std::string& path) {
-  const std::string content = detail::read_file(path);
+/// The (raw item id, rating) pairs in `content` (a whole file; `path` names it in errors).
+inline std::vector<std::pair<std::string, float>> parse_item_ratings(std::string_view content, const std::string& path) {
+  if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
   std::vector<std::pair<std::string, float>> ratings;
   std::string delimiter;
   long line_number = 0;
@@ -20,7 +20,7 @@ inline std::vector<std::pair<std::string, float>> load_item_ratings(const std::s
   for (std::size_t pos = 0; pos < content.size();) {
     std::size_t end = content.find('\n', pos);
     if (end == std::string::npos) end = content.size();
-    const std::string_view line = detail::trim(std::string_view(content).substr(pos, end - pos));
+    const std::string_view line = detail::trim(content.substr(pos, end - pos));
     pos = end + 1;
     ++line_number;
     if (line.empty()) continue;
@@ -37,11 +37,16 @@ inline std::vector<std::pair<std::string, float>> load_item_ratings(const std::s
       throw RatingFileError(path, line_number, "expected 2 fields (item, rating), found " + std::to_string(fields.size()));
     if (fields[0].empty()) throw RatingFileError(path, line_number, "empty item id");
     if (!numeric || !std::isfinite(value) || std::abs(value) > 3.0e38)
-      throw RatingFileError(path, line_number, "rating '" + std::string(fields[1].substr(0, 40)) + "' is not a finite number");
+      throw RatingFileError(path, line_number, "rating '" + printable(fields[1]) + "' is not a finite number");
     ratings.emplace_back(std::string(fields[0]), float(value));
   }
   if (ratings.empty()) throw RatingFileError(path, 0, "the file holds no ratings");
   return ratings;
+}
+
+/// The (raw item id, rating) pairs of `path`, in file order. Errors name the file and line.
+inline std::vector<std::pair<std::string, float>> load_item_ratings(const std::string& path) {
+  return parse_item_ratings(detail::read_file(path), path);
 }
 
 }  // namespace autorec

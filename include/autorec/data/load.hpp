@@ -180,8 +180,6 @@ inline std::string read_file(const std::string& path) {
       throw RatingFileError(path, lines, "line longer than " + std::to_string(kMaxLineBytes) + " bytes (not a ratings file?)");
   }
   if (in.bad()) throw RatingFileError(path, 0, "read error");
-  // A UTF-8 byte order mark is not part of the first field.
-  if (content.compare(0, 3, "\xEF\xBB\xBF") == 0) content.erase(0, 3);
   return content;
 }
 
@@ -207,12 +205,12 @@ class NumericIds {
 
 }  // namespace detail
 
-/// Reads `path` and appends its ratings to `data`, extending data.users and data.items with
-/// ids not seen before (so a test file loaded after its train file shares the indices).
-/// Duplicates are looked for within this file only.
-inline LoadSummary load_ratings(const std::string& path, RatingData& data,
-                                const LoadOptions& options = {}) {
-  const std::string content = detail::read_file(path);
+/// Parses `content` (a whole ratings file, `path` names it in errors) and appends its ratings
+/// to `data`, as load_ratings does.
+inline LoadSummary parse_ratings(std::string_view content, const std::string& path, RatingData& data,
+                                 const LoadOptions& options = {}) {
+  // A UTF-8 byte order mark is not part of the first field.
+  if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
   LoadSummary summary;
   summary.path = path;
   summary.min_rating = std::numeric_limits<float>::infinity();
@@ -230,7 +228,7 @@ inline LoadSummary load_ratings(const std::string& path, RatingData& data,
   while (pos < content.size()) {
     std::size_t end = content.find('\n', pos);
     if (end == std::string::npos) end = content.size();
-    const std::string_view line = detail::trim(std::string_view(content).substr(pos, end - pos));
+    const std::string_view line = detail::trim(content.substr(pos, end - pos));
     pos = end + 1;
     ++summary.lines;
     if (line.empty()) continue;
@@ -304,6 +302,13 @@ inline LoadSummary load_ratings(const std::string& path, RatingData& data,
     summary.max_rating = std::max(summary.max_rating, data.ratings[r].value);
   }
   return summary;
+}
+
+/// Reads `path` and appends its ratings to `data`, extending data.users and data.items with
+/// ids not seen before (so a test file loaded after its train file shares the indices).
+/// Duplicates are looked for within this file only.
+inline LoadSummary load_ratings(const std::string& path, RatingData& data, const LoadOptions& options = {}) {
+  return parse_ratings(detail::read_file(path), path, data, options);
 }
 
 }  // namespace autorec

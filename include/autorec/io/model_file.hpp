@@ -144,6 +144,7 @@ class Reader {
   void get_bytes(void* out, std::size_t size, const char* what) {
     if (size > end_ - offset_)
       throw ModelFileError(path_, std::string("truncated: the file ends inside ") + what);
+    if (size == 0) return;  // `out` may be null then (an empty matrix), and memcpy(null, ., 0) is undefined
     std::memcpy(out, bytes_.data() + offset_, size);
     offset_ += size;
   }
@@ -275,6 +276,9 @@ void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
   }
 }
 
+template <typename Scalar>
+SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path);
+
 /// Reads a model file written by save_model with the same Scalar type.
 template <typename Scalar>
 SavedModel<Scalar> load_model(const std::string& path) {
@@ -282,8 +286,12 @@ SavedModel<Scalar> load_model(const std::string& path) {
   if (!file) throw ModelFileError(path, "cannot open the model file (missing or unreadable)");
   std::ostringstream buffer;
   buffer << file.rdbuf();
-  const std::string bytes = std::move(buffer).str();
+  return parse_model<Scalar>(std::move(buffer).str(), path);
+}
 
+/// The model in `bytes` (a whole model file; `path` names it in errors).
+template <typename Scalar>
+SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path) {
   constexpr std::size_t kChecksumSize = sizeof(std::uint64_t);
   if (bytes.size() < sizeof kModelFileMagic || std::memcmp(bytes.data(), kModelFileMagic, sizeof kModelFileMagic) != 0)
     throw ModelFileError(path, "not an autorec model file (bad magic number)");

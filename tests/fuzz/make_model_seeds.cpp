@@ -1,0 +1,24 @@
+// Writes small valid model files (both variants, a deep network) into the directory given.
+#include <string>
+
+#include "autorec/io/model_file.hpp"
+
+int main(int argc, char** argv) {
+  using namespace autorec;
+  if (argc != 2) return 2;
+  const std::string folder = argv[1];
+  RatingData data;
+  for (const char* u : {"u1", "u2", "u3"}) data.users.insert(u);
+  for (const char* i : {"10", "20"}) data.items.insert(i);
+  data.ratings = {{0, 0, 4}, {1, 1, 2}, {2, 0, 5}};
+  int n = 0;
+  for (Variant variant : {Variant::item, Variant::user})
+    for (HiddenSizes hidden : {HiddenSizes(2), HiddenSizes{3, 2}}) {
+      Network<float>::Options options;
+      options.inputs = variant == Variant::item ? 3 : 2;
+      options.hidden = hidden;
+      save_model(folder + "/seed-" + std::to_string(n++) + ".bin",
+                 saved_model(Network<float>(options), variant, PredictionRules{1, 5, 3}, data, data.ratings));
+    }
+  return 0;
+}
