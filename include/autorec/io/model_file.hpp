@@ -74,7 +74,7 @@ struct SavedModel {
   IdMap items;
   /// The training ratings in the model's layout (rating_matrix(..., variant)): the input that
   /// predictions reconstruct. Empty (0 x 0) only in a file of version 2 or older.
-  SparseColumns<Scalar> training;
+  SparseColumns<Scalar> training{};
   /// Of the ratings file the model was trained from (data/fingerprint.hpp); 0 when unknown.
   std::uint64_t fingerprint = 0;
 
@@ -346,7 +346,7 @@ SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path
   IdMap users = in.get_ids("the user ids");
   IdMap items = in.get_ids("the item ids");
   if (!valid(rules)) throw ModelFileError(path, "corrupted: invalid prediction rules (NaN or an inverted clip range)");
-  SparseColumns<Scalar> training;
+  SparseColumns<Scalar> training{};
   std::uint64_t data_fingerprint = 0;
   if (version >= 3) {
     training = detail::read_training<Scalar>(path, in, input_shape(users.size(), items.size(), variant == 0 ? Variant::item : Variant::user));
