@@ -86,4 +86,22 @@ SparseColumns<Scalar> rating_matrix(const std::vector<Rating>& ratings, Index us
   return matrix;
 }
 
+/// The columns `columns` of `matrix`, in that order, as a new compressed matrix.
+template <typename Scalar>
+SparseColumns<Scalar> gather_columns(const SparseColumns<Scalar>& matrix, const std::vector<int>& columns) {
+  SparseColumns<Scalar> batch(matrix.rows(), static_cast<Index>(columns.size()));
+  Index nnz = 0;
+  for (int c : columns) nnz += matrix.outerIndexPtr()[c + 1] - matrix.outerIndexPtr()[c];
+  batch.resizeNonZeros(nnz);
+  int* outer = batch.outerIndexPtr();
+  outer[0] = 0;
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    const int begin = matrix.outerIndexPtr()[columns[j]], end = matrix.outerIndexPtr()[columns[j] + 1];
+    std::copy(matrix.innerIndexPtr() + begin, matrix.innerIndexPtr() + end, batch.innerIndexPtr() + outer[j]);
+    std::copy(matrix.valuePtr() + begin, matrix.valuePtr() + end, batch.valuePtr() + outer[j]);
+    outer[j + 1] = outer[j] + (end - begin);
+  }
+  return batch;
+}
+
 }  // namespace autorec

@@ -214,7 +214,7 @@ class Scorer {
     for (Index j = 0; j < m; ++j) codes.col(j) = codes_.col(folded.rated[std::size_t(j)]);
     const Vector<Scalar> r = Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>();
     detail::fit_new_input(
-        network_, codes, r, [&](Matrix<Scalar>& P) { network_.first_layer(gather(training_, folded.rated), P); },
+        network_, codes, r, [&](Matrix<Scalar>& P) { network_.first_layer(gather_columns(training_, folded.rated), P); },
         options, folded);
     return folded;
   }
@@ -284,22 +284,6 @@ class Scorer {
     network_.output_activation().forward_values(raw.data(), raw.data(), raw.size());
     for (Index i = 0; i < raw.size(); ++i)
       result[std::size_t(i)] = seen_item(int(i)) ? rules_.clip(float(raw(i))) : rules_.default_rating;
-  }
-
-  static SparseColumns<Scalar> gather(const SparseColumns<Scalar>& matrix, const std::vector<int>& columns) {
-    SparseColumns<Scalar> out(matrix.rows(), Index(columns.size()));
-    Index nnz = 0;
-    for (int c : columns) nnz += matrix.outerIndexPtr()[c + 1] - matrix.outerIndexPtr()[c];
-    out.resizeNonZeros(nnz);
-    int* outer = out.outerIndexPtr();
-    outer[0] = 0;
-    for (std::size_t j = 0; j < columns.size(); ++j) {
-      const int begin = matrix.outerIndexPtr()[columns[j]], end = matrix.outerIndexPtr()[columns[j] + 1];
-      std::copy(matrix.innerIndexPtr() + begin, matrix.innerIndexPtr() + end, out.innerIndexPtr() + outer[j]);
-      std::copy(matrix.valuePtr() + begin, matrix.valuePtr() + end, out.valuePtr() + outer[j]);
-      outer[j + 1] = outer[j] + (end - begin);
-    }
-    return out;
   }
 
   // rated_[rated_start_[u] .. rated_start_[u + 1]) are the items user u rated, sorted.
