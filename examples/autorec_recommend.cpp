@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "autorec/data/fingerprint.hpp"
@@ -15,6 +16,7 @@
 #include "autorec/data/load.hpp"
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/data/titles.hpp"
+#include "autorec/io/atomic_file.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/serve/scorer.hpp"
 
@@ -92,6 +94,12 @@ std::vector<int> read_users(const Settings& s, const autorec::Scorer<float>& sco
 
 int run(const Settings& s) {
   using namespace autorec;
+  if (!s.output.empty()) {  // before any work: never over an input, and writable
+    for (const std::string& input : {s.model, s.ratings, s.users, s.titles})
+      if (!input.empty() && (s.output == input || same_file(s.output, input)))
+        throw std::runtime_error("the output " + s.output + " is the input " + input + ": it would be overwritten");
+    check_writable(s.output);
+  }
   const Scorer<float> scorer = make_scorer(load_model<float>(s.model), s);
   const TopN request{s.top, {}, {}, true};
   const IdMap& items = scorer.item_ids();
@@ -99,19 +107,19 @@ int run(const Settings& s) {
   if (!s.users.empty()) {  // many users: CSV
     const std::vector<int> users = read_users(s, scorer);
     const auto lists = scorer.recommend(users, request);
-    std::ofstream file;
-    if (!s.output.empty()) {
-      file.open(s.output, std::ios::trunc);
-      if (!file) throw std::runtime_error(s.output + ": cannot open for writing");
-    }
-    std::ostream& out = s.output.empty() ? std::cout : file;
+    std::ostringstream out;
     out << "user,rank,item,predicted_rating\n";
     for (std::size_t u = 0; u < users.size(); ++u)
       for (std::size_t rank = 0; rank < lists[u].size(); ++rank)
         out << scorer.user_ids().raw(users[u]) << "," << rank + 1 << "," << items.raw(lists[u][rank].item) << ","
             << lists[u][rank].rating << "\n";
-    if (!out.flush()) throw std::runtime_error((s.output.empty() ? "stdout" : s.output) + ": write failed");
-    if (!s.output.empty()) std::cout << "top " << s.top << " for " << users.size() << " users written to " << s.output << "\n";
+    if (s.output.empty()) {
+      std::cout << out.str() << std::flush;
+      if (!std::cout) throw std::runtime_error("stdout: write failed");
+      return 0;
+    }
+    write_file_atomically(s.output, out.str());
+    std::cout << "top " << s.top << " for " << users.size() << " users written to " << s.output << "\n";
     return 0;
   }
 
