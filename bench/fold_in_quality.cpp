@@ -100,8 +100,13 @@ int main(int argc, char** argv) {
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++users;
     }
-    for (std::size_t t = 0; t < test.size(); ++t)
-      folded_predictions[t] = without.scores(folded[std::size_t(test[t].user)])[std::size_t(test[t].item)];
+    // Each folded user's scores over the catalogue, computed once for all their test ratings.
+    std::vector<std::vector<float>> folded_scores(by_user.size());
+    for (std::size_t t = 0; t < test.size(); ++t) {
+      std::vector<float>& scores = folded_scores[std::size_t(test[t].user)];
+      if (scores.empty()) scores = without.scores(folded[std::size_t(test[t].user)]);
+      folded_predictions[t] = scores[std::size_t(test[t].item)];
+    }
     const Metrics fold_metrics = score(test, folded_predictions);
 
     std::cout << "B: retrain with the held-out users' brought ratings\n";

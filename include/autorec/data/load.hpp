@@ -188,7 +188,7 @@ inline std::string read_file(const std::string& path) {
 class NumericIds {
  public:
   explicit NumericIds(const IdMap& known) {
-    for (const std::string& id : known.raw_ids()) remember(id);
+    for (const std::string& id : known.raw_ids()) clash(id);  // remembers each
   }
   // Call for each id new to its map; returns the earlier spelling of the same number, if any.
   const std::string* clash(std::string_view id) {
@@ -199,7 +199,6 @@ class NumericIds {
   }
 
  private:
-  void remember(const std::string& id) { clash(id); }
   std::unordered_map<double, std::string> first_;
 };
 

@@ -13,6 +13,16 @@ struct Recommendation {
   float rating;
 };
 
+/// Keeps the `count` best of `ranked`, best first; ties go to the lower item index.
+inline void keep_best(std::vector<Recommendation>& ranked, std::size_t count) {
+  const std::size_t n = std::min(count, ranked.size());
+  std::partial_sort(ranked.begin(), ranked.begin() + std::ptrdiff_t(n), ranked.end(),
+                    [](const Recommendation& a, const Recommendation& b) {
+                      return a.rating != b.rating ? a.rating > b.rating : a.item < b.item;
+                    });
+  ranked.resize(n);
+}
+
 /// The `count` items that `user` has not rated in `input` (the training matrix in the model's
 /// layout) with the highest predicted ratings, best first; ties go to the lower item index.
 /// Items without any training rating are left out: the model can only give them the default.
@@ -36,12 +46,7 @@ std::vector<Recommendation> recommend(const Model& model, const SparseColumns<Sc
   const std::vector<float> predicted = predict_ratings(model, input, candidates, variant, rules);
   std::vector<Recommendation> ranked(candidates.size());
   for (std::size_t c = 0; c < candidates.size(); ++c) ranked[c] = {candidates[c].item, predicted[c]};
-  const std::size_t n = std::min(count, ranked.size());
-  std::partial_sort(ranked.begin(), ranked.begin() + std::ptrdiff_t(n), ranked.end(),
-                    [](const Recommendation& a, const Recommendation& b) {
-                      return a.rating != b.rating ? a.rating > b.rating : a.item < b.item;
-                    });
-  ranked.resize(n);
+  keep_best(ranked, count);
   return ranked;
 }
 

@@ -52,12 +52,7 @@ inline std::vector<Recommendation> select_top(const std::vector<float>& scores, 
   std::vector<Recommendation> ranked;
   for (int item = 0; item < items; ++item)
     if (allowed[std::size_t(item)]) ranked.push_back({item, scores[std::size_t(item)]});
-  const std::size_t n = std::min(request.count, ranked.size());
-  std::partial_sort(ranked.begin(), ranked.begin() + std::ptrdiff_t(n), ranked.end(),
-                    [](const Recommendation& a, const Recommendation& b) {
-                      return a.rating != b.rating ? a.rating > b.rating : a.item < b.item;
-                    });
-  ranked.resize(n);
+  keep_best(ranked, request.count);
   return ranked;
 }
 

@@ -7,34 +7,33 @@
 
 namespace autorec {
 
-/// VmHWM from /proc/self/status in MiB (Linux); -1 where it is not available.
-inline double peak_resident_mib() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmHWM:") {
-      double kib = 0;
-      status >> kib;
-      return kib / 1024.0;
+namespace detail {
+// The number after `key` in a /proc file of "Key: value kB" lines; -1 when absent.
+inline double proc_field(const char* file, const std::string& key) {
+  std::ifstream in(file);
+  std::string name;
+  while (in >> name) {
+    if (name == key) {
+      double value = 0;
+      in >> value;
+      return value;
     }
-    status.ignore(1 << 20, '\n');
+    in.ignore(1 << 20, '\n');
   }
   return -1;
+}
+}  // namespace detail
+
+/// VmHWM from /proc/self/status in MiB (Linux); -1 where it is not available.
+inline double peak_resident_mib() {
+  const double kib = detail::proc_field("/proc/self/status", "VmHWM:");
+  return kib < 0 ? -1 : kib / 1024.0;
 }
 
 /// MemAvailable from /proc/meminfo in bytes (Linux); -1 where it is not available.
 inline double available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  while (meminfo >> key) {
-    if (key == "MemAvailable:") {
-      double kib = 0;
-      meminfo >> kib;
-      return kib * 1024.0;
-    }
-    meminfo.ignore(1 << 20, '\n');
-  }
-  return -1;
+  const double kib = detail::proc_field("/proc/meminfo", "MemAvailable:");
+  return kib < 0 ? -1 : kib * 1024.0;
 }
 
 }  // namespace autorec
