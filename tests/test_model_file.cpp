@@ -266,3 +266,17 @@ TEST_CASE("A model whose training matrix holds no ratings loads, and serves only
   CHECK(loaded.training.nonZeros() == 0);
   CHECK(loaded.training.cols() == 2);
 }
+
+TEST_CASE("A small network with many training ratings loads back (the size check counts 8 bytes a rating)") {
+  RatingData data;
+  data.users = IdMap::indices(20);
+  data.items = IdMap::indices(20);
+  for (int u = 0; u < 20; ++u)
+    for (int i = 0; i < 20; ++i) data.ratings.push_back({u, i, float(1 + (u + i) % 5)});
+  AutoRec<float>::Options options;
+  options.inputs = 20;
+  options.hidden = 1;  // 61 parameters against 400 ratings
+  TempFile file;
+  save_model(file.path(), saved_model(AutoRec<float>(options), Variant::item, {1, 5, 3}, data, data.ratings));
+  CHECK(load_model<float>(file.path()).training.nonZeros() == 400);
+}

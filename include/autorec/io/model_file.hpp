@@ -185,7 +185,8 @@ SparseColumns<Scalar> read_training(const std::string& path, Reader& in, InputSh
     throw ModelFileError(path, "corrupted: the training matrix is " + std::to_string(rows) + " x " +
                                    std::to_string(cols) + ", the id maps make it " + std::to_string(shape.rows) +
                                    " x " + std::to_string(shape.cols));
-  if (nnz > in.remaining() / 12 || std::uint64_t(cols) + 1 > in.remaining() / 4 ||
+  // 4 bytes per column start, then 8 per rating (row index and value)
+  if (std::uint64_t(cols) + 1 > in.remaining() / 4 || nnz > (in.remaining() - 4 * (std::uint64_t(cols) + 1)) / 8 ||
       nnz > std::uint64_t(std::numeric_limits<int>::max()))
     throw ModelFileError(path, "corrupted: impossible training matrix size");
   SparseColumns<Scalar> matrix(rows, cols);
