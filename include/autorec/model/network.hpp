@@ -199,8 +199,12 @@ class Network {
   /// The last hidden layer's output for each column of `inputs` (d x B sparse): kn x B.
   /// Prediction mode: no dropout.
   void encode(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& code) const {
-    require_inputs(inputs.rows());
     Matrix<Scalar> other;
+    encode(inputs, code, other);
+  }
+  /// The same with `other` as the stages' scratch (kept by callers that encode repeatedly).
+  void encode(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& code, Matrix<Scalar>& other) const {
+    require_inputs(inputs.rows());
     input_layer_.forward(theta(0), inputs, code);
     for (std::size_t s = 0; s < stages_.size(); ++s) {
       stages_[s]->forward(theta(s + 1), code, other);
@@ -249,9 +253,19 @@ class Network {
   /// touching no shared state: threads may predict with one network at once.
   void predict_at(const SparseColumns<Scalar>& inputs, const SparseColumns<Scalar>& pattern,
                   Vector<Scalar>& values) const {
-    Matrix<Scalar> code;
-    encode(inputs, code);
-    output_layer_.forward_at(theta(stages_.size() + 1), code, pattern, values);
+    PredictionBuffers buffers;
+    predict_at(inputs, pattern, values, buffers);
+  }
+  /// The codes' memory (kn x B twice), kept by a caller that predicts repeatedly, such as
+  /// validation every epoch: fresh tens of megabytes per call cost more in page faults than
+  /// the encoding itself.
+  struct PredictionBuffers {
+    Matrix<Scalar> code, other;
+  };
+  void predict_at(const SparseColumns<Scalar>& inputs, const SparseColumns<Scalar>& pattern,
+                  Vector<Scalar>& values, PredictionBuffers& buffers) const {
+    encode(inputs, buffers.code, buffers.other);
+    output_layer_.forward_at(theta(stages_.size() + 1), buffers.code, pattern, values);
     output_activation_->forward_values(values.data(), values.data(), values.size());
   }
 

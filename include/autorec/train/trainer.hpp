@@ -142,6 +142,8 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   Random random(options.seed);
 
   const PredictionPlan<Scalar> validation_plan(input, validation, variant);
+  typename AutoRec<Scalar>::PredictionBuffers validation_buffers;
+  Vector<Scalar> validation_values;
   Vector<Scalar> best_parameters = model.parameters();
   const TrainReport report = run_epochs(
       options, double(input.nonZeros()), !validation.empty(), callbacks,
@@ -171,7 +173,13 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
         }
         return squared_error;
       },
-      [&] { return score(validation, predict_ratings(model, input, validation_plan, rules)).rmse; },
+      [&] {
+        const auto reconstruct_at = [&](const SparseColumns<Scalar>& pattern) {
+          model.predict_at(input, pattern, validation_values, validation_buffers);
+          return validation_values;
+        };
+        return score(validation, predict_ratings_with(reconstruct_at, validation_plan, rules)).rmse;
+      },
       [&] { best_parameters = model.parameters(); });
   model.parameters() = best_parameters;
   return report;
