@@ -9,6 +9,7 @@
 #include <iomanip>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/serve/scorer.hpp"
+#include "autorec/train/lambda_search.hpp"
 #include "autorec/train/trainer.hpp"
 #include "network_flags.hpp"
 #include "training_flags.hpp"
@@ -40,14 +42,14 @@ struct Settings {
   std::string variant = "item";
   std::string device = "cpu";
   bool keep_last_duplicate = false;
-  float lambda = 100;
+  std::string lambda = "auto";
   autorec_programs::NetworkFlags network;
   autorec_programs::TrainingFlags training;
   std::uint64_t seed = 1;
   int threads = 0;
   double test_fraction = 0.1;
   double validation_fraction = 0.1;
-  float default_rating = 3;
+  std::optional<float> default_rating;  // default: the training mean
   std::string save, curve;
   int top_k = 0;
   double relevance_threshold = std::numeric_limits<double>::quiet_NaN();
@@ -196,57 +198,125 @@ int run(const Settings& settings) {
   if (test.empty())
     throw std::runtime_error("no test ratings to score (" + std::to_string(train_part.size()) +
                              " ratings in all; raise --test-fraction or give a larger file)");
-  // A validation slice of the training part chooses the stopping epoch.
+  // A validation slice of the training part chooses the stopping epoch (and lambda).
   RatingSplit fit = split_ratings(train_part, settings.validation_fraction, settings.seed + 1);
-  const PredictionRules rules = rules_from(train_part, settings.default_rating);
-  const SparseColumns<float> input = rating_matrix<float>(fit.train, data.users.size(), data.items.size(), variant);
+  PredictionRules rules = fitted_rules(train_part, data.users.size(), data.items.size());
+  if (settings.default_rating) rules.default_rating = *settings.default_rating;
+  const SparseColumns<float> input = input_matrix<float>(fit.train, data.users.size(), data.items.size(), variant, rules);
+  // At test time the whole training part (validation ratings included) is the model's input.
+  const SparseColumns<float> train_input =
+      input_matrix<float>(train_part, data.users.size(), data.items.size(), variant, rules);
   std::cout << to_string(variant) << "-AutoRec: " << input.rows() << " inputs, " << input.cols()
             << " encoded vectors; " << fit.train.size() << " training, " << fit.test.size() << " validation, "
             << test.size() << " test ratings; " << thread_count() << " threads\n";
+  std::cout << "predictions clipped to [" << rules.min_rating << ", " << rules.max_rating << "], " << rules.default_rating
+            << " for users and items without training ratings";
+  if (rules.scale != 1) std::cout << "; the network sees ratings / " << rules.scale;
+  std::cout << "\n";
 
   const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
-
   const bool interactive = isatty(STDERR_FILENO);
-  TrainCallbacks callbacks;
-  callbacks.on_epoch = [&](const EpochReport& e) {
+  auto print_epoch = [&](const EpochReport& e) {
     if (interactive) std::cerr << "\r\033[K";
     std::cout << "epoch " << std::setw(4) << e.epoch << "  train RMSE " << std::fixed << std::setprecision(4)
               << e.train_rmse << "  validation RMSE " << e.validation_rmse << "  " << std::setprecision(3)
               << e.seconds << " s" << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
   };
+  TrainCallbacks callbacks;
   if (interactive)
     callbacks.on_progress = [](double done) {
       std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush;
     };
-  check_memory(settings.network.options(input.rows(), settings.lambda, settings.seed), input);
+  auto fit_model = [&](AutoRec<float>& model, const SparseColumns<float>& on, const std::vector<Rating>& validation,
+                       const TrainOptions<float>& options, const TrainCallbacks& with) {
+    if (settings.device == "cuda") {
+#ifdef AUTOREC_HAS_CUDA
+      return gpu::train(model, on, validation, variant, rules, options, with);
+#else
+      throw std::runtime_error("--device cuda: this build has no CUDA support (configure with -DAUTOREC_CUDA=ON)");
+#endif
+    }
+    return train(model, on, validation, variant, rules, options, with);
+  };
+#ifdef AUTOREC_HAS_CUDA
+  if (settings.device == "cuda") std::cout << "device: " << gpu::device_name() << "\n";
+#endif
+
+  // lambda: given, or chosen on validation from a grid scaled to the data, then refit on the
+  // whole training part for the chosen trial's best epoch count (the paper's protocol).
+  const bool choose = settings.lambda == "auto";
+  double lambda = choose ? 0 : std::stod(settings.lambda);
+  int refit_epochs = 0;
+  TrainReport report;  // the learning curve: of the given lambda, or the chosen trial
+  check_memory(settings.network.options(input.rows(), float(lambda), settings.seed), input);
+  if (choose && fit.test.empty())
+    throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none "
+                             "(--validation-fraction " + std::to_string(settings.validation_fraction) +
+                             "): raise it, or give --lambda");
+  if (choose) {
+    const std::vector<double> grid = lambda_grid(fit.train.size());
+    std::cout << "choosing lambda on the validation ratings, starting from the grid";
+    for (double value : grid) std::cout << " " << value;
+    std::cout << " (--lambda sets one)\n";
+    TrainCallbacks trial_callbacks = callbacks;
+    double trial_lambda = 0;
+    if (interactive)
+      trial_callbacks.on_epoch = [&](const EpochReport& e) {
+        std::cerr << "\r\033[K  lambda " << trial_lambda << ": epoch " << e.epoch << ", validation RMSE " << std::fixed
+                  << std::setprecision(4) << e.validation_rmse << std::defaultfloat << std::flush;
+      };
+    const LambdaChoice choice = choose_lambda(grid, [&](double value) {
+      trial_lambda = value;
+      AutoRec<float> model(settings.network.options(input.rows(), float(value), settings.seed));
+      const TrainReport trial = fit_model(model, input, fit.test, train_options, trial_callbacks);
+      double seconds = 0;
+      for (const EpochReport& e : trial.history) seconds += e.seconds;
+      if (interactive) std::cerr << "\r\033[K";
+      std::ostringstream line;
+      line << "lambda " << std::setw(6) << value << ": validation RMSE " << std::fixed << std::setprecision(4)
+           << trial.best_validation_rmse << " at epoch " << trial.best_epoch << std::setprecision(1) << " (" << seconds
+           << " s)";
+      std::cout << line.str() << std::endl;
+      return trial;
+    });
+    lambda = choice.lambda;
+    refit_epochs = choice.epochs;
+    for (const LambdaTrial& trial : choice.trials)
+      if (trial.lambda == choice.lambda) report = trial.report;
+    std::cout << "chose lambda " << lambda << "; refitting on all " << train_part.size() << " training ratings for "
+              << refit_epochs << " epochs\n";
+  }
+
   // One network, or an ensemble of networks from successive seeds whose predictions are averaged.
   Ensemble<float> ensemble;
-  TrainReport report;
   for (int member = 0; member < settings.network.ensemble; ++member) {
     const std::uint64_t seed = settings.seed + std::uint64_t(member);
-    AutoRec<float> model(settings.network.options(input.rows(), settings.lambda, seed));
+    AutoRec<float> model(settings.network.options(input.rows(), float(lambda), seed));
     if (member == 0) std::cout << "network " << model.architecture().describe() << "\n";
     if (settings.network.ensemble > 1) std::cout << "ensemble member " << member + 1 << " (seed " << seed << ")\n";
     TrainOptions<float> member_options = train_options;
     member_options.seed = seed;
-    TrainReport member_report;
-    if (settings.device == "cuda") {
-#ifdef AUTOREC_HAS_CUDA
-      if (member == 0) std::cout << "device: " << gpu::device_name() << "\n";
-      member_report = gpu::train(model, input, fit.test, variant, rules, member_options, callbacks);
-#else
-      throw std::runtime_error("--device cuda: this build has no CUDA support (configure with -DAUTOREC_CUDA=ON)");
-#endif
+    if (choose) {
+      member_options.epochs = refit_epochs;
+      TrainCallbacks refit_callbacks = callbacks;
+      if (interactive)
+        refit_callbacks.on_epoch = [&](const EpochReport& e) {
+          std::cerr << "\r\033[K  refit: epoch " << e.epoch << " of " << refit_epochs << std::flush;
+        };
+      fit_model(model, train_input, {}, member_options, refit_callbacks);
+      if (interactive) std::cerr << "\r\033[K";
     } else {
-      member_report = train(model, input, fit.test, variant, rules, member_options, callbacks);
+      TrainCallbacks member_callbacks = callbacks;
+      member_callbacks.on_epoch = print_epoch;
+      const TrainReport member_report = fit_model(model, input, fit.test, member_options, member_callbacks);
+      std::cout << "kept epoch " << member_report.best_epoch << " (validation RMSE " << std::fixed
+                << std::setprecision(4) << member_report.best_validation_rmse << std::defaultfloat << ")"
+                << (member_report.stopped_early ? ", stopped early" : "") << "\n";
+      if (member == 0) report = member_report;
     }
-    std::cout << "kept epoch " << member_report.best_epoch << " (validation RMSE " << std::fixed
-              << std::setprecision(4) << member_report.best_validation_rmse << std::defaultfloat << ")"
-              << (member_report.stopped_early ? ", stopped early" : "") << "\n";
-    if (member == 0) report = member_report;
     ensemble.add(std::move(model));
   }
-  if (ensemble.size() > 1)
+  if (ensemble.size() > 1 && !choose)
     std::cout << "ensemble validation RMSE " << std::fixed << std::setprecision(4)
               << evaluate(ensemble, input, fit.test, variant, rules).rmse << std::defaultfloat << "\n";
 
@@ -256,7 +326,7 @@ int run(const Settings& settings) {
     try {
       write_curve_csv(stem + ".csv", report.history);
       std::ostringstream title;
-      title << to_string(variant) << "-AutoRec, " << settings.network.describe() << ", lambda = " << settings.lambda
+      title << to_string(variant) << "-AutoRec, " << settings.network.describe() << ", lambda = " << lambda
             << ", " << settings.training.optimizer;
       write_curve_svg(stem + ".svg", report.history, title.str());
       std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
@@ -275,11 +345,8 @@ int run(const Settings& settings) {
       failed.push_back(error.what());
     }
   }
-  // At test time the whole training part (validation ratings included) is the model's input.
-  const SparseColumns<float> train_input =
-      rating_matrix<float>(train_part, data.users.size(), data.items.size(), variant);
   const Metrics metrics = evaluate(ensemble, train_input, test, variant, rules);
-  std::cout << "peak memory " << peak_resident_mib() << " MiB\n";
+  std::cout << "peak memory " << std::fixed << std::setprecision(1) << peak_resident_mib() << std::defaultfloat << " MiB\n";
   if (!std::isfinite(metrics.rmse)) throw std::runtime_error("the test RMSE is not a number (" + std::to_string(metrics.count) + " test ratings)");
   std::cout << std::setprecision(6) << "test RMSE " << metrics.rmse << " MAE " << metrics.mae << std::endl;
   if (settings.top_k > 0)
@@ -309,7 +376,9 @@ int main(int argc, char** argv) {
                "a repeated (user, item) keeps its last rating instead of being an error");
   app.add_option("--variant", s.variant, "item (I-AutoRec) or user (U-AutoRec)")
       ->check(CLI::IsMember({"item", "user"}))->capture_default_str();
-  app.add_option("--lambda", s.lambda, "L2 strength (paper's units)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--lambda", s.lambda, "L2 strength (paper's units), or auto: chosen on validation from a grid "
+                 "scaled to the data, then refit on all training ratings")
+      ->check(CLI::IsMember({"auto"}) | CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--device", s.device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON (full batch)")
       ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   s.network.add_to(app);
@@ -321,12 +390,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 0.99))->capture_default_str();
   app.add_option("--validation-fraction", s.validation_fraction, "share of training ratings held out for early stopping")
       ->check(CLI::Range(0.0, 0.99))->capture_default_str();
-  app.add_option("--default-rating", s.default_rating, "prediction for users or items without training ratings")
+  app.add_option("--default-rating", s.default_rating,
+                 "prediction for users or items without training ratings [the training mean]")
       ->check(CLI::Validator([](const std::string& text) {
         float value = 0;
         try { value = std::stof(text); } catch (const std::exception&) { return std::string("not a number"); }
         return std::isfinite(value) ? std::string() : std::string("must be a finite number");
-      }, "FINITE"))->capture_default_str();
+      }, "FINITE"));
   app.add_option("--save", s.save, "write the trained model to this file");
   app.add_option("--curve", s.curve, "write the learning curve to PATH.csv and PATH.svg");
   app.add_option("--top-k", s.top_k, "also report Precision, Recall, NDCG, MAP, hit rate and coverage at K "

@@ -24,7 +24,14 @@ SavedModel<float> sample() {
   for (const char* u : {"alice", "bob"}) data.users.insert(u);
   for (const char* i : {"m1", "m2", "m3"}) data.items.insert(i);
   data.ratings = {{0, 0, 4.5f}, {0, 2, 1}, {1, 1, 3}};
-  return saved_model(AutoRec<float>(options), Variant::user, {0.5f, 4.5f, 3.25f}, data, data.ratings);
+  PredictionRules rules;
+  rules.min_rating = 0.5f;
+  rules.max_rating = 4.5f;
+  rules.default_rating = 3.25f;
+  rules.scale = 2;
+  rules.user_bias = {0.5f, -0.5f};
+  rules.item_bias = {0.25f, 0, -0.25f};
+  return saved_model(AutoRec<float>(options), Variant::user, rules, data, data.ratings);
 }
 
 // The same model as `sample()` written in version 1's layout (hidden size, no architecture).
@@ -84,6 +91,9 @@ TEST_CASE("A saved model loads back exactly") {
   CHECK(loaded.rules.min_rating == 0.5f);
   CHECK(loaded.rules.max_rating == 4.5f);
   CHECK(loaded.rules.default_rating == 3.25f);
+  CHECK(loaded.rules.scale == 2);
+  CHECK(loaded.rules.user_bias == std::vector<float>{0.5f, -0.5f});
+  CHECK(loaded.rules.item_bias == std::vector<float>{0.25f, 0, -0.25f});
   CHECK(loaded.users == saved.users);
   CHECK(loaded.items == saved.items);
   CHECK(loaded.fingerprint == saved.fingerprint);
@@ -107,6 +117,19 @@ TEST_CASE("Saving a model whose id maps do not fit the network is refused before
   CHECK(read_bytes(file.path()).empty());
 }
 
+TEST_CASE("Biases that do not match the id maps are refused on saving") {
+  TempFile file;
+  SavedModel<float> saved = sample();
+  saved.rules.item_bias = {1, 2};  // 3 items
+  CHECK_THROWS_WITH(save_model(file.path(), saved), doctest::Contains("2 user and 2 item biases for 2 users and 3 items"));
+  CHECK(read_bytes(file.path()).empty());
+}
+
+TEST_CASE("The training matrix is saved in network units, the ratings divided by the scale") {
+  const SavedModel<float> saved = sample();  // ratings 4.5, 1, 3 at scale 2
+  CHECK(saved.training.coeff(0, 0) == 2.25f);
+}
+
 TEST_CASE("Invalid prediction rules are refused on saving and on loading") {
   TempFile file;
   SavedModel<float> saved = sample();
@@ -116,14 +139,15 @@ TEST_CASE("Invalid prediction rules are refused on saving and on loading") {
   save_model(file.path(), saved);
   std::string bytes = read_bytes(file.path());
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  const std::size_t at = bytes.find("alice") - 4 - 8 - 12;  // the rules lie before the user count and ids
+  const std::size_t at = bytes.find("alice") - 4 - 8 - 16;  // the rules lie before the user count and ids
   float stored;
   std::memcpy(&stored, &bytes[at], 4);
   REQUIRE(stored == 0.5f);
   std::memcpy(&bytes[at], &nan, 4);
   reseal(bytes);
   write_bytes(file.path(), bytes);
-  CHECK(load_error(file.path()) == "corrupted: invalid prediction rules (NaN or an inverted clip range)");
+  CHECK(load_error(file.path()) ==
+        "corrupted: invalid prediction rules (NaN, an inverted clip range, a scale not above 0 or a NaN bias)");
 }
 
 TEST_CASE("A model file whose parameters hold NaN is refused") {
@@ -139,8 +163,9 @@ TEST_CASE("A training matrix with a row index out of range is refused") {
   const SavedModel<float> saved = sample();
   save_model(file.path(), saved);
   std::string bytes = read_bytes(file.path());
-  // The row indices follow the 3 column starts of the 3 x 2 matrix; the first one becomes 3.
-  const std::size_t at = bytes.find("m3") + 2 + 8 + 8 + 8 + 3 * 4;
+  // The row indices follow the biases (2 users, 3 items) and the 3 column starts of the 3 x 2
+  // matrix; the first one becomes 3.
+  const std::size_t at = bytes.find("m3") + 2 + (8 + 2 * 4) + (8 + 3 * 4) + 8 + 8 + 8 + 3 * 4;
   int row;
   std::memcpy(&row, &bytes[at], 4);
   REQUIRE(row == saved.training.innerIndexPtr()[0]);
@@ -188,7 +213,7 @@ TEST_CASE("A model file of another version is refused with both versions named")
   std::string bytes = read_bytes(file.path());
   bytes[8] = 7;  // the version follows the 8-byte magic number
   write_bytes(file.path(), bytes);
-  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 3)");
+  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 4)");
 }
 
 TEST_CASE("A file that is not a model, or missing, or of another precision is refused") {

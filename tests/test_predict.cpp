@@ -61,6 +61,54 @@ TEST_CASE("A user or item without training ratings gets the default rating") {
   CHECK(predicted[3] != 2.75f);
 }
 
+TEST_CASE("fitted_rules takes the training range, the mean with shrunk biases, and a scale that tops ratings at 5") {
+  // ratings x 20: 20 to 100
+  std::vector<Rating> train = kTrain;
+  for (Rating& r : train) r.value *= 20;
+  const PredictionRules rules = fitted_rules(train, 6, 5);
+  CHECK(rules.min_rating == 20);
+  CHECK(rules.max_rating == 100);
+  CHECK(rules.scale == 20);
+  CHECK(rules.default_rating == doctest::Approx(60.0));  // mean of 3 x 20
+  // item 0: ratings 100, 80, 40, residuals 40, 20, -20 around 60: 40 / (3 + 10)
+  CHECK(rules.item_bias[0] == doctest::Approx(40.0 / 13));
+  CHECK(rules.item_bias[4] == 0);  // rated by nobody
+  REQUIRE(rules.user_bias.size() == 6);
+  CHECK(rules.user_bias[5] == 0);
+  // user 0 rated item 0 (100) and item 1 (60): residuals after the item biases, over 2 + 10
+  const double item1 = (60.0 - 60 + 40 - 60 + 20 - 60) / 13;
+  CHECK(rules.user_bias[0] == doctest::Approx((100 - 60 - 40.0 / 13 + 60 - 60 - item1) / 12));
+  CHECK(rules.fallback(0, 4) == doctest::Approx(60 + rules.user_bias[0]));
+  CHECK(rules.fallback(-1, 0) == doctest::Approx(60 + 40.0 / 13));
+}
+
+TEST_CASE("A pair the network cannot reconstruct gets the bias model's prediction, clipped to the range") {
+  const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
+  const AutoRec<double> model = model_for(6);
+  PredictionRules rules = wide_rules();
+  rules.user_bias = {0.5f, 0, 0, 0, 0, 0};
+  rules.item_bias = {0, 0, 0, 0, -0.25f};
+  const std::vector<float> predicted = predict_ratings(model, input, {{0, 4, 0}, {5, 4, 0}}, Variant::item, rules);
+  CHECK(predicted[0] == 3.25f);  // 3 + 0.5 - 0.25
+  CHECK(predicted[1] == 2.75f);  // user 5 has no bias to add
+  rules.max_rating = 3.1f;
+  CHECK(predict_ratings(model, input, {{0, 4, 0}}, Variant::item, rules)[0] == 3.1f);
+}
+
+TEST_CASE("The network reads ratings divided by the scale, and its outputs are multiplied back") {
+  const AutoRec<double> model = model_for(6);
+  PredictionRules rules = wide_rules();
+  const std::vector<float> plain =
+      predict_ratings(model, rating_matrix<double>(kTrain, 6, 5, Variant::item), kTrain, Variant::item, rules);
+  std::vector<Rating> scaled = kTrain;
+  for (Rating& r : scaled) r.value *= 20;
+  rules.scale = 20;
+  const SparseColumns<double> input = input_matrix<double>(scaled, 6, 5, Variant::item, rules);
+  CHECK(Matrix<double>(input) == Matrix<double>(rating_matrix<double>(kTrain, 6, 5, Variant::item)));
+  const std::vector<float> predicted = predict_ratings(model, input, scaled, Variant::item, rules);
+  for (std::size_t p = 0; p < kTrain.size(); ++p) CHECK(predicted[p] == doctest::Approx(20 * plain[p]));
+}
+
 TEST_CASE("A prediction plan holds the warm pairs once and predicts them from the reconstruction") {
   const SparseColumns<double> input = rating_matrix<double>(kTrain, 6, 5, Variant::item);
   const AutoRec<double> model = model_for(6);

@@ -306,3 +306,22 @@ TEST_CASE("A model file without a training matrix cannot build a Scorer, and say
   CHECK_THROWS_WITH_AS(Scorer<float>{saved},
                        doctest::Contains("holds no training matrix"), std::invalid_argument);
 }
+
+TEST_CASE("A Scorer on a rating scale answers and folds in ratings in the data's units") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const Served<double> plain(variant);
+    std::vector<Rating> scaled = ratings();
+    for (Rating& r : scaled) r.value *= 20;
+    PredictionRules units = rules();
+    units.min_rating *= 20;
+    units.max_rating *= 20;
+    units.default_rating *= 20;
+    units.scale = 20;
+    const Scorer<double> scorer(plain.network, variant, units, input_matrix<double>(scaled, 40, 25, variant, units));
+    CHECK(scorer.score(0, 1) == doctest::Approx(20 * plain.scorer.score(0, 1)));
+    CHECK(scorer.score(39, 3) == 60.0f);  // cold: the default, in the data's units
+    const auto folded = scorer.scores(scorer.fold_in({{1, 80.0f}, {2, 40.0f}}));
+    const auto expected = plain.scorer.scores(plain.scorer.fold_in({{1, 4.0f}, {2, 2.0f}}));
+    for (std::size_t i = 0; i < expected.size(); ++i) CHECK(folded[i] == doctest::Approx(20 * expected[i]).epsilon(1e-4));
+  }
+}

@@ -20,18 +20,42 @@ namespace autorec {
 struct PredictionRules {
   float min_rating = 1;      ///< predictions are clipped to [min_rating, max_rating]
   float max_rating = 5;
-  float default_rating = 3;  ///< for a user or item without training ratings (the paper's 3)
+  /// For a pair the network cannot reconstruct (its user or item has no training rating):
+  /// default_rating + user_bias[user] + item_bias[item], clipped, where a bias vector that is
+  /// empty, or has no entry for the index, adds 0. The paper used 3 with no biases;
+  /// fitted_rules gives the training mean with a bias model.
+  float default_rating = 3;
+  std::vector<float> user_bias{}, item_bias{};
+  /// One network unit is `scale` ratings: the network reads and reconstructs rating / scale
+  /// (input_matrix), so that its initialisation, optimizer steps and lambda fit any scale.
+  float scale = 1;
 
   float clip(float value) const { return std::clamp(value, min_rating, max_rating); }
+  /// The prediction for the network's output `output` (network units).
+  float rating(float output) const { return clip(output * scale); }
+  /// The prediction for (user, item) without the network (either index may be -1: unknown).
+  float fallback(int user, int item) const {
+    return clip(default_rating + entry(user_bias, user) + entry(item_bias, item));
+  }
+
+ private:
+  static float entry(const std::vector<float>& bias, int index) {
+    return index >= 0 && std::size_t(index) < bias.size() ? bias[std::size_t(index)] : 0.0f;
+  }
 };
 
-/// Finite values and min_rating <= max_rating.
+/// Finite values, min_rating <= max_rating and a positive scale.
 inline bool valid(const PredictionRules& rules) {
+  auto finite = [](const std::vector<float>& values) {
+    return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+  };
   return std::isfinite(rules.min_rating) && std::isfinite(rules.max_rating) && std::isfinite(rules.default_rating) &&
-         rules.min_rating <= rules.max_rating;
+         rules.min_rating <= rules.max_rating && std::isfinite(rules.scale) && rules.scale > 0 &&
+         finite(rules.user_bias) && finite(rules.item_bias);
 }
 
-/// Rules whose range is that of `train` (the paper clips to the training min and max).
+/// Rules whose range is that of `train` (the paper clips to the training min and max), in
+/// ratings as they are (scale 1).
 inline PredictionRules rules_from(const std::vector<Rating>& train, float default_rating) {
   PredictionRules rules;
   rules.default_rating = default_rating;
@@ -41,6 +65,52 @@ inline PredictionRules rules_from(const std::vector<Rating>& train, float defaul
   rules.min_rating = lo->value;
   rules.max_rating = hi->value;
   return rules;
+}
+
+/// Rules fitted to any rating scale from `train` (indices below `users` and `items`): its
+/// range; for pairs the network cannot reconstruct, a bias model, the training mean plus a
+/// user and an item bias, each a mean residual shrunk towards 0 as if 10 more ratings of 0
+/// residual had been seen (items first, then users on what items leave); and the scale that
+/// brings the largest |rating| to 5, the top of the MovieLens scales the defaults were tuned
+/// on (1 for them, 20 for ratings of 1-100). docs/results.md measures each choice.
+inline PredictionRules fitted_rules(const std::vector<Rating>& train, Index users, Index items) {
+  if (train.empty()) throw std::invalid_argument("fitted_rules: no training ratings");
+  constexpr double kShrinkage = 10;
+  double sum = 0, largest = 0;
+  for (const Rating& r : train) {
+    sum += r.value;
+    largest = std::max(largest, double(std::abs(r.value)));
+  }
+  const double mean = sum / double(train.size());
+  PredictionRules rules = rules_from(train, float(mean));
+  if (largest > 0) rules.scale = float(largest / 5);
+  auto fit_biases = [&](auto index_of, Index count, auto residual) {
+    std::vector<double> total(std::size_t(count), 0), seen(std::size_t(count), 0);
+    for (const Rating& r : train) {
+      const int i = index_of(r);
+      if (i < 0 || i >= count) throw std::out_of_range("fitted_rules: a rating's index is out of range");
+      total[std::size_t(i)] += residual(r);
+      seen[std::size_t(i)] += 1;
+    }
+    std::vector<float> bias(total.size());
+    for (std::size_t i = 0; i < bias.size(); ++i) bias[i] = float(total[i] / (seen[i] + kShrinkage));
+    return bias;
+  };
+  rules.item_bias = fit_biases([](const Rating& r) { return r.item; }, items,
+                               [&](const Rating& r) { return double(r.value) - mean; });
+  rules.user_bias = fit_biases([](const Rating& r) { return r.user; }, users, [&](const Rating& r) {
+    return double(r.value) - mean - double(rules.item_bias[std::size_t(r.item)]);
+  });
+  return rules;
+}
+
+/// The network's input: rating_matrix of `ratings` in network units (values / rules.scale).
+template <typename Scalar>
+SparseColumns<Scalar> input_matrix(const std::vector<Rating>& ratings, Index users, Index items, Variant variant,
+                                   const PredictionRules& rules) {
+  SparseColumns<Scalar> matrix = rating_matrix<Scalar>(ratings, users, items, variant);
+  if (rules.scale != 1) matrix.coeffs() /= Scalar(rules.scale);
+  return matrix;
 }
 
 /// Which input rows and columns of `input` hold at least one training rating.
@@ -63,13 +133,19 @@ struct Coverage {
 
 /// The pairs to predict, sorted once against a training input: those whose user and item
 /// have training ratings are gathered into `pattern` (the input's shape); `pair_of_entry[p]`
-/// is the pair at pattern's p-th stored entry. The others get the default rating. Training
+/// is the pair at pattern's p-th stored entry. The others, `cold` (their index, user and
+/// item), get the rules' fallback. Training
 /// predicts the same validation pairs every epoch, so it builds this once.
 template <typename Scalar>
 struct PredictionPlan {
   std::size_t pairs = 0;
   SparseColumns<Scalar> pattern;
   std::vector<std::size_t> pair_of_entry;
+  struct Cold {
+    std::size_t pair;
+    int user, item;
+  };
+  std::vector<Cold> cold;
 
   PredictionPlan(const SparseColumns<Scalar>& input, const std::vector<Rating>& ratings, Variant variant)
       : pairs(ratings.size()), pattern(input.rows(), input.cols()) {
@@ -81,6 +157,8 @@ struct PredictionPlan {
       if (coverage.covers(entry_of(ratings[i], variant))) {
         warm.push_back(ratings[i]);
         warm_index.push_back(i);
+      } else {
+        cold.push_back({i, ratings[i].user, ratings[i].item});
       }
     if (warm.empty()) return;
     const Index users = variant == Variant::item ? input.rows() : input.cols();
@@ -94,16 +172,17 @@ struct PredictionPlan {
 
 /// The prediction protocol with the reconstruction left to `reconstruct_at`:
 /// `reconstruct_at(plan.pattern)` returns the model's outputs at the pattern's entries, in its
-/// storage order; those are clipped, and the pairs outside it get the default rating. CPU and
+/// storage order; those are clipped, and the pairs outside it get the rules' fallback. CPU and
 /// GPU predictions share this.
 template <typename Scalar, typename ReconstructAt>
 std::vector<float> predict_ratings_with(ReconstructAt&& reconstruct_at, const PredictionPlan<Scalar>& plan,
                                         const PredictionRules& rules) {
-  std::vector<float> predictions(plan.pairs, rules.default_rating);
+  std::vector<float> predictions(plan.pairs);
+  for (const auto& cold : plan.cold) predictions[cold.pair] = rules.fallback(cold.user, cold.item);
   if (plan.pair_of_entry.empty()) return predictions;
   const auto values = reconstruct_at(plan.pattern);
   for (std::size_t p = 0; p < plan.pair_of_entry.size(); ++p)
-    predictions[plan.pair_of_entry[p]] = rules.clip(static_cast<float>(values[Index(p)]));
+    predictions[plan.pair_of_entry[p]] = rules.rating(static_cast<float>(values[Index(p)]));
   return predictions;
 }
 

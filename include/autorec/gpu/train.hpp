@@ -80,7 +80,7 @@ inline TrainReport train(Network<float>& model, const SparseColumns<float>& inpu
       options, double(input.nonZeros()), !validation.empty(), callbacks,
       [&] {
         device.loss_and_gradient(1);
-        const double squared_error = device.last_squared_error();
+        const double squared_error = device.last_squared_error() * double(rules.scale) * double(rules.scale);
         if (options.optimizer == OptimizerKind::rprop)
           device.rprop_step(rprop);
         else

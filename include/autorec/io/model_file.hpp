@@ -1,9 +1,9 @@
 #pragma once
 // Model files: everything needed to predict with a trained network, in one versioned binary.
 //
-// Layout of version 3 (little-endian; all integers fixed width):
+// Layout of version 4 (little-endian; all integers fixed width):
 //   magic        8 bytes  "AUTOREC\0"
-//   version      u32      3
+//   version      u32      4
 //   scalar       u32      4 (float) or 8 (double)
 //   variant      u32      0 item, 1 user
 //   architecture          the network's shape (model/architecture.hpp):
@@ -14,17 +14,19 @@
 //     output activation   string
 //   lambda       f64
 //   seed         u64
-//   rules        3 x f32  min rating, max rating, default rating
+//   rules        4 x f32  min rating, max rating, default rating, scale (eval/predict.hpp)
 //   users        u64 count, then per id: a string
 //   items        likewise
+//   biases       of the rules' fallback: u64 count (0, or the number of users), then count
+//                f32 user biases; the same for items
 //   training     the training matrix in the model's layout (rating_matrix), which prediction
-//                reads: rows i64, cols i64, nnz u64, then cols + 1 column starts (i32), nnz
+//                reads, in network units (ratings / scale): rows i64, cols i64, nnz u64, then cols + 1 column starts (i32), nnz
 //                row indices (i32), nnz values (f32)
 //   fingerprint  u64      of the ratings file it was trained from (data/fingerprint.hpp)
 //   parameters   u64 count, then count scalars: the network's flat vector, in the layout
 //                the network derives from its architecture
 //   checksum     u64      FNV-1a of every byte before it
-// A string is u32 length + bytes. Version 2 had no training matrix and no fingerprint: it is
+// A string is u32 length + bytes. Version 3 had no scale (it is 1) and no biases. Version 2 had no training matrix and no fingerprint: it is
 // still read, and serving it needs the training ratings from elsewhere. Version 1 (AutoRec
 // only) had `hidden` (i64) in place of the architecture; it is read as the one-hidden-layer
 // sigmoid network.
@@ -59,7 +61,7 @@
 
 namespace autorec {
 
-inline constexpr std::uint32_t kModelFileVersion = 3;
+inline constexpr std::uint32_t kModelFileVersion = 4;
 inline constexpr std::uint32_t kOldestModelFileVersion = 1;
 inline constexpr char kModelFileMagic[8] = {'A', 'U', 'T', 'O', 'R', 'E', 'C', '\0'};
 
@@ -72,7 +74,7 @@ struct SavedModel {
   PredictionRules rules;
   IdMap users;
   IdMap items;
-  /// The training ratings in the model's layout (rating_matrix(..., variant)): the input that
+  /// The training ratings in the model's layout and units (input_matrix): the input that
   /// predictions reconstruct. Empty (0 x 0) only in a file of version 2 or older.
   SparseColumns<Scalar> training{};
   /// Of the ratings file the model was trained from (data/fingerprint.hpp); 0 when unknown.
@@ -88,7 +90,7 @@ template <typename Scalar>
 SavedModel<Scalar> saved_model(Network<Scalar> model, Variant variant, const PredictionRules& rules,
                                const RatingData& data, const std::vector<Rating>& training) {
   SavedModel<Scalar> saved{std::move(model), variant, rules, data.users, data.items, {}, fingerprint(data)};
-  saved.training = rating_matrix<Scalar>(training, data.users.size(), data.items.size(), variant);
+  saved.training = input_matrix<Scalar>(training, data.users.size(), data.items.size(), variant, rules);
   return saved;
 }
 
@@ -165,6 +167,16 @@ class Reader {
     }
     return ids;
   }
+  /// A u64 count, then that many f32: the count must be 0 or `expected`.
+  std::vector<float> get_floats(std::size_t expected, const char* what) {
+    const auto count = get<std::uint64_t>(what);
+    if (count != 0 && count != expected)
+      throw ModelFileError(path_, std::string("corrupted: ") + std::to_string(count) + " " + what + " for " +
+                                      std::to_string(expected) + " ids");
+    std::vector<float> values(count);
+    get_bytes(values.data(), count * sizeof(float), what);
+    return values;
+  }
   std::size_t remaining() const { return end_ - offset_; }
 
  private:
@@ -227,13 +239,20 @@ void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
     throw ModelFileError(path, "cannot save: the training matrix is " + std::to_string(saved.training.rows()) + " x " +
                                    std::to_string(saved.training.cols()) + ", the id maps make it " +
                                    std::to_string(shape.rows) + " x " + std::to_string(shape.cols) +
-                                   " (build it with rating_matrix, or the SavedModel with saved_model)");
+                                   " (build it with input_matrix, or the SavedModel with saved_model)");
   if (!saved.training.isCompressed()) throw ModelFileError(path, "cannot save: the training matrix is not compressed");
+  if ((!saved.rules.user_bias.empty() && saved.rules.user_bias.size() != std::size_t(saved.users.size())) ||
+      (!saved.rules.item_bias.empty() && saved.rules.item_bias.size() != std::size_t(saved.items.size())))
+    throw ModelFileError(path, "cannot save: " + std::to_string(saved.rules.user_bias.size()) + " user and " +
+                                   std::to_string(saved.rules.item_bias.size()) + " item biases for " +
+                                   std::to_string(saved.users.size()) + " users and " +
+                                   std::to_string(saved.items.size()) + " items");
   if (!valid(saved.rules))
     throw ModelFileError(path, "cannot save: invalid prediction rules (clip range [" +
                                    std::to_string(saved.rules.min_rating) + ", " +
                                    std::to_string(saved.rules.max_rating) + "], default " +
-                                   std::to_string(saved.rules.default_rating) + ")");
+                                   std::to_string(saved.rules.default_rating) + ", scale " +
+                                   std::to_string(saved.rules.scale) + ")");
   detail::Writer out;
   out.put_bytes(kModelFileMagic, sizeof kModelFileMagic);
   out.put(kModelFileVersion);
@@ -255,8 +274,13 @@ void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
   out.put(saved.rules.min_rating);
   out.put(saved.rules.max_rating);
   out.put(saved.rules.default_rating);
+  out.put(saved.rules.scale);
   out.put_ids(saved.users);
   out.put_ids(saved.items);
+  for (const std::vector<float>* bias : {&saved.rules.user_bias, &saved.rules.item_bias}) {
+    out.put(std::uint64_t(bias->size()));
+    out.put_bytes(bias->data(), sizeof(float) * bias->size());
+  }
   const SparseColumns<Scalar>& training = saved.training;
   out.put(std::int64_t(training.rows()));
   out.put(std::int64_t(training.cols()));
@@ -344,9 +368,14 @@ SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path
   rules.min_rating = in.get<float>("the rating range");
   rules.max_rating = in.get<float>("the rating range");
   rules.default_rating = in.get<float>("the default rating");
+  if (version >= 4) rules.scale = in.get<float>("the rating scale");
   IdMap users = in.get_ids("the user ids");
   IdMap items = in.get_ids("the item ids");
-  if (!valid(rules)) throw ModelFileError(path, "corrupted: invalid prediction rules (NaN or an inverted clip range)");
+  if (version >= 4) {
+    rules.user_bias = in.get_floats(std::size_t(users.size()), "user biases");
+    rules.item_bias = in.get_floats(std::size_t(items.size()), "item biases");
+  }
+  if (!valid(rules)) throw ModelFileError(path, "corrupted: invalid prediction rules (NaN, an inverted clip range, a scale not above 0 or a NaN bias)");
   SparseColumns<Scalar> training{};
   std::uint64_t data_fingerprint = 0;
   if (version >= 3) {

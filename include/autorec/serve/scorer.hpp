@@ -93,7 +93,7 @@ class Scorer {
     const int* begin = rated_.data() + rated_start_[std::size_t(user)];
     return {begin, rated_.data() + rated_start_[std::size_t(user) + 1]};
   }
-  /// Whether a user or an item had training ratings (without, its score is the default).
+  /// Whether a user or an item had training ratings (without, its score is the rules' fallback).
   bool user_has_ratings(int user) const { return seen_user(check(user, user_count(), "user")); }
   bool item_has_ratings(int item) const { return seen_item(check(item, item_count(), "item")); }
 
@@ -101,13 +101,13 @@ class Scorer {
   float score(int user, int item) const {
     check(user, user_count(), "user");
     check(item, item_count(), "item");
-    if (!seen_user(user) || !seen_item(item)) return rules_.default_rating;
+    if (!seen_user(user) || !seen_item(item)) return rules_.fallback(user, item);
     const auto W = network_.output_weights();
     const auto b = network_.output_bias();
     const int o = variant_ == Variant::item ? user : item, e = variant_ == Variant::item ? item : user;
     Scalar value = W.row(o).dot(codes_.col(e)) + b(o);
     network_.output_activation().forward_values(&value, &value, 1);
-    return rules_.clip(float(value));
+    return rules_.rating(float(value));
   }
   float score(std::string_view user_id, std::string_view item_id) const { return score(user(user_id), item(item_id)); }
   /// Many pairs (user, item), in order.
@@ -117,17 +117,20 @@ class Scorer {
     return scores;
   }
 
-  /// The predicted ratings of every item for `user` (the default for items without ratings).
+  /// The predicted ratings of every item for `user` (the rules' fallback for items without ratings).
   std::vector<float> scores(int user) const {
     check(user, user_count(), "user");
-    std::vector<float> result(std::size_t(item_count()), rules_.default_rating);
-    if (!seen_user(user)) return result;
+    std::vector<float> result(static_cast<std::size_t>(item_count()));
+    if (!seen_user(user)) {
+      for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(user, int(i));
+      return result;
+    }
     Vector<Scalar> raw;
     if (variant_ == Variant::item)
       raw.noalias() = codes_.transpose() * network_.output_weights().row(user).transpose();
     else
       raw.noalias() = network_.output_weights() * codes_.col(user);
-    finish(raw, variant_ == Variant::item ? network_.output_bias()(user) : Scalar(0), result);
+    finish(raw, variant_ == Variant::item ? network_.output_bias()(user) : Scalar(0), user, result);
     return result;
   }
 
@@ -170,7 +173,7 @@ class Scorer {
         const int u = users[std::size_t(first + i)];
         if (!seen_user(u)) continue;
         Vector<Scalar> raw = block_scores.col(i);
-        finish(raw, variant_ == Variant::item ? b(u) : Scalar(0), all);
+        finish(raw, variant_ == Variant::item ? b(u) : Scalar(0), u, all);
         result[std::size_t(first + i)] =
             detail::select_top(all, item_seen(), request, rated_.data() + rated_start_[std::size_t(u)],
                                rated_start_[std::size_t(u) + 1] - rated_start_[std::size_t(u)]);
@@ -202,7 +205,7 @@ class Scorer {
     if (variant_ == Variant::user) {  // the new user's vector is one more input column
       SparseColumns<Scalar> column(training_.rows(), 1);
       column.reserve(Eigen::VectorXi::Constant(1, int(m)));
-      for (Index r = 0; r < m; ++r) column.insert(folded.rated[std::size_t(r)], 0) = Scalar(folded.ratings[std::size_t(r)]);
+      for (Index r = 0; r < m; ++r) column.insert(folded.rated[std::size_t(r)], 0) = Scalar(folded.ratings[std::size_t(r)] / rules_.scale);
       column.makeCompressed();
       Matrix<Scalar> code;
       network_.encode(column, code);
@@ -212,7 +215,8 @@ class Scorer {
     // I-AutoRec: fit (w, c), and v with fit_encoder, from the rated items' cached codes.
     Matrix<Scalar> codes(codes_.rows(), m);
     for (Index j = 0; j < m; ++j) codes.col(j) = codes_.col(folded.rated[std::size_t(j)]);
-    const Vector<Scalar> r = Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>();
+    const Vector<Scalar> r =
+        Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>() / Scalar(rules_.scale);
     detail::fit_new_input(
         network_, codes, r, [&](Matrix<Scalar>& P) { network_.first_layer(gather_columns(training_, folded.rated), P); },
         options, folded);
@@ -228,8 +232,11 @@ class Scorer {
 
   /// A folded-in user's predicted rating of every item.
   std::vector<float> scores(const FoldedUser<Scalar>& folded) const {
-    std::vector<float> result(std::size_t(item_count()), rules_.default_rating);
-    if (folded.rated.empty()) return result;
+    std::vector<float> result(static_cast<std::size_t>(item_count()));
+    if (folded.rated.empty()) {  // a new user: the fallback without a user bias
+      for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(-1, int(i));
+      return result;
+    }
     Vector<Scalar> raw;
     if (variant_ == Variant::item) {
       raw.noalias() = codes_.transpose() * folded.weights;
@@ -239,7 +246,7 @@ class Scorer {
     } else {
       raw.noalias() = network_.output_weights() * folded.code;
     }
-    finish(raw, variant_ == Variant::item ? folded.bias : Scalar(0), result);
+    finish(raw, variant_ == Variant::item ? folded.bias : Scalar(0), -1, result);
     return result;
   }
   std::vector<Recommendation> recommend(const FoldedUser<Scalar>& folded, const TopN& request = {}) const {
@@ -275,15 +282,15 @@ class Scorer {
   const std::vector<char>& item_seen() const { return variant_ == Variant::item ? encoded_seen_ : output_seen_; }
 
   // raw (item_count, pre-activation without the per-user bias) -> clipped predictions; items
-  // without training ratings keep the default.
-  void finish(Vector<Scalar>& raw, Scalar user_bias, std::vector<float>& result) const {
+  // without training ratings get the fallback for `user` (-1: a folded-in user).
+  void finish(Vector<Scalar>& raw, Scalar user_bias, int user, std::vector<float>& result) const {
     if (variant_ == Variant::item)
       raw.array() += user_bias;
     else
       raw += network_.output_bias();
     network_.output_activation().forward_values(raw.data(), raw.data(), raw.size());
     for (Index i = 0; i < raw.size(); ++i)
-      result[std::size_t(i)] = seen_item(int(i)) ? rules_.clip(float(raw(i))) : rules_.default_rating;
+      result[std::size_t(i)] = seen_item(int(i)) ? rules_.rating(float(raw(i))) : rules_.fallback(user, int(i));
   }
 
   // rated_[rated_start_[u] .. rated_start_[u + 1]) are the items user u rated, sorted.

@@ -142,6 +142,7 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   Random random(options.seed);
 
   const PredictionPlan<Scalar> validation_plan(input, validation, variant);
+  const double squared_scale = double(rules.scale) * double(rules.scale);  // reported in ratings, not network units
   typename AutoRec<Scalar>::PredictionBuffers validation_buffers;
   Vector<Scalar> validation_values;
   Vector<Scalar> best_parameters = model.parameters();
@@ -151,7 +152,7 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
         double squared_error = 0;
         auto step = [&](const SparseBatch<Scalar>& batch, Scalar share) {
           model.loss_and_gradient(batch, share);
-          squared_error += double(model.last_squared_error());
+          squared_error += double(model.last_squared_error()) * squared_scale;
           if (rprop)
             rprop->step(model.parameters(), model.gradient());
           else

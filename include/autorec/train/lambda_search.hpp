@@ -1,0 +1,88 @@
+#pragma once
+// Choosing lambda on validation, the paper's protocol and autorec-train's default: one network
+// per lambda of a grid, each stopped early on the validation ratings; the lambda with the best
+// validation RMSE wins, and its best epoch is how long the refit on all training ratings runs.
+//
+// The grid is scaled to the data: the loss sums squared errors over the training ratings while
+// the penalty (lambda / 2)(|W|^2 + |V|^2) does not grow with them, so more ratings need a
+// larger lambda. Ratings are in network units (eval/predict.hpp), so the scale of the ratings
+// does not enter. The centre 100 sqrt(n / 1e5) matches the best lambdas measured for
+// ml-latest-small (n = 81k: 30-100) and ML-1M (n = 810k: 200-300); docs/results.md.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <stdexcept>
+#include <vector>
+
+#include "autorec/train/report.hpp"
+
+namespace autorec {
+
+/// One lambda tried, with the report of the network trained with it.
+struct LambdaTrial {
+  double lambda = 0;
+  TrainReport report;
+};
+
+struct LambdaChoice {
+  double lambda = 0;
+  int epochs = 0;                   ///< the chosen trial's best epoch: the refit runs this many
+  double validation_rmse = 0;       ///< the chosen trial's best
+  std::vector<LambdaTrial> trials;  ///< in the order tried
+};
+
+/// Rounds to two significant digits, so that grids print as the numbers they are.
+inline double two_digits(double value) {
+  const double exponent = std::floor(std::log10(value)) - 1;
+  const double unit = std::pow(10.0, std::abs(exponent));  // exact: a power of 10 as an integer
+  // dividing by 10^k rather than multiplying by 10^-k gives the double nearest 3.3, say
+  return exponent < 0 ? std::round(value * unit) / unit : std::round(value / unit) * unit;
+}
+
+/// The first grid for `ratings` training ratings: c / 3, c and 3 c with c = 100 sqrt(n / 1e5).
+inline std::vector<double> lambda_grid(std::size_t ratings) {
+  if (ratings == 0) throw std::invalid_argument("lambda_grid: no training ratings");
+  const double centre = 100 * std::sqrt(double(ratings) / 1e5);
+  return {two_digits(centre / 3), two_digits(centre), two_digits(centre * 3)};
+}
+
+/// Trains with each lambda of `grid` (ascending, each the previous times a constant ratio)
+/// through `train_with(lambda) -> TrainReport`, which trains a fresh network with validation.
+/// While the best lies at an end of the grid, the grid grows past that end by its ratio, at
+/// most `extensions` times, so a data set unlike those the grid was scaled on still gets an
+/// interior optimum.
+template <typename TrainWith>
+LambdaChoice choose_lambda(const std::vector<double>& grid, TrainWith&& train_with, int extensions = 3) {
+  if (grid.size() < 2 || !std::is_sorted(grid.begin(), grid.end()) || !(grid.front() > 0))
+    throw std::invalid_argument("choose_lambda: the grid needs at least two ascending positive values");
+  const double ratio = grid[1] / grid[0];
+  LambdaChoice choice;
+  auto best = [&] {
+    return std::min_element(choice.trials.begin(), choice.trials.end(), [](const LambdaTrial& a, const LambdaTrial& b) {
+      return a.report.best_validation_rmse < b.report.best_validation_rmse;
+    });
+  };
+  for (double lambda : grid) choice.trials.push_back({lambda, train_with(lambda)});
+  double low = grid.front(), high = grid.back();
+  for (int extension = 0; extension < extensions; ++extension) {
+    const double best_lambda = best()->lambda;
+    double next;
+    if (best_lambda == low)
+      next = low = two_digits(low / ratio);
+    else if (best_lambda == high)
+      next = high = two_digits(high * ratio);
+    else
+      break;
+    choice.trials.push_back({next, train_with(next)});
+  }
+  const LambdaTrial& chosen = *best();
+  if (!(chosen.report.best_validation_rmse < 1e300))
+    throw std::runtime_error("choose_lambda: no lambda gave a finite validation RMSE (is there validation data?)");
+  choice.lambda = chosen.lambda;
+  choice.epochs = chosen.report.best_epoch;
+  choice.validation_rmse = chosen.report.best_validation_rmse;
+  return choice;
+}
+
+}  // namespace autorec
