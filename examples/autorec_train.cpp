@@ -43,6 +43,7 @@ struct Settings {
   std::string device = "cpu";
   bool keep_last_duplicate = false;
   std::string lambda = "auto";
+  bool no_refit = false;
   autorec_programs::NetworkFlags network;
   autorec_programs::TrainingFlags training;
   std::uint64_t seed = 1;
@@ -201,7 +202,11 @@ int run(const Settings& settings) {
   // A validation slice of the training part chooses the stopping epoch (and lambda).
   RatingSplit fit = split_ratings(train_part, settings.validation_fraction, settings.seed + 1);
   PredictionRules rules = fitted_rules(train_part, data.users.size(), data.items.size());
-  if (settings.default_rating) rules.default_rating = *settings.default_rating;
+  if (settings.default_rating) {  // a constant, as the paper's 3
+    rules.default_rating = *settings.default_rating;
+    rules.user_bias.clear();
+    rules.item_bias.clear();
+  }
   const SparseColumns<float> input = input_matrix<float>(fit.train, data.users.size(), data.items.size(), variant, rules);
   // At test time the whole training part (validation ratings included) is the model's input.
   const SparseColumns<float> train_input =
@@ -283,8 +288,12 @@ int run(const Settings& settings) {
     refit_epochs = choice.epochs;
     for (const LambdaTrial& trial : choice.trials)
       if (trial.lambda == choice.lambda) report = trial.report;
-    std::cout << "chose lambda " << lambda << "; refitting on all " << train_part.size() << " training ratings for "
-              << refit_epochs << " epochs\n";
+    std::cout << "chose lambda " << lambda;
+    if (settings.no_refit)
+      std::cout << "; training on the training ratings less validation, stopped early as the trials were\n";
+    else
+      std::cout << "; refitting on all " << train_part.size() << " training ratings for " << refit_epochs
+                << " epochs\n";
   }
 
   // One network, or an ensemble of networks from successive seeds whose predictions are averaged.
@@ -296,7 +305,7 @@ int run(const Settings& settings) {
     if (settings.network.ensemble > 1) std::cout << "ensemble member " << member + 1 << " (seed " << seed << ")\n";
     TrainOptions<float> member_options = train_options;
     member_options.seed = seed;
-    if (choose) {
+    if (choose && !settings.no_refit) {
       member_options.epochs = refit_epochs;
       TrainCallbacks refit_callbacks = callbacks;
       if (interactive)
@@ -316,7 +325,7 @@ int run(const Settings& settings) {
     }
     ensemble.add(std::move(model));
   }
-  if (ensemble.size() > 1 && !choose)
+  if (ensemble.size() > 1 && !(choose && !settings.no_refit))
     std::cout << "ensemble validation RMSE " << std::fixed << std::setprecision(4)
               << evaluate(ensemble, input, fit.test, variant, rules).rmse << std::defaultfloat << "\n";
 
@@ -379,6 +388,9 @@ int main(int argc, char** argv) {
   app.add_option("--lambda", s.lambda, "L2 strength (paper's units), or auto: chosen on validation from a grid "
                  "scaled to the data, then refit on all training ratings")
       ->check(CLI::IsMember({"auto"}) | CLI::NonNegativeNumber)->capture_default_str();
+  app.add_flag("--no-refit", s.no_refit,
+               "with --lambda auto: train the chosen lambda's network as the trials were (stopped early on "
+               "validation) instead of refitting on all training ratings");
   app.add_option("--device", s.device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON (full batch)")
       ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   s.network.add_to(app);
@@ -391,7 +403,8 @@ int main(int argc, char** argv) {
   app.add_option("--validation-fraction", s.validation_fraction, "share of training ratings held out for early stopping")
       ->check(CLI::Range(0.0, 0.99))->capture_default_str();
   app.add_option("--default-rating", s.default_rating,
-                 "prediction for users or items without training ratings [the training mean]")
+                 "prediction for users or items without training ratings [a bias model: the training mean plus "
+                 "user and item biases]")
       ->check(CLI::Validator([](const std::string& text) {
         float value = 0;
         try { value = std::stof(text); } catch (const std::exception&) { return std::string("not a number"); }
