@@ -26,10 +26,10 @@ struct Parabola {
 };
 }  // namespace
 
-TEST_CASE("The lambda grid is centred on 100 sqrt(n / 1e5) ratings, a factor of 3 apart, in two digits") {
-  CHECK(lambda_grid(100000) == std::vector<double>{33, 100, 300});
-  CHECK(lambda_grid(810000) == std::vector<double>{95, 280, 850});
-  CHECK(lambda_grid(1000) == std::vector<double>{3.3, 10, 30});
+TEST_CASE("The lambda grid is centred on 35 per 1e5 ratings, a factor of 3 apart, in two digits") {
+  CHECK(lambda_grid(100000) == std::vector<double>{12, 35, 110});
+  CHECK(lambda_grid(800000) == std::vector<double>{93, 280, 840});
+  CHECK(lambda_grid(2000) == std::vector<double>{0.23, 0.7, 2.1});
   CHECK_THROWS_AS(lambda_grid(0), std::invalid_argument);
 }
 

@@ -3,11 +3,12 @@
 // per lambda of a grid, each stopped early on the validation ratings; the lambda with the best
 // validation RMSE wins, and its best epoch is how long the refit on all training ratings runs.
 //
-// The grid is scaled to the data: the loss sums squared errors over the training ratings while
-// the penalty (lambda / 2)(|W|^2 + |V|^2) does not grow with them, so more ratings need a
-// larger lambda. Ratings are in network units (eval/predict.hpp), so the scale of the ratings
-// does not enter. The centre 100 sqrt(n / 1e5) matches the best lambdas measured for
-// ml-latest-small (n = 81k: 30-100) and ML-1M (n = 810k: 200-300); docs/results.md.
+// The grid is scaled to the data: the loss sums squared errors over the n training ratings
+// while the penalty (lambda / 2)(|W|^2 + |V|^2) does not grow with them, so the same balance
+// needs lambda in proportion to n. Ratings are in network units (eval/predict.hpp), so their
+// scale does not enter. The centre 35 n / 1e5 is where the best validation RMSE lay on
+// ml-latest-small (n = 81,677: lambda 30 of 10, 30, 90, 270) and on ML-1M (n = 810,170:
+// lambda 280 of 95, 280, 850); docs/results.md.
 
 #include <algorithm>
 #include <cmath>
@@ -40,10 +41,10 @@ inline double two_digits(double value) {
   return exponent < 0 ? std::round(value * unit) / unit : std::round(value / unit) * unit;
 }
 
-/// The first grid for `ratings` training ratings: c / 3, c and 3 c with c = 100 sqrt(n / 1e5).
+/// The first grid for `ratings` training ratings: c / 3, c and 3 c with c = 35 n / 1e5.
 inline std::vector<double> lambda_grid(std::size_t ratings) {
   if (ratings == 0) throw std::invalid_argument("lambda_grid: no training ratings");
-  const double centre = 100 * std::sqrt(double(ratings) / 1e5);
+  const double centre = 35 * double(ratings) / 1e5;
   return {two_digits(centre / 3), two_digits(centre), two_digits(centre * 3)};
 }
 
