@@ -8,8 +8,9 @@ the error of each candidate default for them, on random 90/10 splits (docs/resul
 """
 import argparse
 import random
-import re
 from collections import defaultdict
+
+from defaults_table import read_ratings
 
 
 def main():
@@ -18,14 +19,7 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
-    ratings = []
-    with open(args.data) as f:
-        for line in f:
-            fields = re.split(r"::|\t|,| +", line.strip())
-            try:
-                ratings.append((fields[0], fields[1], float(fields[2]) * args.scale))
-            except (ValueError, IndexError):
-                continue
+    ratings = read_ratings(args.data, args.scale)
     totals = defaultdict(float)
     count = 0
     for seed in range(1, args.seeds + 1):

@@ -27,25 +27,15 @@ import subprocess
 import sys
 import tempfile
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import compare_pytorch  # also tells OpenBLAS the CPU type before torch loads
 
 GRID = [0.1, 1, 10, 30, 100, 300, 1000]
 
 
 def read_ratings(path, scale):
-    ratings = []
-    with open(path) as f:
-        for line in f:
-            fields = re.split(r"::|\t|,| +", line.strip())
-            if len(fields) < 3:
-                continue
-            try:
-                value = float(fields[2])
-            except ValueError:
-                continue  # header
-            ratings.append((fields[0], fields[1], value * scale))
-    return ratings
+    """(user, item, rating times scale) of each line, as compare_pytorch.py parses it."""
+    users, items, values = compare_pytorch.read_ratings(path)
+    return [(user, item, value * scale) for user, item, value in zip(users, items, values)]
 
 
 def write_ratings(path, ratings):

@@ -250,6 +250,7 @@ int run(const Settings& settings) {
   // lambda: given, or chosen on validation from a grid scaled to the data, then refit on the
   // whole training part for the chosen trial's best epoch count (the paper's protocol).
   const bool choose = settings.lambda == "auto";
+  const bool refit = choose && !settings.no_refit;
   double lambda = choose ? 0 : std::stod(settings.lambda);
   int refit_epochs = 0;
   TrainReport report;  // the learning curve: of the given lambda, or the chosen trial
@@ -289,7 +290,7 @@ int run(const Settings& settings) {
     for (const LambdaTrial& trial : choice.trials)
       if (trial.lambda == choice.lambda) report = trial.report;
     std::cout << "chose lambda " << lambda;
-    if (settings.no_refit)
+    if (!refit)
       std::cout << "; training on the training ratings less validation, stopped early as the trials were\n";
     else
       std::cout << "; refitting on all " << train_part.size() << " training ratings for " << refit_epochs
@@ -305,7 +306,7 @@ int run(const Settings& settings) {
     if (settings.network.ensemble > 1) std::cout << "ensemble member " << member + 1 << " (seed " << seed << ")\n";
     TrainOptions<float> member_options = train_options;
     member_options.seed = seed;
-    if (choose && !settings.no_refit) {
+    if (refit) {
       member_options.epochs = refit_epochs;
       TrainCallbacks refit_callbacks = callbacks;
       if (interactive)
@@ -325,7 +326,7 @@ int run(const Settings& settings) {
     }
     ensemble.add(std::move(model));
   }
-  if (ensemble.size() > 1 && !(choose && !settings.no_refit))
+  if (ensemble.size() > 1 && !refit)
     std::cout << "ensemble validation RMSE " << std::fixed << std::setprecision(4)
               << evaluate(ensemble, input, fit.test, variant, rules).rmse << std::defaultfloat << "\n";
 

@@ -77,10 +77,10 @@ inline TrainReport train(Network<float>& model, const SparseColumns<float>& inpu
   const PredictionPlan<float> validation_plan(input, validation, variant);
   Vector<float> best_parameters = model.parameters();
   const TrainReport report = run_epochs(
-      options, double(input.nonZeros()), !validation.empty(), callbacks,
+      options, double(input.nonZeros()), double(rules.scale), !validation.empty(), callbacks,
       [&] {
         device.loss_and_gradient(1);
-        const double squared_error = device.last_squared_error() * double(rules.scale) * double(rules.scale);
+        const double squared_error = device.last_squared_error();
         if (options.optimizer == OptimizerKind::rprop)
           device.rprop_step(rprop);
         else

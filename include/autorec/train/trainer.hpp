@@ -66,12 +66,13 @@ struct TrainCallbacks {
 };
 
 /// The epoch loop of every trainer (CPU and GPU). `pass()` runs one epoch of optimizer steps
-/// and returns its sum of squared errors over the `ratings` training ratings;
+/// and returns its sum of squared errors over the `ratings` training ratings, in network
+/// units, which the reported train RMSE multiplies back by `rating_scale` (PredictionRules);
 /// `validation_rmse()` scores the current parameters when `validate` is set; `keep_best()`
 /// remembers them as the best so far (without validation, every epoch is the best). Stops
 /// after options.patience epochs without a better validation RMSE.
 template <typename Scalar, typename Pass, typename ValidationRmse, typename KeepBest>
-TrainReport run_epochs(const TrainOptions<Scalar>& options, double ratings, bool validate,
+TrainReport run_epochs(const TrainOptions<Scalar>& options, double ratings, double rating_scale, bool validate,
                        const TrainCallbacks& callbacks, Pass&& pass, ValidationRmse&& validation_rmse,
                        KeepBest&& keep_best) {
   if (options.epochs < 1) throw std::invalid_argument("train: epochs must be at least 1");
@@ -82,7 +83,7 @@ TrainReport run_epochs(const TrainOptions<Scalar>& options, double ratings, bool
     const auto start = Clock::now();
     EpochReport epoch_report;
     epoch_report.epoch = epoch;
-    epoch_report.train_rmse = std::sqrt(pass() / ratings);
+    epoch_report.train_rmse = rating_scale * std::sqrt(pass() / ratings);
     if (!std::isfinite(epoch_report.train_rmse))
       throw std::runtime_error("train: the loss diverged at epoch " + std::to_string(epoch) +
                                " (try a smaller learning rate)");
@@ -142,17 +143,16 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   Random random(options.seed);
 
   const PredictionPlan<Scalar> validation_plan(input, validation, variant);
-  const double squared_scale = double(rules.scale) * double(rules.scale);  // reported in ratings, not network units
   typename AutoRec<Scalar>::PredictionBuffers validation_buffers;
   Vector<Scalar> validation_values;
   Vector<Scalar> best_parameters = model.parameters();
   const TrainReport report = run_epochs(
-      options, double(input.nonZeros()), !validation.empty(), callbacks,
+      options, double(input.nonZeros()), double(rules.scale), !validation.empty(), callbacks,
       [&] {
         double squared_error = 0;
         auto step = [&](const SparseBatch<Scalar>& batch, Scalar share) {
           model.loss_and_gradient(batch, share);
-          squared_error += double(model.last_squared_error()) * squared_scale;
+          squared_error += double(model.last_squared_error());
           if (rprop)
             rprop->step(model.parameters(), model.gradient());
           else
