@@ -20,20 +20,11 @@ class SparseInputDense : public DenseWeights<Scalar, Eigen::ColMajor> {
   /// Z = V X + mu 1^T for a sparse X, never densifying it: column j of Z is
   /// mu + sum over the nonzeros X(u, j) of X(u, j) V(:, u). Cost O(nnz(X) k).
   void forward(const Scalar* theta, const SparseColumns<Scalar>& input, Matrix<Scalar>& output) const {
-    const Index k = this->outputs();
-    this->require_rows(input.rows(), this->inputs(), "forward input");
-    this->require_compressed(input, "forward input");
-    output.resize(k, input.cols());
-    const int* row = input.innerIndexPtr();
-    const Scalar* x = input.valuePtr();
-    const Scalar* V = theta;
-    const Scalar* mu = this->bias(theta).data();
-    for_each_block_range(input.cols(), input.outerIndexPtr(), row, this->inputs(), inner_per_block<Scalar>(k),
-                         [&](Index j, int begin, int end, bool first) {
-                           Scalar* z = output.col(j).data();
-                           gather_axpy(z, first ? mu : z, V, k, k, begin, end, [row](int p) { return row[p]; },
-                                       [x](int p) { return x[p]; });
-                         });
+    sum_into(theta, this->bias(theta).data(), input, output);
+  }
+  /// P = V X without the bias: the part of Z that one shard of the inputs gives (dist/).
+  void product(const Scalar* theta, const SparseColumns<Scalar>& input, Matrix<Scalar>& output) const {
+    sum_into(theta, nullptr, input, output);
   }
   /// The same for a dense X (the reference path).
   template <typename Derived>
@@ -41,11 +32,16 @@ class SparseInputDense : public DenseWeights<Scalar, Eigen::ColMajor> {
     this->forward_dense(theta, input, output);
   }
 
-  /// dV += dZ X^T and dmu += dZ 1 for a sparse X given by rows: column u of dV gains
-  /// sum over the nonzeros X(u, j) of X(u, j) dZ(:, j). Each thread owns whole columns of
-  /// dV, so no atomics. Cost O(nnz(X) k).
+  /// dV += dZ X^T and dmu += dZ 1 for a sparse X given by rows.
   void accumulate_gradient(Scalar* gradient, const SparseRows<Scalar>& input,
                            const Eigen::Ref<const Matrix<Scalar>>& output_gradient) const {
+    accumulate_weight_gradient(gradient, input, output_gradient);
+    this->bias(gradient).noalias() += output_gradient.rowwise().sum();
+  }
+  /// dV += dZ X^T alone: column u of dV gains sum over the nonzeros X(u, j) of
+  /// X(u, j) dZ(:, j). Each thread owns whole columns of dV, so no atomics. Cost O(nnz(X) k).
+  void accumulate_weight_gradient(Scalar* gradient, const SparseRows<Scalar>& input,
+                                  const Eigen::Ref<const Matrix<Scalar>>& output_gradient) const {
     const Index k = this->outputs();
     this->require_rows(input.rows(), this->inputs(), "gradient input");
     this->require_rows(output_gradient.rows(), k, "gradient output gradient");
@@ -59,13 +55,31 @@ class SparseInputDense : public DenseWeights<Scalar, Eigen::ColMajor> {
                            gather_axpy(dV + u * k, dV + u * k, output_gradient.data(), output_gradient.outerStride(),
                                        k, begin, end, [col](int q) { return col[q]; }, [x](int q) { return x[q]; });
                          });
-    this->bias(gradient).noalias() += output_gradient.rowwise().sum();
   }
   /// The same for a dense X (the reference path).
   template <typename InputDerived, typename GradDerived>
   void accumulate_gradient(Scalar* gradient, const Eigen::MatrixBase<InputDerived>& input,
                            const Eigen::MatrixBase<GradDerived>& output_gradient) const {
     this->accumulate_dense(gradient, input, output_gradient);
+  }
+
+ private:
+  // Z = base 1^T + V X, base = mu or nullptr (zero).
+  void sum_into(const Scalar* theta, const Scalar* base, const SparseColumns<Scalar>& input,
+                Matrix<Scalar>& output) const {
+    const Index k = this->outputs();
+    this->require_rows(input.rows(), this->inputs(), "forward input");
+    this->require_compressed(input, "forward input");
+    output.resize(k, input.cols());
+    const int* row = input.innerIndexPtr();
+    const Scalar* x = input.valuePtr();
+    const Scalar* V = theta;
+    for_each_block_range(input.cols(), input.outerIndexPtr(), row, this->inputs(), inner_per_block<Scalar>(k),
+                         [&](Index j, int begin, int end, bool first) {
+                           Scalar* z = output.col(j).data();
+                           gather_axpy(z, first ? base : z, V, k, k, begin, end, [row](int p) { return row[p]; },
+                                       [x](int p) { return x[p]; });
+                         });
   }
 };
 

@@ -17,6 +17,7 @@
 // [V (k x d) | mu (k) | W (d x k) | b (d)]; nothing else writes it down. Layers hold no
 // pointers into it, so copies and moves need no care.
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -147,27 +148,91 @@ class Network {
   /// evaluated only at observed entries. Fills gradient(); returns L.
   Scalar loss_and_gradient(const SparseBatch<Scalar>& batch, Scalar share = Scalar(1)) {
     require_inputs(batch.rows());
-    gradient_.setZero();
-    const std::uint64_t step = noise_step_++;
-    const SparseBatch<Scalar>* input = &batch;
-    if (architecture_.input_dropout > 0) {
-      drop_inputs(batch, architecture_.input_dropout, noise_seed(step, 0), noisy_input_);
-      input = &noisy_input_;
-    }
+    const std::uint64_t step = begin_pass();
+    const SparseBatch<Scalar>& input = training_input(batch, step);
     // Z1 = V X + mu 1^T (k1 x B), then each stage: values_[s + 1] = stage_s(values_[s])
-    input_layer_.forward(theta(0), input->by_column, values_[0]);
+    input_layer_.forward(theta(0), input.by_column, values_[0]);
     forward_stages(step);
-    // O = W H + b 1^T on Omega only, A = f(O), L = |A - X|^2 on Omega; dH = W^T dO (kn x B)
-    const Matrix<Scalar>& code = values_.back();
-    squared_error_ = observed_loss_and_backward(code, batch.by_column, gradient_a_);
+    // O = W H + b 1^T on Omega only, A = f(O), L = |A - X|^2 on Omega; dH = W^T dO (kn x B);
     // dW += dO H^T; db += dO 1
-    output_layer_.accumulate_gradient_at(grad(stages_.size() + 1), code, batch, output_gradient_);
+    squared_error_ = decode_and_backward(values_.back(), batch, gradient_a_);
     // back through the stages: dtheta_s += ..., dX_s = stage_s'(dY_s)
     const Matrix<Scalar>& first_gradient = backward_stages();
     // dV += dZ1 X^T; dmu += dZ1 1
-    input_layer_.accumulate_gradient(grad(0), input->by_row, first_gradient);
-    return squared_error_ + add_regularization(share);
+    input_layer_.accumulate_gradient(grad(0), input.by_row, first_gradient);
+    return squared_error_ + add_regularization(share, 0, count_);
   }
+
+  // ---- the pass in phases, for a trainer that splits the inputs over shards (dist/) ----
+  // Each shard is a network over its own inputs: V_s, W_s, b_s are its own, while mu and
+  // the stages (replicated(): the same on every shard) act on the sums over shards.
+  //   step = begin_pass();  P_s = input_product(training_input(X_s, step, s))
+  //   H = forward_code(sum of P_s, step)                     (one shard, the lead)
+  //   L_s = decode_and_backward(H, X_s, dH_s)                (dW_s, db_s)
+  //   dZ1 = backward_code(sum of dH_s)                       (the lead: stages, dmu)
+  //   accumulate_input_gradient(X_s, dZ1)                    (dV_s)
+  //   regularize(share, part)
+
+  /// Zeroes the gradient and starts a training step: returns its noise step.
+  std::uint64_t begin_pass() {
+    gradient_.setZero();
+    return noise_step_++;
+  }
+  /// `batch`, or its input-dropped copy for `step` (shard `salt` of a split input).
+  const SparseBatch<Scalar>& training_input(const SparseBatch<Scalar>& batch, std::uint64_t step,
+                                            std::uint64_t salt = 0) {
+    if (!(architecture_.input_dropout > 0)) return batch;
+    drop_inputs(batch, architecture_.input_dropout, salt ? mix64(noise_seed(step, 0) ^ salt) : noise_seed(step, 0),
+                noisy_input_);
+    return noisy_input_;
+  }
+  /// P = V X (k1 x B), the input layer without its bias: one shard's part of Z1 - mu 1^T.
+  void input_product(const SparseColumns<Scalar>& input, Matrix<Scalar>& product) const {
+    require_inputs(input.rows());
+    input_layer_.product(theta(0), input, product);
+  }
+  /// The training forward from P = sum of the shards' products: Z1 = P + mu 1^T, then the
+  /// stages with `step`'s noise. Returns the code H (kn x B).
+  const Matrix<Scalar>& forward_code(const Matrix<Scalar>& product, std::uint64_t step) {
+    values_[0] = product;
+    values_[0].colwise() += input_layer_.bias(theta(0));
+    forward_stages(step);
+    return values_.back();
+  }
+  /// The output layer at `batch`'s observed entries for code H: returns the squared error,
+  /// adds dW and db, and sets code_gradient = W^T dO (kn x B), this shard's part of dH.
+  Scalar decode_and_backward(const Matrix<Scalar>& code, const SparseBatch<Scalar>& batch,
+                             Matrix<Scalar>& code_gradient) {
+    require_inputs(batch.rows());
+    squared_error_ = observed_loss_and_backward(code, batch.by_column, code_gradient);
+    output_layer_.accumulate_gradient_at(grad(stages_.size() + 1), code, batch, output_gradient_);
+    return squared_error_;
+  }
+  /// From dH (kn x B, summed over shards) back through the stages of the last forward_code:
+  /// adds the stages' gradients and dmu += dZ1 1; returns dZ1 (k1 x B).
+  const Matrix<Scalar>& backward_code(const Matrix<Scalar>& code_gradient) {
+    gradient_a_ = code_gradient;
+    const Matrix<Scalar>& first_gradient = backward_stages();
+    input_layer_.bias(grad(0)).noalias() += first_gradient.rowwise().sum();
+    return first_gradient;
+  }
+  /// dV += dZ1 X^T for this shard's X (given by rows).
+  void accumulate_input_gradient(const SparseRows<Scalar>& input, const Matrix<Scalar>& first_gradient) {
+    input_layer_.accumulate_weight_gradient(grad(0), input, first_gradient);
+  }
+  /// The parameters regularize() covers: this shard's own, or the replicated ones.
+  enum class Part { sharded, replicated };
+  /// Adds share * lambda * w to the gradient of the decaying parameters in `part`; returns
+  /// share * (lambda / 2) |w|^2 over them.
+  Scalar regularize(Scalar share, Part part) {
+    const Index first = replicated_offset(), last = offsets_.back();
+    if (part == Part::replicated) return add_regularization(share, first, last);
+    return add_regularization(share, 0, first) + add_regularization(share, last, count_);
+  }
+  /// The parameters that do not depend on the inputs: mu and the stages, one contiguous run.
+  Index replicated_offset() const { return input_layer_.outputs() * inputs(); }
+  Index replicated_size() const { return offsets_.back() - replicated_offset(); }
+  Vector<Scalar>& gradient() { return gradient_; }
 
   /// The same objective on dense ratings (d x B) with `mask` nonzero where observed: the
   /// reference path (O(d k B)), built from the layers' dense forms and the dense loss.
@@ -193,7 +258,7 @@ class Network {
     output_layer_.backward(theta(out), output_gradient, gradient_a_);
     const Matrix<Scalar>& first_gradient = backward_stages();
     input_layer_.accumulate_gradient(grad(0), ratings, first_gradient);
-    return squared_error_ + add_regularization(share);
+    return squared_error_ + add_regularization(share, 0, count_);
   }
 
   /// The last hidden layer's output for each column of `inputs` (d x B sparse): kn x B.
@@ -265,7 +330,11 @@ class Network {
   void predict_at(const SparseColumns<Scalar>& inputs, const SparseColumns<Scalar>& pattern,
                   Vector<Scalar>& values, PredictionBuffers& buffers) const {
     encode(inputs, buffers.code, buffers.other);
-    output_layer_.forward_at(theta(stages_.size() + 1), buffers.code, pattern, values);
+    decode_at(buffers.code, pattern, values);
+  }
+  /// The reconstruction from codes (kn x B) at the stored entries of `pattern` (d x B).
+  void decode_at(const Matrix<Scalar>& code, const SparseColumns<Scalar>& pattern, Vector<Scalar>& values) const {
+    output_layer_.forward_at(theta(stages_.size() + 1), code, pattern, values);
     output_activation_->forward_values(values.data(), values.data(), values.size());
   }
 
@@ -376,15 +445,17 @@ class Network {
                                   std::to_string(inputs()));
   }
 
-  // share * (lambda / 2) |weights|^2; gradient share * lambda * weights.
-  Scalar add_regularization(Scalar share) {
+  // share * (lambda / 2) |weights|^2 over the decaying parameters in [begin, end); gradient
+  // share * lambda * weights.
+  Scalar add_regularization(Scalar share, Index begin, Index end) {
     const Scalar strength = share * options_.lambda;
     if (strength == 0) return 0;
     Scalar norms = 0;
     for (const ParameterGroup& group : groups_) {
-      if (!group.decays) continue;
-      const auto weights = parameters_.segment(group.offset, group.size);
-      gradient_.segment(group.offset, group.size) += strength * weights;
+      const Index first = std::max(begin, group.offset), last = std::min(end, group.offset + group.size);
+      if (!group.decays || first >= last) continue;
+      const auto weights = parameters_.segment(first, last - first);
+      gradient_.segment(first, last - first) += strength * weights;
       norms += weights.squaredNorm();
     }
     return strength / 2 * norms;

@@ -66,6 +66,20 @@ class Adam {
   }
 
   long steps() const { return steps_; }
+
+  /// Everything a later step depends on, for checkpoints: the two moments and the step
+  /// count (as a one-element vector).
+  std::vector<Vector<Scalar>> state() const {
+    return {first_moment_, second_moment_, Vector<Scalar>::Constant(1, Scalar(steps_))};
+  }
+  void set_state(std::vector<Vector<Scalar>> state) {
+    if (state.size() != 3 || state[0].size() != first_moment_.size() || state[1].size() != first_moment_.size() ||
+        state[2].size() != 1 || !(state[2][0] >= 0))
+      throw std::invalid_argument("Adam: a state of another shape");
+    first_moment_ = std::move(state[0]);
+    second_moment_ = std::move(state[1]);
+    steps_ = long(state[2][0]);
+  }
   const Options& options() const { return options_; }
   void set_learning_rate(Scalar learning_rate) { options_.learning_rate = learning_rate; }
 

@@ -70,6 +70,16 @@ class RProp {
   }
 
   const Vector<Scalar>& step_sizes() const { return step_; }
+
+  /// Everything a later step depends on, for checkpoints: the step sizes, then the last
+  /// gradients (as taken: 0 after a sign change).
+  std::vector<Vector<Scalar>> state() const { return {step_, previous_gradient_}; }
+  void set_state(std::vector<Vector<Scalar>> state) {
+    if (state.size() != 2 || state[0].size() != step_.size() || state[1].size() != step_.size())
+      throw std::invalid_argument("RProp: a state of another shape");
+    step_ = std::move(state[0]);
+    previous_gradient_ = std::move(state[1]);
+  }
   const Options& options() const { return options_; }
 
  private:

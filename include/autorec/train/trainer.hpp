@@ -70,16 +70,20 @@ struct TrainCallbacks {
 /// units, which the reported train RMSE multiplies back by `rating_scale` (PredictionRules);
 /// `validation_rmse()` scores the current parameters when `validate` is set; `keep_best()`
 /// remembers them as the best so far (without validation, every epoch is the best). Stops
-/// after options.patience epochs without a better validation RMSE.
+/// after options.patience epochs without a better validation RMSE. `resumed` is the report of
+/// the epochs a checkpoint already ran: the loop goes on after them, as if never stopped.
 template <typename Scalar, typename Pass, typename ValidationRmse, typename KeepBest>
 TrainReport run_epochs(const TrainOptions<Scalar>& options, double ratings, double rating_scale, bool validate,
                        const TrainCallbacks& callbacks, Pass&& pass, ValidationRmse&& validation_rmse,
-                       KeepBest&& keep_best) {
+                       KeepBest&& keep_best, TrainReport resumed = {}) {
   if (options.epochs < 1) throw std::invalid_argument("train: epochs must be at least 1");
   using Clock = std::chrono::steady_clock;
-  TrainReport report;
-  int epochs_since_best = 0;
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+  TrainReport report = std::move(resumed);
+  const int done = int(report.history.size());
+  int epochs_since_best = done - report.best_epoch;
+  if (done > 0 && options.patience > 0 && epochs_since_best >= options.patience) report.stopped_early = true;
+  if (report.stopped_early) return report;
+  for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
     const auto start = Clock::now();
     EpochReport epoch_report;
     epoch_report.epoch = epoch;

@@ -1,0 +1,186 @@
+#pragma once
+// A network whose inputs are split over shards (users for I-AutoRec, items for U-AutoRec),
+// of which this rank holds some: one Network over each owned shard's inputs, holding that
+// shard's V_s (k1 x d_s), W_s (d_s x kn) and b_s, plus mu and the stages, which are the same
+// on every shard (replicated). For shards s and a batch of B vectors X_s (d_s x B):
+//
+//   Z1 = sum_s V_s X_s + mu 1^T        k1 x B    one sum over shards
+//   H  = stages(Z1)                    kn x B    on every rank alike (the lead shard's copy)
+//   L_s = |f(W_s H + b_s) - X_s|^2 on Omega_s; dW_s, db_s; dH_s = W_s^T dO_s (kn x B)
+//   dH = sum_s dH_s                    kn x B    the second sum over shards
+//   dZ1 = stages'(dH); dmu = dZ1 1; dV_s = dZ1 X_s^T; the stages' gradients
+//
+// So a pass communicates 2 B (k1 + kn) floats per shard whatever the number of inputs. Every
+// shard's copy of the replicated parameters gets the lead's gradient, so elementwise
+// optimizers keep the copies equal. The sums run in shard order (ShardReducer): results are
+// the same on any number of ranks, for the same threads per rank.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "autorec/dist/reducer.hpp"
+#include "autorec/dist/shard_layout.hpp"
+#include "autorec/eval/predict.hpp"
+#include "autorec/kernels/noise.hpp"
+#include "autorec/model/network.hpp"
+
+namespace autorec {
+
+template <typename Scalar = float>
+class ShardedNetwork {
+ public:
+  using Options = typename Network<Scalar>::Options;
+
+  /// The shards `owned` of `architecture` split by `layout`. Each shard's V_s, W_s and b_s
+  /// are drawn from the shard's own seed and the replicated parameters from options.seed, so
+  /// the start does not depend on the number of ranks either.
+  ShardedNetwork(const Architecture& architecture, const Options& options, ShardLayout layout,
+                 ShardLayout::Range owned)
+      : architecture_(architecture), options_(options), layout_(layout), owned_(owned) {
+    if (architecture.inputs != layout.inputs)
+      throw std::invalid_argument("ShardedNetwork: the layout splits " + std::to_string(layout.inputs) +
+                                  " inputs, the network has " + std::to_string(architecture.inputs));
+    if (owned.first < 0 || owned.first >= owned.last || owned.last > layout.shards)
+      throw std::invalid_argument("ShardedNetwork: owned shards [" + std::to_string(owned.first) + ", " +
+                                  std::to_string(owned.last) + ") outside 0.." + std::to_string(layout.shards));
+    Architecture one = architecture;
+    one.inputs = 1;
+    const Network<Scalar> reference(one, options);
+    for (int s = owned.first; s < owned.last; ++s) {
+      Architecture part = architecture;
+      part.inputs = layout.size(s);
+      Network<Scalar>& shard = shards_.emplace_back(part, options);
+      shard.initialize(mix64(options.seed ^ mix64(std::uint64_t(s) + 1)));
+      replicated(shard) = replicated(reference);
+    }
+    parts_.resize(shards_.size());
+    errors_.resize(shards_.size());
+  }
+
+  const Architecture& architecture() const { return architecture_; }
+  const ShardLayout& layout() const { return layout_; }
+  ShardLayout::Range owned() const { return owned_; }
+  /// The network of owned shard owned().first + i.
+  Network<Scalar>& shard(int i) { return shards_.at(std::size_t(i)); }
+  const Network<Scalar>& shard(int i) const { return shards_.at(std::size_t(i)); }
+  void set_lambda(Scalar lambda) {
+    for (Network<Scalar>& shard : shards_) shard.set_lambda(lambda);
+  }
+
+  /// One training pass on `batches` (owned shard i's rows of the batch, d_s x B, all with
+  /// the same B columns): fills each shard's gradient and returns the squared error summed
+  /// over all shards (network units). `share` as in Network::loss_and_gradient.
+  double loss_and_gradient(const std::vector<SparseBatch<Scalar>>& batches, ShardReducer<Scalar>& reducer,
+                           Scalar share = Scalar(1)) {
+    require_parts(batches.size());
+    std::uint64_t step = 0;
+    std::vector<const SparseBatch<Scalar>*> inputs(shards_.size());
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+      step = shards_[i].begin_pass();
+      inputs[i] = &shards_[i].training_input(batches[i], step, std::uint64_t(owned_.first) + i + 1);
+      shards_[i].input_product(inputs[i]->by_column, parts_[i]);
+    }
+    reducer.sum(parts_, sum_);
+    Network<Scalar>& lead = shards_.front();
+    const Matrix<Scalar>& code = lead.forward_code(sum_, step);
+    for (std::size_t i = 0; i < shards_.size(); ++i)
+      errors_[i] = double(shards_[i].decode_and_backward(code, batches[i], parts_[i]));
+    reducer.sum(parts_, sum_);
+    const Matrix<Scalar>& first_gradient = lead.backward_code(sum_);
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+      shards_[i].accumulate_input_gradient(inputs[i]->by_row, first_gradient);
+      shards_[i].regularize(share, Network<Scalar>::Part::sharded);
+    }
+    lead.regularize(share, Network<Scalar>::Part::replicated);
+    for (std::size_t i = 1; i < shards_.size(); ++i) replicated_gradient(shards_[i]) = replicated_gradient(lead);
+    return reducer.sum(errors_);
+  }
+
+  /// Predictions at the stored entries of `truth` (owned shard i's rows, d_s x B, values:
+  /// the true ratings in rating units) from the inputs `inputs` (network units), scored as
+  /// PredictionRules say: returns the squared error in rating units over all shards.
+  double squared_error_at(const std::vector<SparseColumns<Scalar>>& inputs,
+                          const std::vector<SparseColumns<Scalar>>& truth, const PredictionRules& rules,
+                          ShardReducer<Scalar>& reducer) {
+    require_parts(inputs.size());
+    require_parts(truth.size());
+    for (std::size_t i = 0; i < shards_.size(); ++i) shards_[i].input_product(inputs[i], parts_[i]);
+    reducer.sum(parts_, sum_);
+    const Network<Scalar>& lead = shards_.front();
+    trace_.resize(1);
+    trace_[0] = sum_;
+    trace_[0].colwise() += lead.input_layer().bias(lead.parameters().data());
+    lead.forward_hidden(trace_);
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+      shards_[i].decode_at(trace_.back(), truth[i], values_);
+      const Scalar* target = truth[i].valuePtr();
+      double error = 0;
+      for (Index p = 0; p < values_.size(); ++p) {
+        const double difference = double(rules.rating(float(values_[p]))) - double(target[p]);
+        error += difference * difference;
+      }
+      errors_[i] = error;
+    }
+    return reducer.sum(errors_);
+  }
+
+  /// The whole network from every shard's parameters (in shard order): what the
+  /// single-machine programs load. [V | mu | stages | W | b] with V and W the shards'
+  /// concatenated and mu and the stages from shard 0.
+  static Network<Scalar> gathered(const Architecture& architecture, const Options& options, const ShardLayout& layout,
+                                  const std::vector<Vector<Scalar>>& parts) {
+    if (int(parts.size()) != layout.shards)
+      throw std::invalid_argument("ShardedNetwork::gathered: " + std::to_string(parts.size()) + " parts for " +
+                                  std::to_string(layout.shards) + " shards");
+    Network<Scalar> whole(architecture, options);
+    const Index k1 = architecture.first_width, kn = whole.output_layer().inputs();
+    const Index output = whole.layer_offsets().back(), d = architecture.inputs;
+    Vector<Scalar>& theta = whole.parameters();
+    for (int s = 0; s < layout.shards; ++s) {
+      Architecture part = architecture;
+      part.inputs = layout.size(s);
+      const Index d_s = part.inputs, begin = layout.begin(s);
+      const Index size = Network<Scalar>::parameter_count(part);
+      if (parts[std::size_t(s)].size() != size)
+        throw std::invalid_argument("ShardedNetwork::gathered: shard " + std::to_string(s) + " has " +
+                                    std::to_string(parts[std::size_t(s)].size()) + " parameters, expected " +
+                                    std::to_string(size));
+      const Vector<Scalar>& p = parts[std::size_t(s)];
+      const Index shard_output = size - (d_s * kn + d_s);
+      theta.segment(begin * k1, d_s * k1) = p.head(d_s * k1);
+      if (s == 0) theta.segment(d * k1, output - d * k1) = p.segment(d_s * k1, shard_output - d_s * k1);
+      theta.segment(output + begin * kn, d_s * kn) = p.segment(shard_output, d_s * kn);
+      theta.segment(output + d * kn + begin, d_s) = p.tail(d_s);
+    }
+    return whole;
+  }
+
+ private:
+  static auto replicated(Network<Scalar>& n) { return n.parameters().segment(n.replicated_offset(), n.replicated_size()); }
+  static auto replicated(const Network<Scalar>& n) {
+    return n.parameters().segment(n.replicated_offset(), n.replicated_size());
+  }
+  static auto replicated_gradient(Network<Scalar>& n) {
+    return n.gradient().segment(n.replicated_offset(), n.replicated_size());
+  }
+  void require_parts(std::size_t count) const {
+    if (count != shards_.size())
+      throw std::invalid_argument("ShardedNetwork: " + std::to_string(count) + " parts for " +
+                                  std::to_string(shards_.size()) + " owned shards");
+  }
+
+  Architecture architecture_;
+  Options options_;
+  ShardLayout layout_;
+  ShardLayout::Range owned_;
+  std::vector<Network<Scalar>> shards_;
+  // Work space of the passes.
+  std::vector<Matrix<Scalar>> parts_, trace_;
+  std::vector<double> errors_;
+  Matrix<Scalar> sum_;
+  Vector<Scalar> values_;
+};
+
+}  // namespace autorec

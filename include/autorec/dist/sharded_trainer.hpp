@@ -1,0 +1,177 @@
+#pragma once
+// The training loop of a ShardedNetwork: the single-machine trainer's epochs (run_epochs),
+// optimizers and early stopping, with each rank stepping its own shards' parameters. The
+// minibatch order of epoch e is drawn from (seed, e) alone, so a run resumed from a
+// checkpoint (state(), restore()) continues exactly as one that never stopped.
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "autorec/data/rating_matrix.hpp"
+#include "autorec/dist/sharded_network.hpp"
+#include "autorec/train/trainer.hpp"
+
+namespace autorec {
+
+/// What one rank trains on: its owned shards' rows of everything.
+template <typename Scalar>
+struct ShardedData {
+  std::vector<SparseColumns<Scalar>> inputs;      ///< owned shard i's rows of the training input (network units)
+  std::vector<SparseColumns<Scalar>> validation;  ///< its rows of the validation pairs the network scores, with
+                                                  ///< their true ratings (rating units)
+  double ratings = 0;                ///< training ratings over all shards
+  double validation_ratings = 0;     ///< validation ratings over all shards, those of the fallback too
+  double validation_cold_error = 0;  ///< squared error of the fallback's validation predictions
+};
+
+template <typename Scalar>
+class ShardedTrainer {
+ public:
+  /// A shard's share of a checkpoint.
+  struct ShardState {
+    Vector<Scalar> parameters, best;
+    std::vector<Vector<Scalar>> optimizer;
+    std::uint64_t noise_step = 0;
+  };
+
+  ShardedTrainer(ShardedNetwork<Scalar>& model, const ShardedData<Scalar>& data, const PredictionRules& rules,
+                 const TrainOptions<Scalar>& options, ShardReducer<Scalar>& reducer)
+      : model_(model), data_(data), rules_(rules), options_(options), reducer_(reducer) {
+    const int count = model.owned().count();
+    if (int(data.inputs.size()) != count)
+      throw std::invalid_argument("ShardedTrainer: " + std::to_string(data.inputs.size()) + " inputs for " +
+                                  std::to_string(count) + " owned shards");
+    if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
+    vectors_ = data.inputs.front().cols();
+    full_batch_ = options.optimizer == OptimizerKind::rprop || options.batch_size >= vectors_;
+    for (int i = 0; i < count; ++i) {
+      const Network<Scalar>& shard = model.shard(i);
+      if (options.optimizer == OptimizerKind::rprop)
+        rprop_.emplace_back(shard.parameters().size(), options.rprop);
+      else
+        adam_.emplace_back(shard.parameter_groups(), shard.parameters().size(), options.adam);
+      if (full_batch_) whole_.emplace_back(data.inputs[std::size_t(i)]);
+      best_.push_back(shard.parameters());
+    }
+  }
+
+  /// Trains from where the last restore() left off (or from the start), and leaves the model
+  /// at the best epoch's parameters. callbacks.on_epoch runs after the epoch's best is kept,
+  /// so a checkpoint written there holds it.
+  TrainReport run(const TrainCallbacks& callbacks = {}) {
+    TrainCallbacks wrapped = callbacks;
+    wrapped.on_epoch = [&](const EpochReport& e) {
+      history_.push_back(e);
+      if (callbacks.on_epoch) callbacks.on_epoch(e);
+    };
+    const bool validate = data_.validation_ratings > 0;
+    const TrainReport report = run_epochs(
+        options_, data_.ratings, double(rules_.scale), validate, wrapped, [&] { return pass(callbacks); },
+        [&] {
+          const double error = model_.squared_error_at(data_.inputs, data_.validation, rules_, reducer_);
+          return std::sqrt((error + data_.validation_cold_error) / data_.validation_ratings);
+        },
+        [&] {
+          for (int i = 0; i < model_.owned().count(); ++i) best_[std::size_t(i)] = model_.shard(i).parameters();
+        },
+        resumed());
+    for (int i = 0; i < model_.owned().count(); ++i) model_.shard(i).parameters() = best_[std::size_t(i)];
+    return report;
+  }
+
+  /// The epochs run so far (each the report on_epoch saw).
+  const std::vector<EpochReport>& history() const { return history_; }
+  ShardState state(int i) const {
+    const Network<Scalar>& shard = model_.shard(i);
+    return {shard.parameters(), best_.at(std::size_t(i)),
+            rprop_.empty() ? adam_.at(std::size_t(i)).state() : rprop_.at(std::size_t(i)).state(), shard.noise_step()};
+  }
+  /// Continues from a checkpoint: the epochs it ran and each owned shard's state.
+  void restore(std::vector<EpochReport> history, std::vector<ShardState> states) {
+    if (int(states.size()) != model_.owned().count())
+      throw std::invalid_argument("ShardedTrainer: a checkpoint of " + std::to_string(states.size()) +
+                                  " shards for " + std::to_string(model_.owned().count()) + " owned ones");
+    for (int i = 0; i < model_.owned().count(); ++i) {
+      ShardState& state = states[std::size_t(i)];
+      Network<Scalar>& shard = model_.shard(i);
+      if (state.parameters.size() != shard.parameters().size() || state.best.size() != shard.parameters().size())
+        throw std::invalid_argument("ShardedTrainer: a checkpoint's shard " + std::to_string(model_.owned().first + i) +
+                                    " has " + std::to_string(state.parameters.size()) + " parameters, expected " +
+                                    std::to_string(shard.parameters().size()));
+      shard.parameters() = state.parameters;
+      shard.set_noise_step(state.noise_step);
+      best_[std::size_t(i)] = state.best;
+      if (rprop_.empty())
+        adam_[std::size_t(i)].set_state(std::move(state.optimizer));
+      else
+        rprop_[std::size_t(i)].set_state(std::move(state.optimizer));
+    }
+    history_ = std::move(history);
+  }
+
+ private:
+  TrainReport resumed() const {
+    TrainReport report;
+    report.history = history_;
+    for (const EpochReport& e : history_)
+      if (e.best) {
+        report.best_epoch = e.epoch;
+        report.best_validation_rmse = e.validation_rmse;
+      }
+    return report;
+  }
+
+  // One epoch: every shard steps its own parameters on each batch.
+  double pass(const TrainCallbacks& callbacks) {
+    const int count = model_.owned().count();
+    double squared_error = 0;
+    auto step = [&](const std::vector<SparseBatch<Scalar>>& batches, Scalar share) {
+      squared_error += model_.loss_and_gradient(batches, reducer_, share);
+      for (int i = 0; i < count; ++i) {
+        Network<Scalar>& shard = model_.shard(i);
+        if (rprop_.empty())
+          adam_[std::size_t(i)].step(shard.parameters(), shard.gradient());
+        else
+          rprop_[std::size_t(i)].step(shard.parameters(), shard.gradient());
+      }
+    };
+    if (full_batch_) {
+      step(whole_, Scalar(1));
+      return squared_error;
+    }
+    std::vector<int> order(static_cast<std::size_t>(vectors_));
+    for (Index j = 0; j < vectors_; ++j) order[std::size_t(j)] = int(j);
+    Random(mix64(options_.seed ^ mix64(history_.size() + 1))).shuffle(order);
+    const Index batches = (vectors_ + options_.batch_size - 1) / options_.batch_size;
+    std::vector<SparseBatch<Scalar>> parts(static_cast<std::size_t>(count));
+    for (Index b = 0; b < batches; ++b) {
+      const std::vector<int> columns(order.begin() + b * options_.batch_size,
+                                     order.begin() + std::min(vectors_, (b + 1) * options_.batch_size));
+      for (int i = 0; i < count; ++i)
+        parts[std::size_t(i)] = SparseBatch<Scalar>(gather_columns(data_.inputs[std::size_t(i)], columns));
+      // The regulariser is spread over the epoch: each batch adds its share of it.
+      step(parts, Scalar(double(columns.size()) / double(vectors_)));
+      if (callbacks.on_progress) callbacks.on_progress(double(b + 1) / double(batches));
+    }
+    return squared_error;
+  }
+
+  ShardedNetwork<Scalar>& model_;
+  const ShardedData<Scalar>& data_;
+  PredictionRules rules_;
+  TrainOptions<Scalar> options_;
+  ShardReducer<Scalar>& reducer_;
+  Index vectors_ = 0;
+  bool full_batch_ = false;
+  std::vector<Adam<Scalar>> adam_;
+  std::vector<RProp<Scalar>> rprop_;
+  std::vector<SparseBatch<Scalar>> whole_;
+  std::vector<Vector<Scalar>> best_;
+  std::vector<EpochReport> history_;
+};
+
+}  // namespace autorec

@@ -1,0 +1,144 @@
+// The distributed trainer's MPI-free core: shards, the sharded pass, resuming.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "autorec/dist/sharded_trainer.hpp"
+#include "synthetic.hpp"
+
+using namespace autorec;
+
+namespace {
+
+using Options = Network<float>::Options;
+
+Options small_options(HiddenSizes hidden, double dropout = 0) {
+  Options o;
+  o.hidden = hidden;
+  o.dropout = dropout;
+  o.lambda = 0.5f;
+  o.seed = 7;
+  o.weight_scale = 0.1f;
+  return o;
+}
+
+Architecture stack_of(Index inputs, const Options& o) {
+  return Architecture::stack(inputs, o.hidden, o.activation, o.output_activation, o.dropout, o.input_dropout);
+}
+
+std::vector<SparseColumns<float>> split_rows(const SparseColumns<float>& m, const ShardLayout& layout,
+                                             ShardLayout::Range owned) {
+  std::vector<SparseColumns<float>> parts;
+  for (int s = owned.first; s < owned.last; ++s) parts.push_back(rows_of(m, layout.begin(s), layout.begin(s + 1)));
+  return parts;
+}
+
+std::vector<Vector<float>> parameters_of(ShardedNetwork<float>& model) {
+  std::vector<Vector<float>> parts;
+  for (int i = 0; i < model.owned().count(); ++i) parts.push_back(model.shard(i).parameters());
+  return parts;
+}
+
+}  // namespace
+
+TEST_CASE("shards tile the inputs in order and ranks own consecutive shards") {
+  const ShardLayout layout(10, 4);
+  CHECK(layout.begin(0) == 0);
+  CHECK(layout.begin(4) == 10);
+  Index total = 0;
+  for (int s = 0; s < 4; ++s) {
+    CHECK(layout.size(s) >= 2);
+    total += layout.size(s);
+    for (Index row = layout.begin(s); row < layout.begin(s + 1); ++row) CHECK(layout.shard_of(row) == s);
+  }
+  CHECK(total == 10);
+  CHECK(layout.owned(1, 2).first == 2);
+  CHECK(layout.owned(1, 2).last == 4);
+  CHECK(layout.owned(0, 1).count() == 4);
+  CHECK_THROWS_AS(layout.owned(0, 5), std::invalid_argument);
+  CHECK_THROWS_AS(ShardLayout(3, 4), std::invalid_argument);
+}
+
+TEST_CASE("a network split into shards has the whole network's loss and gradient") {
+  for (const Options& options : {small_options(6), small_options({6, 4, 6}, 0.3)}) {
+    const SparseColumns<float> ratings = testing::random_ratings<float>(23, 9, 0.3, 11);
+    const ShardLayout layout(23, 4);
+    const Architecture architecture = stack_of(23, options);
+    ShardedNetwork<float> sharded(architecture, options, layout, layout.owned(0, 1));
+    LocalReducer<float> reducer;
+    std::vector<SparseBatch<float>> batches;
+    for (const auto& part : split_rows(ratings, layout, layout.owned(0, 1))) batches.emplace_back(part);
+    const double sharded_loss = sharded.loss_and_gradient(batches, reducer);
+
+    Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
+    whole.loss_and_gradient(SparseBatch<float>(ratings));
+    CHECK(sharded_loss == doctest::Approx(whole.last_squared_error()).epsilon(1e-5));
+    std::vector<Vector<float>> gradients;
+    for (int s = 0; s < 4; ++s) gradients.push_back(sharded.shard(s).gradient());
+    const Vector<float> gathered_gradient =
+        ShardedNetwork<float>::gathered(architecture, options, layout, gradients).parameters();
+    CHECK((gathered_gradient - whole.gradient()).norm() <= 1e-5f * whole.gradient().norm());
+  }
+}
+
+TEST_CASE("a sharded network predicts what its gathered network predicts") {
+  const Options options = small_options(5);
+  const SparseColumns<float> ratings = testing::random_ratings<float>(17, 8, 0.4, 3);
+  const ShardLayout layout(17, 3);
+  const Architecture architecture = stack_of(17, options);
+  ShardedNetwork<float> sharded(architecture, options, layout, layout.owned(0, 1));
+  LocalReducer<float> reducer;
+  PredictionRules rules;
+  rules.min_rating = -100;
+  rules.max_rating = 100;
+  const auto parts = split_rows(ratings, layout, layout.owned(0, 1));
+  const double error = sharded.squared_error_at(parts, parts, rules, reducer);
+  const Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
+  Vector<float> values;
+  whole.predict_at(ratings, ratings, values);
+  const double expected = (values - Eigen::Map<const Vector<float>>(ratings.valuePtr(), ratings.nonZeros()))
+                              .template cast<double>().squaredNorm();
+  CHECK(error == doctest::Approx(expected).epsilon(1e-5));
+}
+
+TEST_CASE("a sharded run resumed from its state ends where an uninterrupted run ends") {
+  for (OptimizerKind optimizer : {OptimizerKind::rprop, OptimizerKind::adam}) {
+    const Options options = small_options(6, 0.2);
+    const SparseColumns<float> ratings = testing::random_ratings<float>(20, 12, 0.3, 5);
+    const ShardLayout layout(20, 2);
+    const Architecture architecture = stack_of(20, options);
+    ShardedData<float> data;
+    data.inputs = split_rows(ratings, layout, layout.owned(0, 1));
+    data.validation = data.inputs;
+    data.ratings = double(ratings.nonZeros());
+    data.validation_ratings = double(ratings.nonZeros());
+    PredictionRules rules;
+    TrainOptions<float> train_options;
+    train_options.optimizer = optimizer;
+    train_options.batch_size = 5;
+    train_options.epochs = 6;
+    train_options.patience = 0;
+    LocalReducer<float> reducer;
+
+    ShardedNetwork<float> uninterrupted(architecture, options, layout, layout.owned(0, 1));
+    ShardedTrainer<float>(uninterrupted, data, rules, train_options, reducer).run();
+
+    // The first run is cut after epoch 3, its state taken where a checkpoint is written.
+    ShardedNetwork<float> stopped(architecture, options, layout, layout.owned(0, 1));
+    ShardedTrainer<float> first(stopped, data, rules, train_options, reducer);
+    std::vector<ShardedTrainer<float>::ShardState> states;
+    TrainCallbacks cut;
+    cut.on_epoch = [&](const EpochReport& e) {
+      if (e.epoch == 3) states = {first.state(0), first.state(1)};
+    };
+    cut.should_stop = [](const EpochReport& e) { return e.epoch == 3; };
+    first.run(cut);
+
+    ShardedNetwork<float> resumed(architecture, options, layout, layout.owned(0, 1));
+    ShardedTrainer<float> second(resumed, data, rules, train_options, reducer);
+    second.restore(first.history(), states);
+    const TrainReport report = second.run();
+    CHECK(report.history.size() == 6);
+    for (int i = 0; i < 2; ++i) CHECK(resumed.shard(i).parameters() == uninterrupted.shard(i).parameters());
+  }
+}
