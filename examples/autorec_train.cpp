@@ -27,6 +27,7 @@
 #include "autorec/train/lambda_search.hpp"
 #include "autorec/train/trainer.hpp"
 #include "network_flags.hpp"
+#include "program_support.hpp"
 #include "training_flags.hpp"
 #ifdef AUTOREC_HAS_CUDA
 #include "autorec/gpu/train.hpp"
@@ -107,33 +108,6 @@ void print_ranking_metrics(const autorec::Ensemble<float>& ensemble, const autor
                                 test, data.users.size(), k, threshold, popularity.catalogue()));
 }
 
-// The embedded ml-latest-small: installed beside the programs (PREFIX/share/autorec/data),
-// or in the source tree this binary was built from.
-std::string default_data() {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
-  std::vector<fs::path> candidates;
-  if (!error) candidates.push_back(exe.parent_path().parent_path() / "share/autorec/data/ml-latest-small/ratings.csv");
-  candidates.push_back(AUTOREC_SOURCE_DATA);
-  for (const fs::path& candidate : candidates)
-    if (fs::is_regular_file(candidate, error)) return candidate.string();
-  std::string tried;
-  for (const fs::path& candidate : candidates) tried += "\n  " + candidate.string();
-  throw std::runtime_error("no --data given, and the embedded data set is in none of:" + tried);
-}
-
-// Every output path: refused when it is one of the inputs, and tried for writing, all before
-// training, so neither an input nor a long run is lost to a bad path.
-void check_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs) {
-  for (const std::string& output : outputs) {
-    for (const std::string& input : inputs)
-      if (!input.empty() && (output == input || autorec::same_file(output, input)))
-        throw std::runtime_error("the output " + output + " is the input " + input + ": it would be overwritten");
-    autorec::check_writable(output);
-  }
-}
-
 // Refuses, before anything large is allocated, a network whose training would not fit in the
 // memory available: docs/performance.md's formula, 16 P + 24 nnz + 16 (sum of widths) B bytes.
 void check_memory(const autorec::Network<float>::Options& options, const autorec::SparseColumns<float>& input) {
@@ -151,19 +125,12 @@ void check_memory(const autorec::Network<float>::Options& options, const autorec
                              std::to_string(int(available / (1 << 30))) + " GiB are available: use smaller --hidden");
 }
 
-void print_summary(const autorec::LoadSummary& s) {
-  std::cout << "loaded " << s.path << ": " << s.ratings << " ratings, " << s.users << " users, " << s.items
-            << " items, ratings in [" << s.min_rating << ", " << s.max_rating << "]";
-  if (s.duplicates) std::cout << ", " << s.duplicates << " duplicates replaced by their last rating";
-  std::cout << "\n";
-}
-
 int run(const Settings& settings) {
   using namespace autorec;
   if (!settings.save.empty() && settings.network.ensemble > 1)
     throw std::runtime_error("--save with --ensemble " + std::to_string(settings.network.ensemble) +
                              ": a model file holds one network, not an ensemble; drop one of the two");
-  const std::string data_file = settings.train_file.empty() && settings.data.empty() ? default_data() : settings.data;
+  const std::string data_file = settings.train_file.empty() && settings.data.empty() ? autorec_programs::default_data() : settings.data;
   if (!settings.train_file.empty() && same_file(settings.train_file, settings.test_file))
     throw std::runtime_error("--train and --test name the same file " + settings.test_file +
                              ": the test RMSE would score the training data");
@@ -171,7 +138,7 @@ int run(const Settings& settings) {
   const std::string stem = settings.curve.empty() ? "" : strip_extension(settings.curve);
   if (!stem.empty()) outputs = {stem + ".csv", stem + ".svg"};
   if (!settings.save.empty()) outputs.push_back(settings.save);
-  check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
+  autorec_programs::check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
   set_thread_count(settings.threads);
   LoadOptions load_options;
   load_options.format = parse_rating_format(settings.format);
@@ -183,14 +150,14 @@ int run(const Settings& settings) {
   std::vector<Rating> train_part, test;
   std::uint64_t source_fingerprint;  // of the file the model is trained from, for its model file
   if (!settings.train_file.empty()) {
-    print_summary(load_ratings(settings.train_file, data, load_options));
+    autorec_programs::print_summary(std::cout, load_ratings(settings.train_file, data, load_options));
     source_fingerprint = fingerprint(data);
     train_part = std::move(data.ratings);
     data.ratings.clear();
-    print_summary(load_ratings(settings.test_file, data, load_options));
+    autorec_programs::print_summary(std::cout, load_ratings(settings.test_file, data, load_options));
     test = std::move(data.ratings);
   } else {
-    print_summary(load_ratings(data_file, data, load_options));
+    autorec_programs::print_summary(std::cout, load_ratings(data_file, data, load_options));
     source_fingerprint = fingerprint(data);
     RatingSplit split = split_ratings(data.ratings, settings.test_fraction, settings.seed);
     train_part = std::move(split.train);
@@ -221,12 +188,7 @@ int run(const Settings& settings) {
 
   const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
   const bool interactive = isatty(STDERR_FILENO);
-  auto print_epoch = [&](const EpochReport& e) {
-    if (interactive) std::cerr << "\r\033[K";
-    std::cout << "epoch " << std::setw(4) << e.epoch << "  train RMSE " << std::fixed << std::setprecision(4)
-              << e.train_rmse << "  validation RMSE " << e.validation_rmse << "  " << std::setprecision(3)
-              << e.seconds << " s" << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
-  };
+  auto print_epoch = [&](const EpochReport& e) { autorec_programs::print_epoch(std::cout, e, interactive); };
   TrainCallbacks callbacks;
   if (interactive)
     callbacks.on_progress = [](double done) {

@@ -3,7 +3,8 @@
 # is missing, and any extra packages named as arguments (CI adds clang for fuzzing). Needs root
 # (or sudo) only when something has to be installed.
 set -euo pipefail
-packages=(cmake make g++ pkg-config libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev "$@")
+packages=(cmake make g++ pkg-config libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev
+  libopenmpi-dev openmpi-bin "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

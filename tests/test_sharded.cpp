@@ -75,6 +75,10 @@ TEST_CASE("a network split into shards has the whole network's loss and gradient
     CHECK(sharded_loss == doctest::Approx(whole.last_squared_error()).epsilon(1e-5));
     std::vector<Vector<float>> gradients;
     for (int s = 0; s < 4; ++s) gradients.push_back(sharded.shard(s).gradient());
+    // mu's and the stages' gradient is core()'s
+    Network<float>& core = sharded.core();
+    gradients[0].segment(sharded.shard(0).replicated_offset(), core.replicated_size()) =
+        core.gradient().segment(core.replicated_offset(), core.replicated_size());
     const Vector<float> gathered_gradient =
         ShardedNetwork<float>::gathered(architecture, options, layout, gradients).parameters();
     CHECK((gathered_gradient - whole.gradient()).norm() <= 1e-5f * whole.gradient().norm());
@@ -92,7 +96,7 @@ TEST_CASE("a sharded network predicts what its gathered network predicts") {
   rules.min_rating = -100;
   rules.max_rating = 100;
   const auto parts = split_rows(ratings, layout, layout.owned(0, 1));
-  const double error = sharded.squared_error_at(parts, parts, rules, reducer);
+  const double error = sharded.errors_at(parts, parts, rules, reducer).squared;
   const Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
   Vector<float> values;
   whole.predict_at(ratings, ratings, values);

@@ -5,16 +5,20 @@
 // on every shard (replicated). For shards s and a batch of B vectors X_s (d_s x B):
 //
 //   Z1 = sum_s V_s X_s + mu 1^T        k1 x B    one sum over shards
-//   H  = stages(Z1)                    kn x B    on every rank alike (the lead shard's copy)
+//   H  = stages(Z1)                    kn x B    on every rank alike (core())
 //   L_s = |f(W_s H + b_s) - X_s|^2 on Omega_s; dW_s, db_s; dH_s = W_s^T dO_s (kn x B)
 //   dH = sum_s dH_s                    kn x B    the second sum over shards
 //   dZ1 = stages'(dH); dmu = dZ1 1; dV_s = dZ1 X_s^T; the stages' gradients
 //
-// So a pass communicates 2 B (k1 + kn) floats per shard whatever the number of inputs. Every
-// shard's copy of the replicated parameters gets the lead's gradient, so elementwise
-// optimizers keep the copies equal. The sums run in shard order (ShardReducer): results are
-// the same on any number of ranks, for the same threads per rank.
+// So a pass communicates 2 B (k1 + kn) floats per shard whatever the number of inputs. The
+// replicated parameters live in core(), a network over one input whose only role is mu and
+// the stages: every rank runs them alike there, at an offset that is the same on every rank
+// (in a shard's network the offset, so the alignment that Eigen's and the compiler's vector
+// loops see, and with them the rounding, would depend on the shard), and each shard's copy
+// mirrors core()'s. The sums run in shard order (ShardReducer): results are the same on any
+// number of ranks, for the same threads per rank.
 
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -38,23 +42,19 @@ class ShardedNetwork {
   /// the start does not depend on the number of ranks either.
   ShardedNetwork(const Architecture& architecture, const Options& options, ShardLayout layout,
                  ShardLayout::Range owned)
-      : architecture_(architecture), options_(options), layout_(layout), owned_(owned) {
+      : architecture_(architecture), options_(options), layout_(layout), owned_(owned), core_(one_input(architecture), options) {
     if (architecture.inputs != layout.inputs)
       throw std::invalid_argument("ShardedNetwork: the layout splits " + std::to_string(layout.inputs) +
                                   " inputs, the network has " + std::to_string(architecture.inputs));
     if (owned.first < 0 || owned.first >= owned.last || owned.last > layout.shards)
       throw std::invalid_argument("ShardedNetwork: owned shards [" + std::to_string(owned.first) + ", " +
                                   std::to_string(owned.last) + ") outside 0.." + std::to_string(layout.shards));
-    Architecture one = architecture;
-    one.inputs = 1;
-    const Network<Scalar> reference(one, options);
     for (int s = owned.first; s < owned.last; ++s) {
       Architecture part = architecture;
       part.inputs = layout.size(s);
-      Network<Scalar>& shard = shards_.emplace_back(part, options);
-      shard.initialize(mix64(options.seed ^ mix64(std::uint64_t(s) + 1)));
-      replicated(shard) = replicated(reference);
+      shards_.emplace_back(part, options).initialize(mix64(options.seed ^ mix64(std::uint64_t(s) + 1)));
     }
+    mirror_replicated();
     parts_.resize(shards_.size());
     errors_.resize(shards_.size());
   }
@@ -65,65 +65,80 @@ class ShardedNetwork {
   /// The network of owned shard owned().first + i.
   Network<Scalar>& shard(int i) { return shards_.at(std::size_t(i)); }
   const Network<Scalar>& shard(int i) const { return shards_.at(std::size_t(i)); }
-  void set_lambda(Scalar lambda) {
-    for (Network<Scalar>& shard : shards_) shard.set_lambda(lambda);
+  /// The replicated parameters' network (its inputs' V, W and b are unused).
+  Network<Scalar>& core() { return core_; }
+  /// Copies core()'s replicated parameters into every shard's network.
+  void mirror_replicated() {
+    for (Network<Scalar>& shard : shards_) replicated(shard) = replicated(core_);
+  }
+  /// The reverse, from the first owned shard: after its parameters were set (a checkpoint,
+  /// the best epoch's).
+  void replicated_from_shards() { replicated(core_) = replicated(shards_.front()); }
+  void set_noise_step(std::uint64_t step) {
+    core_.set_noise_step(step);
+    for (Network<Scalar>& shard : shards_) shard.set_noise_step(step);
   }
 
   /// One training pass on `batches` (owned shard i's rows of the batch, d_s x B, all with
-  /// the same B columns): fills each shard's gradient and returns the squared error summed
-  /// over all shards (network units). `share` as in Network::loss_and_gradient.
+  /// the same B columns): fills each shard's gradient (of its V_s, W_s, b_s) and core()'s
+  /// (of the replicated parameters), and returns the squared error summed over all shards
+  /// (network units). `share` as in Network::loss_and_gradient.
   double loss_and_gradient(const std::vector<SparseBatch<Scalar>>& batches, ShardReducer<Scalar>& reducer,
                            Scalar share = Scalar(1)) {
     require_parts(batches.size());
-    std::uint64_t step = 0;
+    const std::uint64_t step = core_.begin_pass();
     std::vector<const SparseBatch<Scalar>*> inputs(shards_.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) {
-      step = shards_[i].begin_pass();
+      shards_[i].begin_pass();
       inputs[i] = &shards_[i].training_input(batches[i], step, std::uint64_t(owned_.first) + i + 1);
       shards_[i].input_product(inputs[i]->by_column, parts_[i]);
     }
     reducer.sum(parts_, sum_);
-    Network<Scalar>& lead = shards_.front();
-    const Matrix<Scalar>& code = lead.forward_code(sum_, step);
+    const Matrix<Scalar>& code = core_.forward_code(sum_, step);
     for (std::size_t i = 0; i < shards_.size(); ++i)
       errors_[i] = double(shards_[i].decode_and_backward(code, batches[i], parts_[i]));
     reducer.sum(parts_, sum_);
-    const Matrix<Scalar>& first_gradient = lead.backward_code(sum_);
+    const Matrix<Scalar>& first_gradient = core_.backward_code(sum_);
     for (std::size_t i = 0; i < shards_.size(); ++i) {
       shards_[i].accumulate_input_gradient(inputs[i]->by_row, first_gradient);
       shards_[i].regularize(share, Network<Scalar>::Part::sharded);
     }
-    lead.regularize(share, Network<Scalar>::Part::replicated);
-    for (std::size_t i = 1; i < shards_.size(); ++i) replicated_gradient(shards_[i]) = replicated_gradient(lead);
+    core_.regularize(share, Network<Scalar>::Part::replicated);
     return reducer.sum(errors_);
   }
 
+  /// Sums of the prediction errors over all shards, in rating units.
+  struct ErrorSums {
+    double squared = 0, absolute = 0;
+  };
   /// Predictions at the stored entries of `truth` (owned shard i's rows, d_s x B, values:
-  /// the true ratings in rating units) from the inputs `inputs` (network units), scored as
-  /// PredictionRules say: returns the squared error in rating units over all shards.
-  double squared_error_at(const std::vector<SparseColumns<Scalar>>& inputs,
-                          const std::vector<SparseColumns<Scalar>>& truth, const PredictionRules& rules,
-                          ShardReducer<Scalar>& reducer) {
+  /// the true ratings in rating units) from the inputs `inputs` (network units), made as
+  /// PredictionRules say, against the truth.
+  ErrorSums errors_at(const std::vector<SparseColumns<Scalar>>& inputs, const std::vector<SparseColumns<Scalar>>& truth,
+                      const PredictionRules& rules, ShardReducer<Scalar>& reducer) {
     require_parts(inputs.size());
     require_parts(truth.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) shards_[i].input_product(inputs[i], parts_[i]);
     reducer.sum(parts_, sum_);
-    const Network<Scalar>& lead = shards_.front();
     trace_.resize(1);
     trace_[0] = sum_;
-    trace_[0].colwise() += lead.input_layer().bias(lead.parameters().data());
-    lead.forward_hidden(trace_);
+    trace_[0].colwise() += core_.input_layer().bias(core_.parameters().data());
+    core_.forward_hidden(trace_);
+    std::vector<double> absolute(shards_.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) {
       shards_[i].decode_at(trace_.back(), truth[i], values_);
       const Scalar* target = truth[i].valuePtr();
-      double error = 0;
+      errors_[i] = absolute[i] = 0;
       for (Index p = 0; p < values_.size(); ++p) {
         const double difference = double(rules.rating(float(values_[p]))) - double(target[p]);
-        error += difference * difference;
+        errors_[i] += difference * difference;
+        absolute[i] += std::abs(difference);
       }
-      errors_[i] = error;
     }
-    return reducer.sum(errors_);
+    ErrorSums sums;
+    sums.squared = reducer.sum(errors_);
+    sums.absolute = reducer.sum(absolute);
+    return sums;
   }
 
   /// The whole network from every shard's parameters (in shard order): what the
@@ -158,13 +173,11 @@ class ShardedNetwork {
   }
 
  private:
+  static Architecture one_input(Architecture architecture) {
+    architecture.inputs = 1;
+    return architecture;
+  }
   static auto replicated(Network<Scalar>& n) { return n.parameters().segment(n.replicated_offset(), n.replicated_size()); }
-  static auto replicated(const Network<Scalar>& n) {
-    return n.parameters().segment(n.replicated_offset(), n.replicated_size());
-  }
-  static auto replicated_gradient(Network<Scalar>& n) {
-    return n.gradient().segment(n.replicated_offset(), n.replicated_size());
-  }
   void require_parts(std::size_t count) const {
     if (count != shards_.size())
       throw std::invalid_argument("ShardedNetwork: " + std::to_string(count) + " parts for " +
@@ -175,6 +188,7 @@ class ShardedNetwork {
   Options options_;
   ShardLayout layout_;
   ShardLayout::Range owned_;
+  Network<Scalar> core_;
   std::vector<Network<Scalar>> shards_;
   // Work space of the passes.
   std::vector<Matrix<Scalar>> parts_, trace_;

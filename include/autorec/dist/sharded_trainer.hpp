@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "autorec/data/rating_matrix.hpp"
+#include "autorec/dist/shard_state.hpp"
 #include "autorec/dist/sharded_network.hpp"
 #include "autorec/train/trainer.hpp"
 
@@ -25,18 +26,14 @@ struct ShardedData {
                                                   ///< their true ratings (rating units)
   double ratings = 0;                ///< training ratings over all shards
   double validation_ratings = 0;     ///< validation ratings over all shards, those of the fallback too
-  double validation_cold_error = 0;  ///< squared error of the fallback's validation predictions
+  double validation_cold_error = 0;     ///< squared error of the fallback's validation predictions
+  double validation_cold_absolute = 0;  ///< and their absolute error
 };
 
 template <typename Scalar>
 class ShardedTrainer {
  public:
-  /// A shard's share of a checkpoint.
-  struct ShardState {
-    Vector<Scalar> parameters, best;
-    std::vector<Vector<Scalar>> optimizer;
-    std::uint64_t noise_step = 0;
-  };
+  using ShardState = autorec::ShardState<Scalar>;
 
   ShardedTrainer(ShardedNetwork<Scalar>& model, const ShardedData<Scalar>& data, const PredictionRules& rules,
                  const TrainOptions<Scalar>& options, ShardReducer<Scalar>& reducer)
@@ -50,13 +47,19 @@ class ShardedTrainer {
     full_batch_ = options.optimizer == OptimizerKind::rprop || options.batch_size >= vectors_;
     for (int i = 0; i < count; ++i) {
       const Network<Scalar>& shard = model.shard(i);
-      if (options.optimizer == OptimizerKind::rprop)
-        rprop_.emplace_back(shard.parameters().size(), options.rprop);
-      else
-        adam_.emplace_back(shard.parameter_groups(), shard.parameters().size(), options.adam);
+      add_optimizer(shard.parameter_groups(), shard.parameters().size());
       if (full_batch_) whole_.emplace_back(data.inputs[std::size_t(i)]);
       best_.push_back(shard.parameters());
     }
+    // The replicated parameters step in core() (sharded_network.hpp), then every shard
+    // mirrors them.
+    Network<Scalar>& core = model.core();
+    const Index offset = core.replicated_offset(), size = core.replicated_size();
+    std::vector<ParameterGroup> groups;
+    for (const ParameterGroup& group : core.parameter_groups())
+      if (group.offset >= offset && group.offset < offset + size)
+        groups.push_back({group.offset - offset, group.size, group.decays});
+    add_optimizer(groups, size);
   }
 
   /// Trains from where the last restore() left off (or from the start), and leaves the model
@@ -72,7 +75,7 @@ class ShardedTrainer {
     const TrainReport report = run_epochs(
         options_, data_.ratings, double(rules_.scale), validate, wrapped, [&] { return pass(callbacks); },
         [&] {
-          const double error = model_.squared_error_at(data_.inputs, data_.validation, rules_, reducer_);
+          const double error = model_.errors_at(data_.inputs, data_.validation, rules_, reducer_).squared;
           return std::sqrt((error + data_.validation_cold_error) / data_.validation_ratings);
         },
         [&] {
@@ -80,6 +83,7 @@ class ShardedTrainer {
         },
         resumed());
     for (int i = 0; i < model_.owned().count(); ++i) model_.shard(i).parameters() = best_[std::size_t(i)];
+    model_.replicated_from_shards();
     return report;
   }
 
@@ -87,8 +91,8 @@ class ShardedTrainer {
   const std::vector<EpochReport>& history() const { return history_; }
   ShardState state(int i) const {
     const Network<Scalar>& shard = model_.shard(i);
-    return {shard.parameters(), best_.at(std::size_t(i)),
-            rprop_.empty() ? adam_.at(std::size_t(i)).state() : rprop_.at(std::size_t(i)).state(), shard.noise_step()};
+    return {shard.parameters(), best_.at(std::size_t(i)), optimizer_state(std::size_t(i)),
+            optimizer_state(best_.size()), shard.noise_step()};
   }
   /// Continues from a checkpoint: the epochs it ran and each owned shard's state.
   void restore(std::vector<EpochReport> history, std::vector<ShardState> states) {
@@ -103,13 +107,12 @@ class ShardedTrainer {
                                     " has " + std::to_string(state.parameters.size()) + " parameters, expected " +
                                     std::to_string(shard.parameters().size()));
       shard.parameters() = state.parameters;
-      shard.set_noise_step(state.noise_step);
       best_[std::size_t(i)] = state.best;
-      if (rprop_.empty())
-        adam_[std::size_t(i)].set_state(std::move(state.optimizer));
-      else
-        rprop_[std::size_t(i)].set_state(std::move(state.optimizer));
+      set_optimizer_state(std::size_t(i), std::move(state.optimizer));
     }
+    model_.replicated_from_shards();
+    model_.set_noise_step(states[0].noise_step);
+    set_optimizer_state(best_.size(), std::move(states[0].replicated_optimizer));
     history_ = std::move(history);
   }
 
@@ -125,19 +128,41 @@ class ShardedTrainer {
     return report;
   }
 
+  // Optimizer j: owned shard j's, or (j = shards owned) the replicated parameters'.
+  void add_optimizer(const std::vector<ParameterGroup>& groups, Index size) {
+    if (options_.optimizer == OptimizerKind::rprop)
+      rprop_.emplace_back(size, options_.rprop);
+    else
+      adam_.emplace_back(groups, size, options_.adam);
+  }
+  void step_optimizer(std::size_t j, Eigen::Ref<Vector<Scalar>> parameters,
+                      const Eigen::Ref<const Vector<Scalar>>& gradient) {
+    if (rprop_.empty())
+      adam_.at(j).step(parameters, gradient);
+    else
+      rprop_.at(j).step(parameters, gradient);
+  }
+  std::vector<Vector<Scalar>> optimizer_state(std::size_t j) const {
+    return rprop_.empty() ? adam_.at(j).state() : rprop_.at(j).state();
+  }
+  void set_optimizer_state(std::size_t j, std::vector<Vector<Scalar>> state) {
+    if (rprop_.empty())
+      adam_.at(j).set_state(std::move(state));
+    else
+      rprop_.at(j).set_state(std::move(state));
+  }
+
   // One epoch: every shard steps its own parameters on each batch.
   double pass(const TrainCallbacks& callbacks) {
     const int count = model_.owned().count();
     double squared_error = 0;
     auto step = [&](const std::vector<SparseBatch<Scalar>>& batches, Scalar share) {
       squared_error += model_.loss_and_gradient(batches, reducer_, share);
-      for (int i = 0; i < count; ++i) {
-        Network<Scalar>& shard = model_.shard(i);
-        if (rprop_.empty())
-          adam_[std::size_t(i)].step(shard.parameters(), shard.gradient());
-        else
-          rprop_[std::size_t(i)].step(shard.parameters(), shard.gradient());
-      }
+      for (int i = 0; i < count; ++i) step_optimizer(std::size_t(i), model_.shard(i).parameters(), model_.shard(i).gradient());
+      Network<Scalar>& core = model_.core();
+      const Index offset = core.replicated_offset(), size = core.replicated_size();
+      step_optimizer(best_.size(), core.parameters().segment(offset, size), core.gradient().segment(offset, size));
+      model_.mirror_replicated();
     };
     if (full_batch_) {
       step(whole_, Scalar(1));

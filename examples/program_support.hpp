@@ -1,0 +1,60 @@
+#pragma once
+// What autorec-train and autorec-train-mpi share besides their flags: finding the embedded
+// data, checking outputs before a long run, and the lines they print.
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "autorec/data/load.hpp"
+#include "autorec/io/atomic_file.hpp"
+#include "autorec/train/report.hpp"
+
+namespace autorec_programs {
+
+// The embedded ml-latest-small: installed beside the programs (PREFIX/share/autorec/data),
+// or in the source tree this binary was built from.
+inline std::string default_data() {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  std::vector<fs::path> candidates;
+  if (!error) candidates.push_back(exe.parent_path().parent_path() / "share/autorec/data/ml-latest-small/ratings.csv");
+  candidates.push_back(AUTOREC_SOURCE_DATA);
+  for (const fs::path& candidate : candidates)
+    if (fs::is_regular_file(candidate, error)) return candidate.string();
+  std::string tried;
+  for (const fs::path& candidate : candidates) tried += "\n  " + candidate.string();
+  throw std::runtime_error("no --data given, and the embedded data set is in none of:" + tried);
+}
+
+// Every output path: refused when it is one of the inputs, and tried for writing, all before
+// training, so neither an input nor a long run is lost to a bad path.
+inline void check_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs) {
+  for (const std::string& output : outputs) {
+    for (const std::string& input : inputs)
+      if (!input.empty() && (output == input || autorec::same_file(output, input)))
+        throw std::runtime_error("the output " + output + " is the input " + input + ": it would be overwritten");
+    autorec::check_writable(output);
+  }
+}
+
+inline void print_summary(std::ostream& out, const autorec::LoadSummary& s) {
+  out << "loaded " << s.path << ": " << s.ratings << " ratings, " << s.users << " users, " << s.items
+            << " items, ratings in [" << s.min_rating << ", " << s.max_rating << "]";
+  if (s.duplicates) out << ", " << s.duplicates << " duplicates replaced by their last rating";
+  out << "\n";
+}
+
+/// One epoch's line; on a terminal it first clears the progress line.
+inline void print_epoch(std::ostream& out, const autorec::EpochReport& e, bool interactive) {
+  if (interactive) std::cerr << "\r\033[K";
+  out << "epoch " << std::setw(4) << e.epoch << "  train RMSE " << std::fixed << std::setprecision(4) << e.train_rmse
+      << "  validation RMSE " << e.validation_rmse << "  " << std::setprecision(3) << e.seconds << " s"
+      << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
+}
+
+}  // namespace autorec_programs

@@ -1,0 +1,351 @@
+// autorec-train-mpi: autorec-train under mpirun, the network's inputs (users for I-AutoRec,
+// items for U-AutoRec) split into --shards shards over the ranks (dist/sharded_network.hpp).
+// Each rank keeps and trains only its shards' ratings and parameters; rank 0 prints, and
+// gathers the model into one ordinary model file. The same seed gives the same model on any
+// number of ranks from 1 to --shards. With --checkpoint DIR a run killed at any point resumes
+// where DIR's last checkpoint left it.
+
+#include <mpi.h>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+#include "autorec/autorec.hpp"
+#include "autorec/data/fingerprint.hpp"
+#include "autorec/data/split.hpp"
+#include "autorec/dist/sharded_trainer.hpp"
+#include "autorec/io/checkpoint.hpp"
+#include "autorec/io/model_file.hpp"
+#include "autorec/io/peak_memory.hpp"
+#include "autorec/train/lambda_search.hpp"
+#include "mpi_reducer.hpp"
+#include "network_flags.hpp"
+#include "program_support.hpp"
+#include "training_flags.hpp"
+
+namespace {
+
+using namespace autorec;
+
+struct Settings {
+  std::string data, train_file, test_file;
+  std::string format = "auto";
+  std::string variant = "item";
+  bool keep_last_duplicate = false;
+  std::string lambda = "auto";
+  bool no_refit = false;
+  autorec_programs::NetworkFlags network;
+  autorec_programs::TrainingFlags training;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  double test_fraction = 0.1;
+  double validation_fraction = 0.1;
+  std::optional<float> default_rating;
+  std::string save, checkpoint;
+  int checkpoint_every = 1;
+  int shards = 4;
+};
+
+// Discards what ranks other than 0 would print.
+class NullBuffer : public std::streambuf {
+ protected:
+  int overflow(int c) override { return c; }
+};
+
+// This rank's shards' rows of a training part and of the held-out ratings scored against it.
+// Held-out pairs the network cannot reconstruct (user or item without training ratings) get
+// the rules' fallback here, once, on every rank alike.
+ShardedData<float> shard_data(const std::vector<Rating>& train, const std::vector<Rating>& held_out, Index users,
+                              Index items, Variant variant, const PredictionRules& rules, const ShardLayout& layout,
+                              ShardLayout::Range owned) {
+  const SparseColumns<float> input = input_matrix<float>(train, users, items, variant, rules);
+  const Coverage coverage(input);
+  ShardedData<float> data;
+  data.ratings = double(train.size());
+  data.validation_ratings = double(held_out.size());
+  std::vector<Rating> warm;
+  for (const Rating& r : held_out) {
+    if (coverage.covers(entry_of(r, variant))) {
+      warm.push_back(r);
+      continue;
+    }
+    const double error = double(rules.fallback(r.user, r.item)) - double(r.value);
+    data.validation_cold_error += error * error;
+    data.validation_cold_absolute += std::abs(error);
+  }
+  const SparseColumns<float> truth = rating_matrix<float>(warm, users, items, variant);
+  for (int s = owned.first; s < owned.last; ++s) {
+    data.inputs.push_back(rows_of(input, layout.begin(s), layout.begin(s + 1)));
+    data.validation.push_back(rows_of(truth, layout.begin(s), layout.begin(s + 1)));
+  }
+  return data;
+}
+
+// Threads per rank: all cores shared among the ranks on this machine, unless --threads.
+int threads_per_rank(int requested) {
+  if (requested > 0) return requested;
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  const int ranks_here = local ? std::max(1, std::atoi(local)) : 1;
+  return std::max(1, int(std::thread::hardware_concurrency()) / ranks_here);
+}
+
+int run(const Settings& settings, int rank, int ranks) {
+  NullBuffer null_buffer;
+  std::ostream silent(&null_buffer);
+  std::ostream& out = rank == 0 ? std::cout : silent;
+  const bool interactive = rank == 0 && isatty(STDERR_FILENO);
+  if (settings.network.ensemble > 1) throw std::runtime_error("--ensemble: autorec-train-mpi trains one network");
+  if (ranks > settings.shards)
+    throw std::runtime_error(std::to_string(ranks) + " ranks for " + std::to_string(settings.shards) +
+                             " shards: each rank needs a shard (raise --shards, or run on fewer ranks)");
+  const std::string data_file =
+      settings.train_file.empty() && settings.data.empty() ? autorec_programs::default_data() : settings.data;
+  if (rank == 0 && !settings.save.empty())
+    autorec_programs::check_outputs({settings.save}, {data_file, settings.train_file, settings.test_file});
+  set_thread_count(threads_per_rank(settings.threads));
+  LoadOptions load_options;
+  load_options.format = parse_rating_format(settings.format);
+  if (settings.keep_last_duplicate) load_options.duplicates = DuplicatePolicy::keep_last;
+  const Variant variant = parse_variant(settings.variant);
+
+  // The same ratings, split and rules as autorec-train's, on every rank; each rank then keeps
+  // only its shards' rows of them.
+  RatingData data;
+  std::vector<Rating> train_part, test;
+  std::uint64_t source_fingerprint;
+  if (!settings.train_file.empty()) {
+    autorec_programs::print_summary(out, load_ratings(settings.train_file, data, load_options));
+    source_fingerprint = fingerprint(data);
+    train_part = std::move(data.ratings);
+    data.ratings.clear();
+    autorec_programs::print_summary(out, load_ratings(settings.test_file, data, load_options));
+    test = std::move(data.ratings);
+  } else {
+    autorec_programs::print_summary(out, load_ratings(data_file, data, load_options));
+    source_fingerprint = fingerprint(data);
+    RatingSplit split = split_ratings(data.ratings, settings.test_fraction, settings.seed);
+    train_part = std::move(split.train);
+    test = std::move(split.test);
+  }
+  data.ratings = {};
+  if (test.empty()) throw std::runtime_error("no test ratings to score: raise --test-fraction or give a larger file");
+  const RatingSplit fit = split_ratings(train_part, settings.validation_fraction, settings.seed + 1);
+  PredictionRules rules = fitted_rules(train_part, data.users.size(), data.items.size());
+  if (settings.default_rating) {
+    rules.default_rating = *settings.default_rating;
+    rules.user_bias.clear();
+    rules.item_bias.clear();
+  }
+  const Index users = data.users.size(), items = data.items.size();
+  const Index inputs = input_shape(users, items, variant).rows;
+  const ShardLayout layout(inputs, settings.shards);
+  const ShardLayout::Range owned = layout.owned(rank, ranks);
+  mpi::Reducer reducer(MPI_COMM_WORLD, layout);
+  const ShardedData<float> fit_data = shard_data(fit.train, fit.test, users, items, variant, rules, layout, owned);
+  const ShardedData<float> test_data = shard_data(train_part, test, users, items, variant, rules, layout, owned);
+
+  out << to_string(variant) << "-AutoRec: " << inputs << " inputs in " << layout.shards << " shards over " << ranks
+      << " ranks, " << input_shape(users, items, variant).cols << " encoded vectors; " << fit.train.size()
+      << " training, " << fit.test.size() << " validation, " << test.size() << " test ratings; " << thread_count()
+      << " threads per rank\n";
+  out << "predictions clipped to [" << rules.min_rating << ", " << rules.max_rating << "], " << rules.default_rating
+      << " for users and items without training ratings";
+  if (rules.scale != 1) out << "; the network sees ratings / " << rules.scale;
+  out << "\n";
+
+  const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
+  auto architecture_of = [&](const Network<float>::Options& o) {
+    return Architecture::stack(o.inputs, o.hidden, o.activation, o.output_activation, o.dropout, o.input_dropout);
+  };
+  TrainCallbacks callbacks;
+  if (interactive)
+    callbacks.on_progress = [](double done) { std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush; };
+  // One training run of this rank's shards; `checkpoint` saves (and first resumes) it.
+  auto fit_model = [&](ShardedNetwork<float>& model, const ShardedData<float>& on, const TrainOptions<float>& options,
+                       TrainCallbacks with, const CheckpointDirectory* checkpoint) {
+    ShardedTrainer<float> trainer(model, on, rules, options, reducer);
+    if (checkpoint) {
+      if (const std::optional<int> epoch = checkpoint->latest()) {
+        std::vector<ShardedTrainer<float>::ShardState> states;
+        for (int s = owned.first; s < owned.last; ++s) states.push_back(checkpoint->read_shard<float>(*epoch, s));
+        trainer.restore(checkpoint->read_history(*epoch), std::move(states));
+        out << "resumed from " << checkpoint->path() << " after epoch " << *epoch << "\n";
+      }
+      const auto on_epoch = with.on_epoch;
+      with.on_epoch = [&, on_epoch](const EpochReport& e) {
+        if (on_epoch) on_epoch(e);
+        if (e.epoch % settings.checkpoint_every != 0) return;
+        for (int i = 0; i < owned.count(); ++i) checkpoint->write_shard(e.epoch, owned.first + i, trainer.state(i));
+        reducer.barrier();  // every shard of this epoch is on disk
+        if (rank == 0) checkpoint->commit(e.epoch, trainer.history());
+        reducer.barrier();
+      };
+    }
+    return trainer.run(with);
+  };
+
+  const bool choose = settings.lambda == "auto";
+  const bool refit = choose && !settings.no_refit;
+  if (choose && !settings.checkpoint.empty())
+    throw std::runtime_error("--checkpoint needs a given --lambda: the lambda search's trials are not checkpointed");
+  if (choose && fit.test.empty())
+    throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none: raise "
+                             "--validation-fraction, or give --lambda");
+  double lambda = choose ? 0 : std::stod(settings.lambda);
+  int refit_epochs = 0;
+  if (choose) {
+    const std::vector<double> grid = lambda_grid(fit.train.size());
+    out << "choosing lambda on the validation ratings, starting from the grid";
+    for (double value : grid) out << " " << value;
+    out << " (--lambda sets one)\n";
+    const LambdaChoice choice = choose_lambda(grid, [&](double value) {
+      const auto options = settings.network.options(inputs, float(value), settings.seed);
+      ShardedNetwork<float> model(architecture_of(options), options, layout, owned);
+      const TrainReport trial = fit_model(model, fit_data, train_options, callbacks, nullptr);
+      double seconds = 0;
+      for (const EpochReport& e : trial.history) seconds += e.seconds;
+      if (interactive) std::cerr << "\r\033[K";
+      out << "lambda " << std::setw(6) << value << ": validation RMSE " << std::fixed << std::setprecision(4)
+          << trial.best_validation_rmse << " at epoch " << trial.best_epoch << std::setprecision(1) << " (" << seconds
+          << " s)" << std::defaultfloat << std::endl;
+      return trial;
+    });
+    lambda = choice.lambda;
+    refit_epochs = choice.epochs;
+    out << "chose lambda " << lambda;
+    if (refit)
+      out << "; refitting on all " << train_part.size() << " training ratings for " << refit_epochs << " epochs\n";
+    else
+      out << "; training on the training ratings less validation, stopped early as the trials were\n";
+  }
+
+  const auto options = settings.network.options(inputs, float(lambda), settings.seed);
+  const Architecture architecture = architecture_of(options);
+  ShardedNetwork<float> model(architecture, options, layout, owned);
+  out << "network " << architecture.describe() << "\n";
+  std::optional<CheckpointDirectory> checkpoint;
+  if (!settings.checkpoint.empty()) {
+    std::ostringstream key;
+    key << "data " << std::hex << source_fingerprint << std::dec << ", " << to_string(variant) << ", "
+        << architecture.describe() << ", " << layout.shards << " shards, lambda " << lambda << ", "
+        << settings.training.optimizer << ", seed " << settings.seed << ", test " << settings.test_fraction
+        << ", validation " << settings.validation_fraction;
+    checkpoint.emplace(settings.checkpoint, key.str());
+  }
+  if (refit) {
+    TrainOptions<float> refit_options = train_options;
+    refit_options.epochs = refit_epochs;
+    ShardedData<float> all = test_data;  // the whole training part, no validation
+    all.validation_ratings = 0;
+    fit_model(model, all, refit_options, callbacks, nullptr);
+  } else {
+    TrainCallbacks epoch_callbacks = callbacks;
+    epoch_callbacks.on_epoch = [&](const EpochReport& e) {
+      if (rank == 0) autorec_programs::print_epoch(out, e, interactive);
+    };
+    const TrainReport report =
+        fit_model(model, fit_data, train_options, epoch_callbacks, checkpoint ? &*checkpoint : nullptr);
+    out << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
+        << report.best_validation_rmse << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "")
+        << "\n";
+  }
+
+  // One ordinary model file, gathered on rank 0.
+  std::vector<Vector<float>> own;
+  for (int i = 0; i < owned.count(); ++i) own.push_back(model.shard(i).parameters());
+  std::vector<Vector<float>> all = reducer.gather_to_root(own);
+  if (rank == 0 && !settings.save.empty()) {
+    SavedModel<float> saved = saved_model(ShardedNetwork<float>::gathered(architecture, options, layout, all),
+                                          variant, rules, data, train_part);
+    saved.fingerprint = source_fingerprint;
+    save_model(settings.save, saved);
+    out << "model saved to " << settings.save << "\n";
+  }
+  const auto errors = model.errors_at(test_data.inputs, test_data.validation, rules, reducer);
+  const double count = test_data.validation_ratings;
+  const double rmse = std::sqrt((errors.squared + test_data.validation_cold_error) / count);
+  const double mae = (errors.absolute + test_data.validation_cold_absolute) / count;
+  out << "peak memory " << std::fixed << std::setprecision(1) << peak_resident_mib() << std::defaultfloat
+      << " MiB (rank 0)\n";
+  if (!std::isfinite(rmse)) throw std::runtime_error("the test RMSE is not a number");
+  out << std::setprecision(6) << "test RMSE " << rmse << " MAE " << mae << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  Settings s;
+  CLI::App app{"Train AutoRec over MPI ranks (run under mpirun), the inputs split into shards; report test RMSE "
+               "and MAE as autorec-train does."};
+  auto* data = app.add_option("--data", s.data, "ratings file to split at random into train and test "
+                              "[the embedded ml-latest-small]")->check(CLI::ExistingFile);
+  auto* train_file = app.add_option("--train", s.train_file, "predefined training file (with --test)")
+                         ->check(CLI::ExistingFile)->excludes(data);
+  auto* test_file = app.add_option("--test", s.test_file, "predefined test file (with --train)")
+                        ->check(CLI::ExistingFile)->excludes(data);
+  train_file->needs(test_file);
+  test_file->needs(train_file);
+  app.add_option("--format", s.format, "file format")
+      ->check(CLI::IsMember({"auto", "ml100k", "ml1m", "csv", "tsv"}))->capture_default_str();
+  app.add_flag("--keep-last-duplicate", s.keep_last_duplicate,
+               "a repeated (user, item) keeps its last rating instead of being an error");
+  app.add_option("--variant", s.variant, "item (I-AutoRec) or user (U-AutoRec)")
+      ->check(CLI::IsMember({"item", "user"}))->capture_default_str();
+  app.add_option("--lambda", s.lambda, "L2 strength (paper's units), or auto: chosen on validation from a grid "
+                 "scaled to the data, then refit on all training ratings")
+      ->check(CLI::IsMember({"auto"}) | CLI::NonNegativeNumber)->capture_default_str();
+  app.add_flag("--no-refit", s.no_refit, "with --lambda auto: keep the chosen lambda's trial instead of refitting");
+  s.network.add_to(app);
+  s.training.add_to(app);
+  app.set_config("--config", "", "read options from a TOML file (a recipe; see examples/recipes)");
+  app.add_option("--seed", s.seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
+  app.add_option("--threads", s.threads, "threads per rank (0: the cores shared among this machine's ranks)")
+      ->check(CLI::Range(0, 1024))->capture_default_str();
+  app.add_option("--test-fraction", s.test_fraction, "share of ratings held out for test (with --data)")
+      ->check(CLI::Range(0.001, 0.99))->capture_default_str();
+  app.add_option("--validation-fraction", s.validation_fraction, "share of training ratings held out for early stopping")
+      ->check(CLI::Range(0.0, 0.99))->capture_default_str();
+  app.add_option("--default-rating", s.default_rating, "prediction for users or items without training ratings "
+                 "[a bias model]");
+  app.add_option("--save", s.save, "write the trained model (gathered on rank 0) to this file");
+  app.add_option("--shards", s.shards, "split the inputs into this many shards; runs on 1 to this many ranks give "
+                 "the same model")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  app.add_option("--checkpoint", s.checkpoint, "directory of checkpoints: resume from its latest, write new ones");
+  app.add_option("--checkpoint-every", s.checkpoint_every, "epochs between checkpoints")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = rank == 0 ? app.exit(error) : (error.get_exit_code() ? 1 : 0);
+    MPI_Finalize();
+    return code;
+  }
+  int code = 1;
+  try {
+    code = run(s, rank, ranks);
+  } catch (const std::exception& error) {
+    // An error every rank meets (a bad file, say) is printed once: by rank 0, whose
+    // MPI_Abort ends the others while they wait here.
+    if (rank != 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::cerr << "autorec-train-mpi: " << (ranks > 1 ? "rank " + std::to_string(rank) + ": " : "") << error.what()
+              << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  MPI_Finalize();
+  return code;
+}
