@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <sched.h>
 #include <unistd.h>
 
 #include "autorec/autorec.hpp"
@@ -53,6 +54,7 @@ struct Settings {
   std::string save, checkpoint;
   int checkpoint_every = 1;
   int shards = 4;
+  std::string reduction = "fixed";
 };
 
 // Discards what ranks other than 0 would print.
@@ -90,12 +92,20 @@ ShardedData<float> shard_data(const std::vector<Rating>& train, const std::vecto
   return data;
 }
 
-// Threads per rank: all cores shared among the ranks on this machine, unless --threads.
-int threads_per_rank(int requested) {
+// Threads per rank: --threads, or the cores shared among this machine's ranks, but never
+// more than the cores the rank may run on: mpirun binds each rank to one core unless told
+// --bind-to none, and threads beyond that core would only take turns on it.
+int threads_per_rank(int requested, std::ostream& out) {
+  cpu_set_t allowed;
+  const int usable = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed)
+                                                                         : int(std::thread::hardware_concurrency());
+  if (requested > usable)
+    out << "note: --threads " << requested << " on " << usable << " core(s) this rank is bound to; "
+        << "run mpirun --bind-to none (or --map-by ...:PE=" << requested << ") to give it more\n";
   if (requested > 0) return requested;
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
   const int ranks_here = local ? std::max(1, std::atoi(local)) : 1;
-  return std::max(1, int(std::thread::hardware_concurrency()) / ranks_here);
+  return std::max(1, std::min(usable, int(std::thread::hardware_concurrency()) / ranks_here));
 }
 
 int run(const Settings& settings, int rank, int ranks) {
@@ -111,7 +121,7 @@ int run(const Settings& settings, int rank, int ranks) {
       settings.train_file.empty() && settings.data.empty() ? autorec_programs::default_data() : settings.data;
   if (rank == 0 && !settings.save.empty())
     autorec_programs::check_outputs({settings.save}, {data_file, settings.train_file, settings.test_file});
-  set_thread_count(threads_per_rank(settings.threads));
+  set_thread_count(threads_per_rank(settings.threads, out));
   LoadOptions load_options;
   load_options.format = parse_rating_format(settings.format);
   if (settings.keep_last_duplicate) load_options.duplicates = DuplicatePolicy::keep_last;
@@ -149,7 +159,8 @@ int run(const Settings& settings, int rank, int ranks) {
   const Index inputs = input_shape(users, items, variant).rows;
   const ShardLayout layout(inputs, settings.shards);
   const ShardLayout::Range owned = layout.owned(rank, ranks);
-  mpi::Reducer reducer(MPI_COMM_WORLD, layout);
+  mpi::Reducer reducer(MPI_COMM_WORLD, layout,
+                       settings.reduction == "fixed" ? mpi::Reduction::fixed : mpi::Reduction::allreduce);
   const ShardedData<float> fit_data = shard_data(fit.train, fit.test, users, items, variant, rules, layout, owned);
   const ShardedData<float> test_data = shard_data(train_part, test, users, items, variant, rules, layout, owned);
 
@@ -235,7 +246,7 @@ int run(const Settings& settings, int rank, int ranks) {
   std::optional<CheckpointDirectory> checkpoint;
   if (!settings.checkpoint.empty()) {
     std::ostringstream key;
-    key << "data " << std::hex << source_fingerprint << std::dec << ", " << to_string(variant) << ", "
+    key << settings.reduction << " sums, data " << std::hex << source_fingerprint << std::dec << ", " << to_string(variant) << ", "
         << architecture.describe() << ", " << layout.shards << " shards, lambda " << lambda << ", "
         << settings.training.optimizer << ", seed " << settings.seed << ", test " << settings.test_fraction
         << ", validation " << settings.validation_fraction;
@@ -325,6 +336,9 @@ int main(int argc, char** argv) {
   app.add_option("--save", s.save, "write the trained model (gathered on rank 0) to this file");
   app.add_option("--shards", s.shards, "split the inputs into this many shards; runs on 1 to this many ranks give "
                  "the same model")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  app.add_option("--reduction", s.reduction, "fixed: sums over shards in shard order, the same model on any number "
+                 "of ranks; allreduce: MPI_Allreduce, less traffic on many ranks, the same model to rounding")
+      ->check(CLI::IsMember({"fixed", "allreduce"}))->capture_default_str();
   app.add_option("--checkpoint", s.checkpoint, "directory of checkpoints: resume from its latest, write new ones");
   app.add_option("--checkpoint-every", s.checkpoint_every, "epochs between checkpoints")
       ->check(CLI::PositiveNumber)->capture_default_str();

@@ -31,9 +31,17 @@ inline int to_count(Index n, const char* what) {
   return int(n);
 }
 
+/// How sums over shards are taken: `fixed`, an all-gather of the parts summed in shard order
+/// (bit-identical on any number of ranks; a rank receives shards x size values per sum), or
+/// `allreduce`, each rank's own parts summed, then MPI_Allreduce (2 size values per rank
+/// per sum whatever the ranks, in an order MPI chooses: runs on different rank counts agree
+/// to rounding, not to the bit).
+enum class Reduction { fixed, allreduce };
+
 class Reducer : public ShardReducer<float> {
  public:
-  Reducer(MPI_Comm comm, const ShardLayout& layout) : comm_(comm), layout_(layout) {
+  Reducer(MPI_Comm comm, const ShardLayout& layout, Reduction reduction = Reduction::fixed)
+      : comm_(comm), layout_(layout), reduction_(reduction) {
     MPI_Comm_rank(comm, &rank_);
     MPI_Comm_size(comm, &ranks_);
     for (int r = 0; r < ranks_; ++r) shards_of_.push_back(layout.owned(r, ranks_).count());
@@ -42,6 +50,13 @@ class Reducer : public ShardReducer<float> {
   int ranks() const { return ranks_; }
 
   void sum(const std::vector<Matrix<float>>& own, Matrix<float>& total) override {
+    if (reduction_ == Reduction::allreduce) {
+      total = own.at(0);
+      for (std::size_t s = 1; s < own.size(); ++s) total += own[s];
+      check(MPI_Allreduce(MPI_IN_PLACE, total.data(), to_count(total.size(), "a sum"), MPI_FLOAT, MPI_SUM, comm_),
+            "MPI_Allreduce");
+      return;
+    }
     const Index size = own.at(0).size();
     send_.resize(Index(own.size()) * size);
     for (std::size_t s = 0; s < own.size(); ++s) std::copy(own[s].data(), own[s].data() + size, send_.data() + Index(s) * size);
@@ -105,6 +120,7 @@ class Reducer : public ShardReducer<float> {
 
   MPI_Comm comm_;
   ShardLayout layout_;
+  Reduction reduction_;
   int rank_ = 0, ranks_ = 1;
   std::vector<int> shards_of_;
   std::vector<float> send_, received_;
