@@ -23,6 +23,8 @@
 #include "autorec/autorec.hpp"
 #include "autorec/data/fingerprint.hpp"
 #include "autorec/data/split.hpp"
+#include "autorec/kernels/noise.hpp"
+#include "autorec/dist/sharded_rules.hpp"
 #include "autorec/dist/sharded_trainer.hpp"
 #include "autorec/io/checkpoint.hpp"
 #include "autorec/io/model_file.hpp"
@@ -63,33 +65,93 @@ class NullBuffer : public std::streambuf {
   int overflow(int c) override { return c; }
 };
 
-// This rank's shards' rows of a training part and of the held-out ratings scored against it.
-// Held-out pairs the network cannot reconstruct (user or item without training ratings) get
-// the rules' fallback here, once, on every rank alike.
+// The split every rank makes alike from each pair alone, whoever holds it: (user, item) is
+// held out with probability `fraction`, drawn from (seed, user, item). (autorec-train draws
+// a set number of ratings from all of them, which only a process holding all can.)
+RatingSplit split_by_pair(std::vector<Rating> ratings, double fraction, std::uint64_t seed) {
+  RatingSplit split;
+  for (const Rating& r : ratings) {
+    const std::uint64_t pair = (std::uint64_t(std::uint32_t(r.user)) << 32) | std::uint32_t(r.item);
+    (keeps(mix64(seed), pair, fraction) ? split.train : split.test).push_back(r);
+  }
+  return split;
+}
+
+// `ratings` (of this rank's rows) by owned shard.
+std::vector<std::vector<Rating>> by_shard(const std::vector<Rating>& ratings, Variant variant, const ShardLayout& layout,
+                                          ShardLayout::Range owned) {
+  std::vector<std::vector<Rating>> parts(static_cast<std::size_t>(owned.count()));
+  for (const Rating& r : ratings) parts[std::size_t(layout.shard_of(entry_of(r, variant).row) - owned.first)].push_back(r);
+  return parts;
+}
+
+// This rank's shards' inputs from a training part, and the held-out ratings scored against
+// them. Held-out pairs the network cannot reconstruct (a row without training ratings, or a
+// column without any on any rank) get the rules' fallback here, once.
 ShardedData<float> shard_data(const std::vector<Rating>& train, const std::vector<Rating>& held_out, Index users,
                               Index items, Variant variant, const PredictionRules& rules, const ShardLayout& layout,
-                              ShardLayout::Range owned) {
-  const SparseColumns<float> input = input_matrix<float>(train, users, items, variant, rules);
-  const Coverage coverage(input);
+                              ShardLayout::Range owned, ShardReducer<float>& reducer) {
+  const auto train_parts = by_shard(train, variant, layout, owned), held_parts = by_shard(held_out, variant, layout, owned);
+  const Matrix<float> column_ratings = sums_over_shards(
+      train_parts, input_shape(users, items, variant).cols, [&](const Rating& r) { return entry_of(r, variant).col; },
+      [](const Rating&) { return 1.0; }, reducer);
   ShardedData<float> data;
-  data.ratings = double(train.size());
-  data.validation_ratings = double(held_out.size());
-  std::vector<Rating> warm;
-  for (const Rating& r : held_out) {
-    if (coverage.covers(entry_of(r, variant))) {
-      warm.push_back(r);
-      continue;
+  std::vector<double> counts, held_counts, cold_squared, cold_absolute;
+  for (int i = 0; i < owned.count(); ++i) {
+    const Index begin = layout.begin(owned.first + i), size = layout.size(owned.first + i);
+    // The shard's rows, numbered from 0.
+    auto local = [&](Rating r) {
+      (variant == Variant::item ? r.user : r.item) -= int(begin);
+      return r;
+    };
+    const Index local_users = variant == Variant::item ? size : users, local_items = variant == Variant::item ? items : size;
+    std::vector<Rating> shard_train;
+    std::vector<char> row_rated(static_cast<std::size_t>(size), 0);
+    for (const Rating& r : train_parts[std::size_t(i)]) {
+      shard_train.push_back(local(r));
+      row_rated[std::size_t(entry_of(shard_train.back(), variant).row)] = 1;
     }
-    const double error = double(rules.fallback(r.user, r.item)) - double(r.value);
-    data.validation_cold_error += error * error;
-    data.validation_cold_absolute += std::abs(error);
+    data.inputs.push_back(input_matrix<float>(shard_train, local_users, local_items, variant, rules));
+    std::vector<Rating> warm;
+    double squared = 0, absolute = 0;
+    for (const Rating& r : held_parts[std::size_t(i)]) {
+      const Entry e = entry_of(local(r), variant);
+      if (row_rated[std::size_t(e.row)] && column_ratings(1, e.col) > 0) {
+        warm.push_back(local(r));
+        continue;
+      }
+      const double error = double(rules.fallback(r.user, r.item)) - double(r.value);
+      squared += error * error;
+      absolute += std::abs(error);
+    }
+    data.validation.push_back(rating_matrix<float>(warm, local_users, local_items, variant));
+    counts.push_back(double(shard_train.size()));
+    held_counts.push_back(double(held_parts[std::size_t(i)].size()));
+    cold_squared.push_back(squared);
+    cold_absolute.push_back(absolute);
   }
-  const SparseColumns<float> truth = rating_matrix<float>(warm, users, items, variant);
-  for (int s = owned.first; s < owned.last; ++s) {
-    data.inputs.push_back(rows_of(input, layout.begin(s), layout.begin(s + 1)));
-    data.validation.push_back(rows_of(truth, layout.begin(s), layout.begin(s + 1)));
-  }
+  data.ratings = reducer.sum(counts);
+  data.validation_ratings = reducer.sum(held_counts);
+  data.validation_cold_error = reducer.sum(cold_squared);
+  data.validation_cold_absolute = reducer.sum(cold_absolute);
   return data;
+}
+
+// Rank 0 gets every rank's ratings, in rank order; the others get none.
+std::vector<Rating> gather_ratings(const std::vector<Rating>& own, int rank, int ranks) {
+  const int bytes = mpi::to_count(Index(own.size() * sizeof(Rating)), "a rank's ratings");
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), offsets(static_cast<std::size_t>(ranks));
+  mpi::check(MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+  Index total = 0;
+  for (int r = 0; r < ranks; ++r) {
+    offsets[std::size_t(r)] = mpi::to_count(total, "the gathered ratings");
+    total += counts[std::size_t(r)];
+  }
+  std::vector<Rating> all(rank == 0 ? std::size_t(total) / sizeof(Rating) : 0);
+  mpi::check(MPI_Gatherv(own.data(), bytes, MPI_BYTE, all.data(), counts.data(), offsets.data(), MPI_BYTE, 0,
+                         MPI_COMM_WORLD),
+             "MPI_Gatherv");
+  return all;
 }
 
 // Threads per rank: --threads, or the cores shared among this machine's ranks, but never
@@ -127,47 +189,63 @@ int run(const Settings& settings, int rank, int ranks) {
   if (settings.keep_last_duplicate) load_options.duplicates = DuplicatePolicy::keep_last;
   const Variant variant = parse_variant(settings.variant);
 
-  // The same ratings, split and rules as autorec-train's, on every rank; each rank then keeps
-  // only its shards' rows of them.
-  RatingData data;
-  std::vector<Rating> train_part, test;
-  std::uint64_t source_fingerprint;
-  if (!settings.train_file.empty()) {
-    autorec_programs::print_summary(out, load_ratings(settings.train_file, data, load_options));
-    source_fingerprint = fingerprint(data);
-    train_part = std::move(data.ratings);
-    data.ratings.clear();
-    autorec_programs::print_summary(out, load_ratings(settings.test_file, data, load_options));
-    test = std::move(data.ratings);
-  } else {
-    autorec_programs::print_summary(out, load_ratings(data_file, data, load_options));
-    source_fingerprint = fingerprint(data);
-    RatingSplit split = split_ratings(data.ratings, settings.test_fraction, settings.seed);
-    train_part = std::move(split.train);
-    test = std::move(split.test);
-  }
-  data.ratings = {};
-  if (test.empty()) throw std::runtime_error("no test ratings to score: raise --test-fraction or give a larger file");
-  const RatingSplit fit = split_ratings(train_part, settings.validation_fraction, settings.seed + 1);
-  PredictionRules rules = fitted_rules(train_part, data.users.size(), data.items.size());
-  if (settings.default_rating) {
-    rules.default_rating = *settings.default_rating;
-    rules.user_bias.clear();
-    rules.item_bias.clear();
-  }
-  const Index users = data.users.size(), items = data.items.size();
+  // Two reads of the file(s), a block at a time: the first learns every id (so the number of
+  // inputs, and with it the shards), the second keeps only this rank's rows. No rank holds
+  // the other ranks' ratings, until rank 0 gathers the training part into the model file.
+  const std::vector<std::string> files =
+      settings.train_file.empty() ? std::vector<std::string>{data_file}
+                                  : std::vector<std::string>{settings.train_file, settings.test_file};
+  RatingData ids;
+  for (const std::string& file : files)
+    autorec_programs::print_summary(out, load_ratings_where(file, ids, load_options, [](int, int) { return false; }));
+  const Index users = ids.users.size(), items = ids.items.size();
   const Index inputs = input_shape(users, items, variant).rows;
   const ShardLayout layout(inputs, settings.shards);
   const ShardLayout::Range owned = layout.owned(rank, ranks);
   mpi::Reducer reducer(MPI_COMM_WORLD, layout,
                        settings.reduction == "fixed" ? mpi::Reduction::fixed : mpi::Reduction::allreduce);
-  const ShardedData<float> fit_data = shard_data(fit.train, fit.test, users, items, variant, rules, layout, owned);
-  const ShardedData<float> test_data = shard_data(train_part, test, users, items, variant, rules, layout, owned);
+  const Index first_row = layout.begin(owned.first), end_row = layout.begin(owned.last);
+  const auto mine = [&](int user, int item) {
+    const Index row = variant == Variant::item ? user : item;
+    return row >= first_row && row < end_row;
+  };
+  RatingData data;
+  std::vector<Rating> train_part, test;
+  load_ratings_where(files[0], data, load_options, mine);
+  if (files.size() == 2) {
+    train_part = std::move(data.ratings);
+    data.ratings.clear();
+    load_ratings_where(files[1], data, load_options, mine);
+    test = std::move(data.ratings);
+  } else {
+    RatingSplit split = split_by_pair(std::move(data.ratings), settings.test_fraction, settings.seed);
+    train_part = std::move(split.train);
+    test = std::move(split.test);
+  }
+  data.ratings = {};
+  // Of the file the model is trained from: its ratings' hashes add up over the ranks.
+  std::uint64_t sums[2] = {0, 0}, mine_sums[2] = {fingerprint_sum(train_part, data.users, data.items), train_part.size()};
+  if (files.size() == 1) mine_sums[0] += fingerprint_sum(test, data.users, data.items), mine_sums[1] += test.size();
+  mpi::check(MPI_Allreduce(mine_sums, sums, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+  const std::uint64_t source_fingerprint = fingerprint_of(sums[0], sums[1]);
+
+  const RatingSplit fit = split_by_pair(train_part, settings.validation_fraction, settings.seed + 1);
+  PredictionRules rules = fitted_rules_sharded(by_shard(train_part, variant, layout, owned), users, items, reducer);
+  if (settings.default_rating) {
+    rules.default_rating = *settings.default_rating;
+    rules.user_bias.clear();
+    rules.item_bias.clear();
+  }
+  const ShardedData<float> fit_data =
+      shard_data(fit.train, fit.test, users, items, variant, rules, layout, owned, reducer);
+  const ShardedData<float> test_data = shard_data(train_part, test, users, items, variant, rules, layout, owned, reducer);
+  if (test_data.validation_ratings == 0)
+    throw std::runtime_error("no test ratings to score: raise --test-fraction or give a larger file");
 
   out << to_string(variant) << "-AutoRec: " << inputs << " inputs in " << layout.shards << " shards over " << ranks
-      << " ranks, " << input_shape(users, items, variant).cols << " encoded vectors; " << fit.train.size()
-      << " training, " << fit.test.size() << " validation, " << test.size() << " test ratings; " << thread_count()
-      << " threads per rank\n";
+      << " ranks, " << input_shape(users, items, variant).cols << " encoded vectors; " << fit_data.ratings
+      << " training, " << fit_data.validation_ratings << " validation, " << test_data.validation_ratings
+      << " test ratings; " << thread_count() << " threads per rank\n";
   out << "predictions clipped to [" << rules.min_rating << ", " << rules.max_rating << "], " << rules.default_rating
       << " for users and items without training ratings";
   if (rules.scale != 1) out << "; the network sees ratings / " << rules.scale;
@@ -208,13 +286,13 @@ int run(const Settings& settings, int rank, int ranks) {
   const bool refit = choose && !settings.no_refit;
   if (choose && !settings.checkpoint.empty())
     throw std::runtime_error("--checkpoint needs a given --lambda: the lambda search's trials are not checkpointed");
-  if (choose && fit.test.empty())
+  if (choose && fit_data.validation_ratings == 0)
     throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none: raise "
                              "--validation-fraction, or give --lambda");
   double lambda = choose ? 0 : std::stod(settings.lambda);
   int refit_epochs = 0;
   if (choose) {
-    const std::vector<double> grid = lambda_grid(fit.train.size());
+    const std::vector<double> grid = lambda_grid(std::size_t(fit_data.ratings));
     out << "choosing lambda on the validation ratings, starting from the grid";
     for (double value : grid) out << " " << value;
     out << " (--lambda sets one)\n";
@@ -225,16 +303,18 @@ int run(const Settings& settings, int rank, int ranks) {
       double seconds = 0;
       for (const EpochReport& e : trial.history) seconds += e.seconds;
       if (interactive) std::cerr << "\r\033[K";
-      out << "lambda " << std::setw(6) << value << ": validation RMSE " << std::fixed << std::setprecision(4)
-          << trial.best_validation_rmse << " at epoch " << trial.best_epoch << std::setprecision(1) << " (" << seconds
-          << " s)" << std::defaultfloat << std::endl;
+      std::ostringstream line;
+      line << "lambda " << std::setw(6) << value << ": validation RMSE " << std::fixed << std::setprecision(4)
+           << trial.best_validation_rmse << " at epoch " << trial.best_epoch << std::setprecision(1) << " (" << seconds
+           << " s)";
+      out << line.str() << std::endl;
       return trial;
     });
     lambda = choice.lambda;
     refit_epochs = choice.epochs;
     out << "chose lambda " << lambda;
     if (refit)
-      out << "; refitting on all " << train_part.size() << " training ratings for " << refit_epochs << " epochs\n";
+      out << "; refitting on all " << test_data.ratings << " training ratings for " << refit_epochs << " epochs\n";
     else
       out << "; training on the training ratings less validation, stopped early as the trials were\n";
   }
@@ -274,12 +354,15 @@ int run(const Settings& settings, int rank, int ranks) {
   std::vector<Vector<float>> own;
   for (int i = 0; i < owned.count(); ++i) own.push_back(model.shard(i).parameters());
   std::vector<Vector<float>> all = reducer.gather_to_root(own);
-  if (rank == 0 && !settings.save.empty()) {
-    SavedModel<float> saved = saved_model(ShardedNetwork<float>::gathered(architecture, options, layout, all),
-                                          variant, rules, data, train_part);
-    saved.fingerprint = source_fingerprint;
-    save_model(settings.save, saved);
-    out << "model saved to " << settings.save << "\n";
+  if (!settings.save.empty()) {
+    const std::vector<Rating> all_training = gather_ratings(train_part, rank, ranks);
+    if (rank == 0) {
+      SavedModel<float> saved = saved_model(ShardedNetwork<float>::gathered(architecture, options, layout, all),
+                                            variant, rules, data, all_training);
+      saved.fingerprint = source_fingerprint;
+      save_model(settings.save, saved);
+      out << "model saved to " << settings.save << "\n";
+    }
   }
   const auto errors = model.errors_at(test_data.inputs, test_data.validation, rules, reducer);
   const double count = test_data.validation_ratings;

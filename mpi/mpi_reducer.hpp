@@ -70,6 +70,11 @@ class Reducer : public ShardReducer<float> {
     gather_all(own.data(), 1, all.data(), MPI_DOUBLE);
     return sum_in_order(all);
   }
+  double maximum(double own) override {
+    double largest = own;
+    check(MPI_Allreduce(&own, &largest, 1, MPI_DOUBLE, MPI_MAX, comm_), "MPI_Allreduce");
+    return largest;
+  }
   void barrier() override { check(MPI_Barrier(comm_), "MPI_Barrier"); }
 
   /// Rank 0 gets every shard's vector, in shard order (others get an empty list): `own`

@@ -204,3 +204,27 @@ TEST_CASE("A line longer than the bound is an error instead of an unbounded read
   CHECK(load_error("1,2,3\n" + std::string(detail::kMaxLineBytes + 10, '9')) ==
         ":2: line longer than 1048576 bytes (not a ratings file?)");
 }
+
+TEST_CASE("loading part of a file keeps the accepted ratings with the whole file's ids and summary") {
+  const std::string content = "userId,movieId,rating\n1,10,4\n2,10,3.5\n1,20,5\n3,30,1\n2,20,2\n";
+  const autorec::RatingData whole = load(content);
+  TempFile file(content, ".csv");
+  autorec::RatingData part;
+  // users 0 and 2 ("1" and "3"), as a rank owning those rows would keep
+  const autorec::LoadSummary summary = autorec::load_ratings_where(
+      file.path(), part, {}, [](int user, int) { return user != 1; });
+  CHECK(part.users.raw_ids() == whole.users.raw_ids());
+  CHECK(part.items.raw_ids() == whole.items.raw_ids());
+  CHECK(summary.ratings == 5);
+  CHECK(summary.min_rating == 1.0f);
+  CHECK(summary.max_rating == 5.0f);
+  REQUIRE(part.ratings.size() == 3);
+  for (const autorec::Rating& r : part.ratings) CHECK(r.user != 1);
+}
+
+TEST_CASE("loading part of a file still reports a bad line with its number") {
+  TempFile file("1,10,4\n2,10,x\n", ".csv");
+  autorec::RatingData part;
+  CHECK_THROWS_WITH_AS(autorec::load_ratings_where(file.path(), part, {}, [](int, int) { return false; }),
+                       doctest::Contains(":2: rating 'x' is not a number"), autorec::RatingFileError);
+}

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "autorec/dist/sharded_rules.hpp"
 #include "autorec/dist/sharded_trainer.hpp"
 #include "synthetic.hpp"
 
@@ -145,4 +146,28 @@ TEST_CASE("a sharded run resumed from its state ends where an uninterrupted run 
     CHECK(report.history.size() == 6);
     for (int i = 0; i < 2; ++i) CHECK(resumed.shard(i).parameters() == uninterrupted.shard(i).parameters());
   }
+}
+
+TEST_CASE("prediction rules fitted over shards are those fitted on all the ratings") {
+  std::vector<Rating> ratings;
+  Random random(3);
+  for (int u = 0; u < 30; ++u)
+    for (int i = 0; i < 12; ++i)
+      if (random.uniform() < 0.4) ratings.push_back({u, i, float(1 + random.below(10)) * 0.5f});
+  const PredictionRules whole = fitted_rules(ratings, 30, 12);
+  const ShardLayout layout(30, 3);  // I-AutoRec: users are the rows
+  std::vector<std::vector<Rating>> parts(3);
+  for (const Rating& r : ratings) parts[std::size_t(layout.shard_of(r.user))].push_back(r);
+  LocalReducer<float> reducer;
+  const PredictionRules sharded = fitted_rules_sharded(parts, 30, 12, reducer);
+  CHECK(sharded.min_rating == whole.min_rating);
+  CHECK(sharded.max_rating == whole.max_rating);
+  CHECK(sharded.scale == whole.scale);
+  CHECK(sharded.default_rating == doctest::Approx(whole.default_rating).epsilon(1e-6));
+  REQUIRE(sharded.user_bias.size() == whole.user_bias.size());
+  REQUIRE(sharded.item_bias.size() == whole.item_bias.size());
+  for (std::size_t u = 0; u < whole.user_bias.size(); ++u)
+    CHECK(sharded.user_bias[u] == doctest::Approx(whole.user_bias[u]).epsilon(1e-5));
+  for (std::size_t i = 0; i < whole.item_bias.size(); ++i)
+    CHECK(sharded.item_bias[i] == doctest::Approx(whole.item_bias[i]).epsilon(1e-5));
 }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -204,103 +205,166 @@ class NumericIds {
 
 }  // namespace detail
 
-/// Parses `content` (a whole ratings file, `path` names it in errors) and appends its ratings
-/// to `data`, as load_ratings does.
-inline LoadSummary parse_ratings(std::string_view content, const std::string& path, RatingData& data,
-                                 const LoadOptions& options = {}) {
-  // A UTF-8 byte order mark is not part of the first field.
-  if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
-  LoadSummary summary;
-  summary.path = path;
-  summary.min_rating = std::numeric_limits<float>::infinity();
-  summary.max_rating = -std::numeric_limits<float>::infinity();
+namespace detail {
 
-  const std::size_t first_ratings = data.ratings.size();
-  std::vector<long> line_of;  // file line of each rating appended
-  std::vector<char> user_in_file(static_cast<std::size_t>(data.users.size()), 0);
-  std::vector<char> item_in_file(static_cast<std::size_t>(data.items.size()), 0);
-  std::string delimiter = options.delimiter;
-  bool first_content_line = true;
-  detail::NumericIds user_numbers(data.users), item_numbers(data.items);
+// The loaders' line-by-line parser: fed each line of a file in order, it appends the ratings
+// to `data` (those `keep` accepts, when it is given; every id enters the id maps either way).
+class RatingParser {
+ public:
+  using Keep = std::function<bool(int user, int item)>;
+  RatingParser(const std::string& path, RatingData& data, const LoadOptions& options, Keep keep = {})
+      : path_(path), data_(data), options_(options), keep_(std::move(keep)), first_ratings_(data.ratings.size()),
+        user_in_file_(static_cast<std::size_t>(data.users.size()), 0),
+        item_in_file_(static_cast<std::size_t>(data.items.size()), 0), delimiter_(options.delimiter),
+        user_numbers_(data.users), item_numbers_(data.items) {
+    summary_.path = path;
+    summary_.min_rating = std::numeric_limits<float>::infinity();
+    summary_.max_rating = -std::numeric_limits<float>::infinity();
+  }
 
-  std::size_t pos = 0;
-  while (pos < content.size()) {
-    std::size_t end = content.find('\n', pos);
-    if (end == std::string::npos) end = content.size();
-    const std::string_view line = detail::trim(content.substr(pos, end - pos));
-    pos = end + 1;
-    ++summary.lines;
-    if (line.empty()) continue;
+  void line(std::string_view raw) {
+    // A UTF-8 byte order mark is not part of the first field.
+    if (summary_.lines == 0 && raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
+    const std::string_view line = trim(raw);
+    ++summary_.lines;
+    if (line.empty()) return;
 
-    if (delimiter.empty()) delimiter = detail::format_delimiter(options.format, line);
-    const auto fields = detail::split_fields(line, delimiter);
-    const bool is_first = first_content_line;
-    first_content_line = false;
+    if (delimiter_.empty()) delimiter_ = format_delimiter(options_.format, line);
+    const auto fields = split_fields(line, delimiter_);
+    const bool is_first = first_content_line_;
+    first_content_line_ = false;
     double value = 0;
-    const bool numeric_rating = fields.size() >= 3 && detail::parse_number(fields[2], value);
+    const bool numeric_rating = fields.size() >= 3 && parse_number(fields[2], value);
     // A header names its columns: none of its first three fields is a number. A first line
     // with numeric ids and a bad rating is a malformed rating, reported as one.
     double ignored;
     bool any_number = numeric_rating;
-    for (std::size_t f = 0; f < 2 && f < fields.size(); ++f) any_number = any_number || detail::parse_number(fields[f], ignored);
-    if (is_first && (options.header == HeaderPolicy::present ||
-                     (options.header == HeaderPolicy::detect && !any_number &&
-                      options.format != RatingFormat::ml100k && options.format != RatingFormat::ml1m))) {
-      summary.header = true;
-      continue;
+    for (std::size_t f = 0; f < 2 && f < fields.size(); ++f) any_number = any_number || parse_number(fields[f], ignored);
+    if (is_first && (options_.header == HeaderPolicy::present ||
+                     (options_.header == HeaderPolicy::detect && !any_number &&
+                      options_.format != RatingFormat::ml100k && options_.format != RatingFormat::ml1m))) {
+      summary_.header = true;
+      return;
     }
-    const long line_number = summary.lines;
+    const long line_number = summary_.lines;
     if (fields.size() < 3)
-      throw RatingFileError(path, line_number,
+      throw RatingFileError(path_, line_number,
                             "expected at least 3 fields (user, item, rating) separated by '" +
-                                (delimiter == "\t" ? std::string("\\t") : delimiter) + "', found " +
+                                (delimiter_ == "\t" ? std::string("\\t") : delimiter_) + "', found " +
                                 std::to_string(fields.size()));
-    if (fields[0].empty() || fields[1].empty())
-      throw RatingFileError(path, line_number, "empty user or item id");
+    if (fields[0].empty() || fields[1].empty()) throw RatingFileError(path_, line_number, "empty user or item id");
     if (!numeric_rating)
-      throw RatingFileError(path, line_number, "rating '" + printable(fields[2]) + "' is not a number");
+      throw RatingFileError(path_, line_number, "rating '" + printable(fields[2]) + "' is not a number");
     if (!std::isfinite(value))
-      throw RatingFileError(path, line_number, "rating '" + printable(fields[2]) + "' is not finite");
+      throw RatingFileError(path_, line_number, "rating '" + printable(fields[2]) + "' is not finite");
     if (std::abs(value) > double(std::numeric_limits<float>::max()))
-      throw RatingFileError(path, line_number, "rating '" + printable(fields[2]) + "' is beyond the float range");
+      throw RatingFileError(path_, line_number, "rating '" + printable(fields[2]) + "' is beyond the float range");
     const float rating = static_cast<float>(value);
-    if (rating < options.min_rating || rating > options.max_rating)
-      throw RatingFileError(path, line_number,
+    if (rating < options_.min_rating || rating > options_.max_rating)
+      throw RatingFileError(path_, line_number,
                             "rating " + printable(fields[2]) + " is outside the allowed range [" +
-                                std::to_string(options.min_rating) + ", " +
-                                std::to_string(options.max_rating) + "]");
+                                std::to_string(options_.min_rating) + ", " + std::to_string(options_.max_rating) + "]");
 
-    const int users_before = data.users.size(), items_before = data.items.size();
-    const int user = data.users.insert(fields[0]);
-    const int item = data.items.insert(fields[1]);
+    const int users_before = data_.users.size(), items_before = data_.items.size();
+    const int user = data_.users.insert(fields[0]);
+    const int item = data_.items.insert(fields[1]);
     for (const auto& [added, numbers, id, what] :
-         {std::tuple{user == users_before, &user_numbers, fields[0], "user"},
-          std::tuple{item == items_before, &item_numbers, fields[1], "item"}})
+         {std::tuple{user == users_before, &user_numbers_, fields[0], "user"},
+          std::tuple{item == items_before, &item_numbers_, fields[1], "item"}})
       if (added)
         if (const std::string* earlier = numbers->clash(id))
-          throw RatingFileError(path, line_number,
+          throw RatingFileError(path_, line_number,
                                 std::string(what) + " id '" + printable(id) + "' is the same number as the " + what +
                                     " id '" + printable(*earlier) +
                                     "' read before; ids are compared as text, so these would be two " + what +
                                     "s: write each id one way");
-    user_in_file.resize(static_cast<std::size_t>(data.users.size()), 0);
-    item_in_file.resize(static_cast<std::size_t>(data.items.size()), 0);
-    summary.users += !user_in_file[static_cast<std::size_t>(user)];
-    summary.items += !item_in_file[static_cast<std::size_t>(item)];
-    user_in_file[static_cast<std::size_t>(user)] = 1;
-    item_in_file[static_cast<std::size_t>(item)] = 1;
+    user_in_file_.resize(static_cast<std::size_t>(data_.users.size()), 0);
+    item_in_file_.resize(static_cast<std::size_t>(data_.items.size()), 0);
+    summary_.users += !user_in_file_[static_cast<std::size_t>(user)];
+    summary_.items += !item_in_file_[static_cast<std::size_t>(item)];
+    user_in_file_[static_cast<std::size_t>(user)] = 1;
+    item_in_file_[static_cast<std::size_t>(item)] = 1;
 
-    data.ratings.push_back({user, item, rating});
-    line_of.push_back(line_number);
+    ++parsed_;
+    if (keep_) {  // the ratings left out count in the summary's range
+      summary_.min_rating = std::min(summary_.min_rating, rating);
+      summary_.max_rating = std::max(summary_.max_rating, rating);
+      if (!keep_(user, item)) return;
+    }
+    data_.ratings.push_back({user, item, rating});
+    line_of_.push_back(line_number);
   }
-  detail::resolve_duplicates(path, data, first_ratings, line_of, options.duplicates, summary);
-  summary.ratings = static_cast<long>(data.ratings.size() - first_ratings);
-  if (summary.ratings == 0) throw RatingFileError(path, 0, "the file holds no ratings");
-  for (std::size_t r = first_ratings; r < data.ratings.size(); ++r) {
-    summary.min_rating = std::min(summary.min_rating, data.ratings[r].value);
-    summary.max_rating = std::max(summary.max_rating, data.ratings[r].value);
+
+  LoadSummary finish() {
+    const std::size_t before = data_.ratings.size();
+    resolve_duplicates(path_, data_, first_ratings_, line_of_, options_.duplicates, summary_);
+    summary_.ratings = parsed_ - static_cast<long>(before - data_.ratings.size());
+    if (summary_.ratings == 0) throw RatingFileError(path_, 0, "the file holds no ratings");
+    for (std::size_t r = first_ratings_; r < data_.ratings.size(); ++r) {
+      summary_.min_rating = std::min(summary_.min_rating, data_.ratings[r].value);
+      summary_.max_rating = std::max(summary_.max_rating, data_.ratings[r].value);
+    }
+    return summary_;
   }
-  return summary;
+
+ private:
+  const std::string& path_;
+  RatingData& data_;
+  const LoadOptions& options_;
+  Keep keep_;
+  LoadSummary summary_;
+  std::size_t first_ratings_;
+  long parsed_ = 0;
+  std::vector<long> line_of_;  // file line of each rating appended
+  std::vector<char> user_in_file_, item_in_file_;
+  std::string delimiter_;
+  bool first_content_line_ = true;
+  NumericIds user_numbers_, item_numbers_;
+};
+
+}  // namespace detail
+
+/// Parses `content` (a whole ratings file, `path` names it in errors) and appends its ratings
+/// to `data`, as load_ratings does.
+inline LoadSummary parse_ratings(std::string_view content, const std::string& path, RatingData& data,
+                                 const LoadOptions& options = {}) {
+  detail::RatingParser parser(path, data, options);
+  std::size_t pos = 0;
+  while (pos < content.size()) {
+    std::size_t end = content.find('\n', pos);
+    if (end == std::string::npos) end = content.size();
+    parser.line(content.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return parser.finish();
+}
+
+/// Reads `path` a block at a time, never holding more of it than a block, and appends to
+/// `data` only the ratings `keep(user, item)` accepts (user and item: their indices in
+/// data's id maps, which gain every id of the file). So a process that trains on part of a
+/// file (autorec-train-mpi) holds only that part; the summary counts the whole file's
+/// ratings and range, and duplicates are looked for among the kept ratings.
+inline LoadSummary load_ratings_where(const std::string& path, RatingData& data, const LoadOptions& options,
+                                      const std::function<bool(int user, int item)>& keep) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RatingFileError(path, 0, "cannot open the file (missing or unreadable)");
+  detail::RatingParser parser(path, data, options, keep);
+  std::string pending;
+  std::vector<char> chunk(std::size_t(1) << 20);
+  while (in) {
+    in.read(chunk.data(), std::streamsize(chunk.size()));
+    pending.append(chunk.data(), std::size_t(in.gcount()));
+    std::size_t pos = 0;
+    for (std::size_t end; (end = pending.find('\n', pos)) != std::string::npos; pos = end + 1)
+      parser.line(std::string_view(pending).substr(pos, end - pos));
+    pending.erase(0, pos);
+    if (pending.size() > detail::kMaxLineBytes)
+      throw RatingFileError(path, 0, "a line longer than " + std::to_string(detail::kMaxLineBytes) +
+                                         " bytes (not a ratings file?)");
+  }
+  if (in.bad()) throw RatingFileError(path, 0, "read error");
+  if (!pending.empty()) parser.line(pending);
+  return parser.finish();
 }
 
 /// Reads `path` and appends its ratings to `data`, extending data.users and data.items with

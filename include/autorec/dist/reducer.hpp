@@ -20,6 +20,8 @@ class ShardReducer {
   virtual void sum(const std::vector<Matrix<Scalar>>& own, Matrix<Scalar>& total) = 0;
   /// The sum over all shards of one number each.
   virtual double sum(const std::vector<double>& own) = 0;
+  /// The largest of every rank's `own`.
+  virtual double maximum(double own) = 0;
   /// Returns when every rank has called it.
   virtual void barrier() = 0;
 };
@@ -47,6 +49,7 @@ class LocalReducer : public ShardReducer<Scalar> {
     for (std::size_t s = 1; s < own.size(); ++s) total += own[s];
   }
   double sum(const std::vector<double>& own) override { return sum_in_order(own); }
+  double maximum(double own) override { return own; }
   void barrier() override {}
 };
 
