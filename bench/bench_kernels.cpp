@@ -1,7 +1,9 @@
 // Throughput of autorec's kernels at AutoRec sizes (Google Benchmark).
 //   bench_kernels [--benchmark_filter=REGEX]
 // Counters: GFLOP/s; for the dense layer also `of_gemm`, its rate as a fraction of a plain
-// Eigen GEMM of the same shapes measured in the same process; nnz/s for the sparse kernels.
+// Eigen GEMM of the same shapes measured in the same process; nnz/s for the sparse kernels;
+// GB/s, the bytes each kernel must move by its cost model (below) per second, and the
+// STREAM triad's measured bandwidth, for the roofline (bench/roofline.py).
 
 #include <benchmark/benchmark.h>
 
@@ -71,6 +73,9 @@ void BM_DenseForwardBackward(benchmark::State& state) {
   }
   const double flops = 6.0 * double(in) * double(kHidden) * double(batch);
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  // each of the three products reads its two operands and writes its result once
+  const double bytes = 3 * 4.0 * (double(in) * kHidden + double(in) * batch + double(kHidden) * batch);
+  state.counters["GB/s"] = benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   const double gemm_rate = flops / plain_gemm_seconds(in, kHidden, batch);
   state.counters["gemm_GFLOP/s"] = gemm_rate * 1e-9;
   state.counters["of_gemm"] = benchmark::Counter(flops / gemm_rate, benchmark::Counter::kIsIterationInvariantRate);
@@ -96,10 +101,16 @@ AutoRec<float> ml1m_model() {
   return AutoRec<float>(options);
 }
 
-void set_sparse_counters(benchmark::State& state, double nnz, double products) {
+// A sparse product's cost model: per nonzero, 2 k flops, and one k-vector of floats read
+// from a scattered address plus its index and value (4 k + 8 bytes). `vectors` is the number
+// of k-vectors a nonzero reads across the kernel's `products` (the decoder's fused sweep
+// reads W's row once for two products).
+void set_sparse_counters(benchmark::State& state, double nnz, double products, double vectors) {
   state.counters["nnz/s"] = benchmark::Counter(nnz, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GFLOP/s"] = benchmark::Counter(products * 2 * nnz * kHidden * 1e-9,
                                                  benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] = benchmark::Counter(vectors * nnz * (4.0 * kHidden + 8) * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // Encoder Z = V X + mu 1^T with sparse X: 2 nnz k flops.
@@ -110,7 +121,7 @@ void BM_SparseEncoderForward(benchmark::State& state) {
     model.input_layer().forward(model.parameters().data(), ml1m_batch().by_column, Z);
     benchmark::DoNotOptimize(Z.data());
   }
-  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 1);
+  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 1, 1);
 }
 BENCHMARK(BM_SparseEncoderForward)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -123,7 +134,7 @@ void BM_SparseEncoderGradient(benchmark::State& state) {
     encoder.accumulate_gradient(gradients.data(), ml1m_batch().by_row, dZ);
     benchmark::DoNotOptimize(gradients.data());
   }
-  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 1);
+  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 1, 1);
 }
 BENCHMARK(BM_SparseEncoderGradient)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -146,7 +157,7 @@ void BM_ObservedDecoderLossBackward(benchmark::State& state) {
     decoder.accumulate_gradient_at(gradients.data(), H, ml1m_batch(), dO);
     benchmark::DoNotOptimize(dH.data());
   }
-  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 3);
+  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 3, 2);
 }
 BENCHMARK(BM_ObservedDecoderLossBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -154,7 +165,7 @@ BENCHMARK(BM_ObservedDecoderLossBackward)->Unit(benchmark::kMillisecond)->UseRea
 void BM_LossAndGradientML1MShape(benchmark::State& state) {
   AutoRec<float> model = ml1m_model();
   for (auto _ : state) benchmark::DoNotOptimize(model.loss_and_gradient(ml1m_batch()));
-  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 5);
+  set_sparse_counters(state, double(ml1m_batch().nonZeros()), 5, 4);
 }
 BENCHMARK(BM_LossAndGradientML1MShape)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -178,32 +189,56 @@ void BM_LossAndGradientML1MReal(benchmark::State& state) {
   options.hidden = kHidden;
   AutoRec<float> model(options);
   for (auto _ : state) benchmark::DoNotOptimize(model.loss_and_gradient(batch));
-  set_sparse_counters(state, double(batch.nonZeros()), 5);
+  set_sparse_counters(state, double(batch.nonZeros()), 5, 4);
 }
 BENCHMARK(BM_LossAndGradientML1MReal)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Optimizer steps over the ML-1M I-AutoRec parameter vector (2 d k + d + k = 6.05 M).
 template <typename Step>
-void optimizer_benchmark(benchmark::State& state, Step&& step, Vector<float>& parameters) {
+void optimizer_benchmark(benchmark::State& state, Step&& step, Vector<float>& parameters, double flops_per_parameter) {
   const Vector<float> gradient = Eigen::Map<Vector<float>>(random_matrix(parameters.size(), 1, 10).data(), parameters.size());
   for (auto _ : state) {
     step(parameters, gradient);
     benchmark::DoNotOptimize(parameters.data());
   }
   state.counters["params/s"] = benchmark::Counter(double(parameters.size()), benchmark::Counter::kIsIterationInvariantRate);
+  // both read parameter, gradient and two state vectors and write three: 28 bytes a parameter
+  state.counters["GB/s"] = benchmark::Counter(28e-9 * double(parameters.size()), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops_per_parameter * 1e-9 * double(parameters.size()),
+                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
 void BM_AdamStep(benchmark::State& state) {
   AutoRec<float> model = ml1m_model();
   Adam<float> adam(model.parameter_groups(), model.parameters().size(), {});
-  optimizer_benchmark(state, [&](auto& p, const auto& g) { adam.step(p, g); }, model.parameters());
+  optimizer_benchmark(state, [&](auto& p, const auto& g) { adam.step(p, g); }, model.parameters(), 12);
 }
 BENCHMARK(BM_AdamStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 void BM_RPropStep(benchmark::State& state) {
   AutoRec<float> model = ml1m_model();
   RProp<float> rprop(model.parameters().size(), {});
-  optimizer_benchmark(state, [&](auto& p, const auto& g) { rprop.step(p, g); }, model.parameters());
+  optimizer_benchmark(state, [&](auto& p, const auto& g) { rprop.step(p, g); }, model.parameters(), 4);
 }
 BENCHMARK(BM_RPropStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// STREAM's triad a = b + s c over three float arrays of MiB/3 each (range(0) = MiB in all):
+// 12 bytes and 2 flops an element. 6 MiB stays in the 32 MiB L3, 768 MiB comes from memory.
+void BM_StreamTriad(benchmark::State& state) {
+  const Index n = state.range(0) * (Index(1) << 20) / 12;
+  Vector<float> a = Vector<float>::Zero(n), b = Vector<float>::Constant(n, 1), c = Vector<float>::Constant(n, 2);
+  float* pa = a.data();
+  const float* pb = b.data();
+  const float* pc = c.data();
+  const float scalar = 3;
+  for (auto _ : state) {
+    AUTOREC_PARALLEL_FOR_STATIC
+    for (Index i = 0; i < n; ++i) pa[i] = pb[i] + scalar * pc[i];
+    benchmark::DoNotOptimize(pa);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] = benchmark::Counter(12e-9 * double(n), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * double(n), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_StreamTriad)->Arg(6)->Arg(24)->Arg(768)->ArgName("MiB")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

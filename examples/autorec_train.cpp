@@ -57,12 +57,6 @@ struct Settings {
   double relevance_threshold = std::numeric_limits<double>::quiet_NaN();
 };
 
-std::string strip_extension(const std::string& path) {
-  for (const char* extension : {".csv", ".svg"})
-    if (path.size() > 4 && path.compare(path.size() - 4, 4, extension) == 0) return path.substr(0, path.size() - 4);
-  return path;
-}
-
 void print_ranking(const char* name, const autorec::RankingMetrics& m) {
   std::cout << std::fixed << std::setprecision(4) << name << "@" << m.k << ": precision " << m.precision << " recall "
             << m.recall << " NDCG " << m.ndcg << " MAP " << m.map << " hit rate " << m.hit_rate << " coverage "
@@ -135,7 +129,7 @@ int run(const Settings& settings) {
     throw std::runtime_error("--train and --test name the same file " + settings.test_file +
                              ": the test RMSE would score the training data");
   std::vector<std::string> outputs;
-  const std::string stem = settings.curve.empty() ? "" : strip_extension(settings.curve);
+  const std::string stem = settings.curve.empty() ? "" : autorec_programs::strip_extension(settings.curve);
   if (!stem.empty()) outputs = {stem + ".csv", stem + ".svg"};
   if (!settings.save.empty()) outputs.push_back(settings.save);
   autorec_programs::check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
@@ -296,12 +290,8 @@ int run(const Settings& settings) {
   std::vector<std::string> failed;
   if (!stem.empty()) {
     try {
-      write_curve_csv(stem + ".csv", report.history);
-      std::ostringstream title;
-      title << to_string(variant) << "-AutoRec, " << settings.network.describe() << ", lambda = " << lambda
-            << ", " << settings.training.optimizer;
-      write_curve_svg(stem + ".svg", report.history, title.str());
-      std::cout << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
+      autorec_programs::write_learning_curve(std::cout, stem, report.history, variant, settings.network.describe(),
+                                             lambda, settings.training.optimizer);
     } catch (const std::exception& error) {
       failed.push_back(error.what());
     }

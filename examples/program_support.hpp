@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "autorec/data/load.hpp"
+#include "autorec/data/rating_matrix.hpp"
 #include "autorec/io/atomic_file.hpp"
+#include "autorec/io/learning_curve.hpp"
 #include "autorec/train/report.hpp"
 
 namespace autorec_programs {
@@ -47,6 +50,24 @@ inline void print_summary(std::ostream& out, const autorec::LoadSummary& s) {
             << " items, ratings in [" << s.min_rating << ", " << s.max_rating << "]";
   if (s.duplicates) out << ", " << s.duplicates << " duplicates replaced by their last rating";
   out << "\n";
+}
+
+/// --curve's PATH without a .csv or .svg ending: the stem of both files.
+inline std::string strip_extension(const std::string& path) {
+  for (const char* extension : {".csv", ".svg"})
+    if (path.size() > 4 && path.compare(path.size() - 4, 4, extension) == 0) return path.substr(0, path.size() - 4);
+  return path;
+}
+
+/// STEM.csv and STEM.svg of a learning curve, titled with the run's settings.
+inline void write_learning_curve(std::ostream& out, const std::string& stem,
+                                 const std::vector<autorec::EpochReport>& history, autorec::Variant variant,
+                                 const std::string& network, double lambda, const std::string& optimizer) {
+  autorec::write_curve_csv(stem + ".csv", history);
+  std::ostringstream title;
+  title << to_string(variant) << "-AutoRec, " << network << ", lambda = " << lambda << ", " << optimizer;
+  autorec::write_curve_svg(stem + ".svg", history, title.str());
+  out << "learning curve: " << stem << ".csv, " << stem << ".svg\n";
 }
 
 /// One epoch's line; on a terminal it first clears the progress line.

@@ -53,7 +53,9 @@ struct Settings {
   double test_fraction = 0.1;
   double validation_fraction = 0.1;
   std::optional<float> default_rating;
-  std::string save, checkpoint;
+  std::string save, checkpoint, curve;
+  int top_k = 0;
+  std::string device = "cpu";
   int checkpoint_every = 1;
   int shards = 4;
   std::string reduction = "fixed";
@@ -181,8 +183,15 @@ int run(const Settings& settings, int rank, int ranks) {
                              " shards: each rank needs a shard (raise --shards, or run on fewer ranks)");
   const std::string data_file =
       settings.train_file.empty() && settings.data.empty() ? autorec_programs::default_data() : settings.data;
-  if (rank == 0 && !settings.save.empty())
-    autorec_programs::check_outputs({settings.save}, {data_file, settings.train_file, settings.test_file});
+  if (settings.top_k > 0)
+    throw std::runtime_error("--top-k: ranking metrics need the whole model in one process; give --save and rank "
+                             "with autorec-recommend, or train with autorec-train");
+  if (settings.device != "cpu") throw std::runtime_error("--device " + settings.device + ": ranks train on the CPU");
+  const std::string stem = settings.curve.empty() ? "" : autorec_programs::strip_extension(settings.curve);
+  std::vector<std::string> outputs;
+  if (!stem.empty()) outputs = {stem + ".csv", stem + ".svg"};
+  if (!settings.save.empty()) outputs.push_back(settings.save);
+  if (rank == 0) autorec_programs::check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
   set_thread_count(threads_per_rank(settings.threads, out));
   LoadOptions load_options;
   load_options.format = parse_rating_format(settings.format);
@@ -291,6 +300,7 @@ int run(const Settings& settings, int rank, int ranks) {
                              "--validation-fraction, or give --lambda");
   double lambda = choose ? 0 : std::stod(settings.lambda);
   int refit_epochs = 0;
+  TrainReport curve;  // the learning curve: of the given lambda, or the chosen trial
   if (choose) {
     const std::vector<double> grid = lambda_grid(std::size_t(fit_data.ratings));
     out << "choosing lambda on the validation ratings, starting from the grid";
@@ -312,6 +322,8 @@ int run(const Settings& settings, int rank, int ranks) {
     });
     lambda = choice.lambda;
     refit_epochs = choice.epochs;
+    for (const LambdaTrial& trial : choice.trials)
+      if (trial.lambda == choice.lambda) curve = trial.report;
     out << "chose lambda " << lambda;
     if (refit)
       out << "; refitting on all " << test_data.ratings << " training ratings for " << refit_epochs << " epochs\n";
@@ -345,11 +357,15 @@ int run(const Settings& settings, int rank, int ranks) {
     };
     const TrainReport report =
         fit_model(model, fit_data, train_options, epoch_callbacks, checkpoint ? &*checkpoint : nullptr);
+    curve = report;
     out << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
         << report.best_validation_rmse << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "")
         << "\n";
   }
 
+  if (rank == 0 && !stem.empty())
+    autorec_programs::write_learning_curve(out, stem, curve.history, variant, settings.network.describe(), lambda,
+                                           settings.training.optimizer);
   // One ordinary model file, gathered on rank 0.
   std::vector<Vector<float>> own;
   for (int i = 0; i < owned.count(); ++i) own.push_back(model.shard(i).parameters());
@@ -417,6 +433,10 @@ int main(int argc, char** argv) {
   app.add_option("--default-rating", s.default_rating, "prediction for users or items without training ratings "
                  "[a bias model]");
   app.add_option("--save", s.save, "write the trained model (gathered on rank 0) to this file");
+  app.add_option("--curve", s.curve, "write the learning curve to PATH.csv and PATH.svg");
+  app.add_option("--top-k", s.top_k, "refused: ranking metrics need the whole model in one process")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--device", s.device, "cpu (the only choice under MPI)")->capture_default_str();
   app.add_option("--shards", s.shards, "split the inputs into this many shards; runs on 1 to this many ranks give "
                  "the same model")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   app.add_option("--reduction", s.reduction, "fixed: sums over shards in shard order, the same model on any number "
