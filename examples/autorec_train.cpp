@@ -28,6 +28,7 @@
 #include "autorec/train/trainer.hpp"
 #include "network_flags.hpp"
 #include "program_support.hpp"
+#include "run_flags.hpp"
 #include "training_flags.hpp"
 #ifdef AUTOREC_HAS_CUDA
 #include "autorec/gpu/train.hpp"
@@ -36,23 +37,11 @@
 
 namespace {
 
-struct Settings {
-  std::string data;  // empty: the embedded data set (default_data())
-  std::string train_file, test_file;
-  std::string format = "auto";
-  std::string variant = "item";
+struct Settings : autorec_programs::RunFlags {
   std::string device = "cpu";
-  bool keep_last_duplicate = false;
-  std::string lambda = "auto";
-  bool no_refit = false;
   autorec_programs::NetworkFlags network;
   autorec_programs::TrainingFlags training;
-  std::uint64_t seed = 1;
   int threads = 0;
-  double test_fraction = 0.1;
-  double validation_fraction = 0.1;
-  std::optional<float> default_rating;  // default: the training mean
-  std::string save, curve;
   int top_k = 0;
   double relevance_threshold = std::numeric_limits<double>::quiet_NaN();
 };
@@ -134,9 +123,7 @@ int run(const Settings& settings) {
   if (!settings.save.empty()) outputs.push_back(settings.save);
   autorec_programs::check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
   set_thread_count(settings.threads);
-  LoadOptions load_options;
-  load_options.format = parse_rating_format(settings.format);
-  if (settings.keep_last_duplicate) load_options.duplicates = DuplicatePolicy::keep_last;
+  const LoadOptions load_options = settings.load_options();
   const Variant variant = parse_variant(settings.variant);
 
   // Ratings: a predefined train/test pair, or one file split at random (by rating).
@@ -163,11 +150,7 @@ int run(const Settings& settings) {
   // A validation slice of the training part chooses the stopping epoch (and lambda).
   RatingSplit fit = split_ratings(train_part, settings.validation_fraction, settings.seed + 1);
   PredictionRules rules = fitted_rules(train_part, data.users.size(), data.items.size());
-  if (settings.default_rating) {  // a constant, as the paper's 3
-    rules.default_rating = *settings.default_rating;
-    rules.user_bias.clear();
-    rules.item_bias.clear();
-  }
+  settings.apply_default_rating(rules);
   const SparseColumns<float> input = input_matrix<float>(fit.train, data.users.size(), data.items.size(), variant, rules);
   // At test time the whole training part (validation ratings included) is the model's input.
   const SparseColumns<float> train_input =
@@ -216,10 +199,6 @@ int run(const Settings& settings) {
                              "(--validation-fraction " + std::to_string(settings.validation_fraction) +
                              "): raise it, or give --lambda");
   if (choose) {
-    const std::vector<double> grid = lambda_grid(fit.train.size());
-    std::cout << "choosing lambda on the validation ratings, starting from the grid";
-    for (double value : grid) std::cout << " " << value;
-    std::cout << " (--lambda sets one)\n";
     TrainCallbacks trial_callbacks = callbacks;
     double trial_lambda = 0;
     if (interactive)
@@ -227,30 +206,15 @@ int run(const Settings& settings) {
         std::cerr << "\r\033[K  lambda " << trial_lambda << ": epoch " << e.epoch << ", validation RMSE " << std::fixed
                   << std::setprecision(4) << e.validation_rmse << std::defaultfloat << std::flush;
       };
-    const LambdaChoice choice = choose_lambda(grid, [&](double value) {
-      trial_lambda = value;
-      AutoRec<float> model(settings.network.options(input.rows(), float(value), settings.seed));
-      const TrainReport trial = fit_model(model, input, fit.test, train_options, trial_callbacks);
-      double seconds = 0;
-      for (const EpochReport& e : trial.history) seconds += e.seconds;
-      if (interactive) std::cerr << "\r\033[K";
-      std::ostringstream line;
-      line << "lambda " << std::setw(6) << value << ": validation RMSE " << std::fixed << std::setprecision(4)
-           << trial.best_validation_rmse << " at epoch " << trial.best_epoch << std::setprecision(1) << " (" << seconds
-           << " s)";
-      std::cout << line.str() << std::endl;
-      return trial;
-    });
+    const LambdaChoice choice =
+        autorec_programs::search_lambda(std::cout, fit.train.size(), interactive, [&](double value) {
+          trial_lambda = value;
+          AutoRec<float> model(settings.network.options(input.rows(), float(value), settings.seed));
+          return fit_model(model, input, fit.test, train_options, trial_callbacks);
+        });
     lambda = choice.lambda;
     refit_epochs = choice.epochs;
-    for (const LambdaTrial& trial : choice.trials)
-      if (trial.lambda == choice.lambda) report = trial.report;
-    std::cout << "chose lambda " << lambda;
-    if (!refit)
-      std::cout << "; training on the training ratings less validation, stopped early as the trials were\n";
-    else
-      std::cout << "; refitting on all " << train_part.size() << " training ratings for " << refit_epochs
-                << " epochs\n";
+    report = autorec_programs::report_choice(std::cout, choice, refit, double(train_part.size()));
   }
 
   // One network, or an ensemble of networks from successive seeds whose predictions are averaged.
@@ -324,47 +288,12 @@ int main(int argc, char** argv) {
   Settings s;
   CLI::App app{"Train AutoRec on a ratings file and report test RMSE and MAE.\n"
                "With no arguments: I-AutoRec on the embedded MovieLens ml-latest-small data."};
-  auto* data = app.add_option("--data", s.data, "ratings file to split at random into train and test "
-                              "[the embedded ml-latest-small]")->check(CLI::ExistingFile);
-  auto* train_file = app.add_option("--train", s.train_file, "predefined training file (with --test)")
-                         ->check(CLI::ExistingFile)->excludes(data);
-  auto* test_file = app.add_option("--test", s.test_file, "predefined test file (with --train)")
-                        ->check(CLI::ExistingFile)->excludes(data);
-  train_file->needs(test_file);
-  test_file->needs(train_file);
-  app.add_option("--format", s.format, "file format")
-      ->check(CLI::IsMember({"auto", "ml100k", "ml1m", "csv", "tsv"}))->capture_default_str();
-  app.add_flag("--keep-last-duplicate", s.keep_last_duplicate,
-               "a repeated (user, item) keeps its last rating instead of being an error");
-  app.add_option("--variant", s.variant, "item (I-AutoRec) or user (U-AutoRec)")
-      ->check(CLI::IsMember({"item", "user"}))->capture_default_str();
-  app.add_option("--lambda", s.lambda, "L2 strength (paper's units), or auto: chosen on validation from a grid "
-                 "scaled to the data, then refit on all training ratings")
-      ->check(CLI::IsMember({"auto"}) | CLI::NonNegativeNumber)->capture_default_str();
-  app.add_flag("--no-refit", s.no_refit,
-               "with --lambda auto: train the chosen lambda's network as the trials were (stopped early on "
-               "validation) instead of refitting on all training ratings");
+  s.add_run_options(app);
   app.add_option("--device", s.device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON (full batch)")
       ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   s.network.add_to(app);
   s.training.add_to(app);
-  app.set_config("--config", "", "read options from a TOML file (a recipe; see examples/recipes)");
-  app.add_option("--seed", s.seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
   app.add_option("--threads", s.threads, "threads (0: all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
-  app.add_option("--test-fraction", s.test_fraction, "share of ratings held out for test (with --data)")
-      ->check(CLI::Range(0.001, 0.99))->capture_default_str();
-  app.add_option("--validation-fraction", s.validation_fraction, "share of training ratings held out for early stopping")
-      ->check(CLI::Range(0.0, 0.99))->capture_default_str();
-  app.add_option("--default-rating", s.default_rating,
-                 "prediction for users or items without training ratings [a bias model: the training mean plus "
-                 "user and item biases]")
-      ->check(CLI::Validator([](const std::string& text) {
-        float value = 0;
-        try { value = std::stof(text); } catch (const std::exception&) { return std::string("not a number"); }
-        return std::isfinite(value) ? std::string() : std::string("must be a finite number");
-      }, "FINITE"));
-  app.add_option("--save", s.save, "write the trained model to this file");
-  app.add_option("--curve", s.curve, "write the learning curve to PATH.csv and PATH.svg");
   app.add_option("--top-k", s.top_k, "also report Precision, Recall, NDCG, MAP, hit rate and coverage at K "
                  "(and the popularity baseline's)")->check(CLI::PositiveNumber);
   app.add_option("--relevance-threshold", s.relevance_threshold,

@@ -33,27 +33,18 @@
 #include "mpi_reducer.hpp"
 #include "network_flags.hpp"
 #include "program_support.hpp"
+#include "run_flags.hpp"
 #include "training_flags.hpp"
 
 namespace {
 
 using namespace autorec;
 
-struct Settings {
-  std::string data, train_file, test_file;
-  std::string format = "auto";
-  std::string variant = "item";
-  bool keep_last_duplicate = false;
-  std::string lambda = "auto";
-  bool no_refit = false;
+struct Settings : autorec_programs::RunFlags {
   autorec_programs::NetworkFlags network;
   autorec_programs::TrainingFlags training;
-  std::uint64_t seed = 1;
   int threads = 0;
-  double test_fraction = 0.1;
-  double validation_fraction = 0.1;
-  std::optional<float> default_rating;
-  std::string save, checkpoint, curve;
+  std::string checkpoint;
   int top_k = 0;
   std::string device = "cpu";
   int checkpoint_every = 1;
@@ -193,9 +184,7 @@ int run(const Settings& settings, int rank, int ranks) {
   if (!settings.save.empty()) outputs.push_back(settings.save);
   if (rank == 0) autorec_programs::check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
   set_thread_count(threads_per_rank(settings.threads, out));
-  LoadOptions load_options;
-  load_options.format = parse_rating_format(settings.format);
-  if (settings.keep_last_duplicate) load_options.duplicates = DuplicatePolicy::keep_last;
+  const LoadOptions load_options = settings.load_options();
   const Variant variant = parse_variant(settings.variant);
 
   // Two reads of the file(s), a block at a time: the first learns every id (so the number of
@@ -240,11 +229,7 @@ int run(const Settings& settings, int rank, int ranks) {
 
   const RatingSplit fit = split_by_pair(train_part, settings.validation_fraction, settings.seed + 1);
   PredictionRules rules = fitted_rules_sharded(by_shard(train_part, variant, layout, owned), users, items, reducer);
-  if (settings.default_rating) {
-    rules.default_rating = *settings.default_rating;
-    rules.user_bias.clear();
-    rules.item_bias.clear();
-  }
+  settings.apply_default_rating(rules);
   const ShardedData<float> fit_data =
       shard_data(fit.train, fit.test, users, items, variant, rules, layout, owned, reducer);
   const ShardedData<float> test_data = shard_data(train_part, test, users, items, variant, rules, layout, owned, reducer);
@@ -302,33 +287,15 @@ int run(const Settings& settings, int rank, int ranks) {
   int refit_epochs = 0;
   TrainReport curve;  // the learning curve: of the given lambda, or the chosen trial
   if (choose) {
-    const std::vector<double> grid = lambda_grid(std::size_t(fit_data.ratings));
-    out << "choosing lambda on the validation ratings, starting from the grid";
-    for (double value : grid) out << " " << value;
-    out << " (--lambda sets one)\n";
-    const LambdaChoice choice = choose_lambda(grid, [&](double value) {
-      const auto options = settings.network.options(inputs, float(value), settings.seed);
-      ShardedNetwork<float> model(architecture_of(options), options, layout, owned);
-      const TrainReport trial = fit_model(model, fit_data, train_options, callbacks, nullptr);
-      double seconds = 0;
-      for (const EpochReport& e : trial.history) seconds += e.seconds;
-      if (interactive) std::cerr << "\r\033[K";
-      std::ostringstream line;
-      line << "lambda " << std::setw(6) << value << ": validation RMSE " << std::fixed << std::setprecision(4)
-           << trial.best_validation_rmse << " at epoch " << trial.best_epoch << std::setprecision(1) << " (" << seconds
-           << " s)";
-      out << line.str() << std::endl;
-      return trial;
-    });
+    const LambdaChoice choice =
+        autorec_programs::search_lambda(out, std::size_t(fit_data.ratings), interactive, [&](double value) {
+          const auto options = settings.network.options(inputs, float(value), settings.seed);
+          ShardedNetwork<float> model(architecture_of(options), options, layout, owned);
+          return fit_model(model, fit_data, train_options, callbacks, nullptr);
+        });
     lambda = choice.lambda;
     refit_epochs = choice.epochs;
-    for (const LambdaTrial& trial : choice.trials)
-      if (trial.lambda == choice.lambda) curve = trial.report;
-    out << "chose lambda " << lambda;
-    if (refit)
-      out << "; refitting on all " << test_data.ratings << " training ratings for " << refit_epochs << " epochs\n";
-    else
-      out << "; training on the training ratings less validation, stopped early as the trials were\n";
+    curve = autorec_programs::report_choice(out, choice, refit, test_data.ratings);
   }
 
   const auto options = settings.network.options(inputs, float(lambda), settings.seed);
@@ -402,38 +369,11 @@ int main(int argc, char** argv) {
   Settings s;
   CLI::App app{"Train AutoRec over MPI ranks (run under mpirun), the inputs split into shards; report test RMSE "
                "and MAE as autorec-train does."};
-  auto* data = app.add_option("--data", s.data, "ratings file to split at random into train and test "
-                              "[the embedded ml-latest-small]")->check(CLI::ExistingFile);
-  auto* train_file = app.add_option("--train", s.train_file, "predefined training file (with --test)")
-                         ->check(CLI::ExistingFile)->excludes(data);
-  auto* test_file = app.add_option("--test", s.test_file, "predefined test file (with --train)")
-                        ->check(CLI::ExistingFile)->excludes(data);
-  train_file->needs(test_file);
-  test_file->needs(train_file);
-  app.add_option("--format", s.format, "file format")
-      ->check(CLI::IsMember({"auto", "ml100k", "ml1m", "csv", "tsv"}))->capture_default_str();
-  app.add_flag("--keep-last-duplicate", s.keep_last_duplicate,
-               "a repeated (user, item) keeps its last rating instead of being an error");
-  app.add_option("--variant", s.variant, "item (I-AutoRec) or user (U-AutoRec)")
-      ->check(CLI::IsMember({"item", "user"}))->capture_default_str();
-  app.add_option("--lambda", s.lambda, "L2 strength (paper's units), or auto: chosen on validation from a grid "
-                 "scaled to the data, then refit on all training ratings")
-      ->check(CLI::IsMember({"auto"}) | CLI::NonNegativeNumber)->capture_default_str();
-  app.add_flag("--no-refit", s.no_refit, "with --lambda auto: keep the chosen lambda's trial instead of refitting");
+  s.add_run_options(app);
   s.network.add_to(app);
   s.training.add_to(app);
-  app.set_config("--config", "", "read options from a TOML file (a recipe; see examples/recipes)");
-  app.add_option("--seed", s.seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
   app.add_option("--threads", s.threads, "threads per rank (0: the cores shared among this machine's ranks)")
       ->check(CLI::Range(0, 1024))->capture_default_str();
-  app.add_option("--test-fraction", s.test_fraction, "share of ratings held out for test (with --data)")
-      ->check(CLI::Range(0.001, 0.99))->capture_default_str();
-  app.add_option("--validation-fraction", s.validation_fraction, "share of training ratings held out for early stopping")
-      ->check(CLI::Range(0.0, 0.99))->capture_default_str();
-  app.add_option("--default-rating", s.default_rating, "prediction for users or items without training ratings "
-                 "[a bias model]");
-  app.add_option("--save", s.save, "write the trained model (gathered on rank 0) to this file");
-  app.add_option("--curve", s.curve, "write the learning curve to PATH.csv and PATH.svg");
   app.add_option("--top-k", s.top_k, "refused: ranking metrics need the whole model in one process")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--device", s.device, "cpu (the only choice under MPI)")->capture_default_str();
