@@ -34,6 +34,7 @@ class Dropout final : public Layer<Scalar> {
   Index inputs() const override { return width_; }
   Index outputs() const override { return width_; }
   double rate() const { return rate_; }
+  bool stochastic() const override { return rate_ > 0; }
 
   /// Prediction: every entry kept, unscaled.
   void forward(const Scalar*, const Matrix<Scalar>& input, Matrix<Scalar>& output) const override {

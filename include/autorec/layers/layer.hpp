@@ -17,6 +17,9 @@
 //   forward_training(theta, X, Y, seed)   the training forward: a stochastic layer (dropout)
 //                                         draws its noise from `seed` and keeps what backward
 //                                         needs; others do what forward does.
+//   stochastic()                          whether forward_training differs from forward
+//                                         (false unless the layer draws noise): a trainer
+//                                         may then reuse a training forward as a prediction.
 //   backward(theta, X, Y, dY, dX)         dX = dL/dX (in x B) from dY = dL/dY (out x B), with
 //                                         X and Y those of the last forward_training.
 //   accumulate_gradient(gradient, X, dY)  adds dL/dtheta into the layer's gradient slice
@@ -75,6 +78,7 @@ class Layer {
                                 std::uint64_t /*seed*/) {
     forward(theta, input, output);
   }
+  virtual bool stochastic() const { return false; }
   virtual void backward(const Scalar* theta, const Matrix<Scalar>& input, const Matrix<Scalar>& output,
                         const Matrix<Scalar>& output_gradient, Matrix<Scalar>& input_gradient) const = 0;
   virtual void accumulate_gradient(Scalar* /*gradient*/, const Matrix<Scalar>& /*input*/,

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "autorec/kernels/gather_axpy.hpp"
+#include "autorec/kernels/gather_dot.hpp"
 #include "autorec/layers/dense_weights.hpp"
 #include "autorec/layers/layer.hpp"
 
@@ -39,10 +40,13 @@ class ObservedOutputDense : public DenseWeights<Scalar, Eigen::RowMajor> {
     const auto b = this->bias(theta);
     const int* outer = pattern.outerIndexPtr();
     const int* row = pattern.innerIndexPtr();
+    const Index k = this->inputs();
+    const auto index = [row](int p) { return row[p]; };
     AUTOREC_PARALLEL_FOR
     for (Index j = 0; j < pattern.cols(); ++j) {
-      const auto x = input.col(j);
-      for (int p = outer[j]; p < outer[j + 1]; ++p) values[p] = W.row(row[p]).dot(x) + b(row[p]);
+      const Vector<Scalar> x = input.col(j);  // contiguous, whatever the input's strides
+      gather_dot(values.data(), W.data(), k, k, x.data(), outer[j], outer[j + 1], index);
+      for (int p = outer[j]; p < outer[j + 1]; ++p) values[p] += b(row[p]);
     }
   }
 
@@ -69,8 +73,9 @@ class ObservedOutputDense : public DenseWeights<Scalar, Eigen::RowMajor> {
     Scalar* g = values.data();
     for_each_block_range(pattern.cols(), pattern.outerIndexPtr(), row, this->outputs(), inner_per_block<Scalar>(k),
                          [&](Index j, int begin, int end, bool first) {
-                           const auto x = input.col(j);
-                           for (int p = begin; p < end; ++p) g[p] = W.row(row[p]).dot(x) + b(row[p]);
+                           gather_dot(g, W.data(), k, k, input.col(j).data(), begin, end,
+                                      [row](int p) { return row[p]; });
+                           for (int p = begin; p < end; ++p) g[p] += b(row[p]);
                            if (end > begin) to_gradient(j, begin, end, g);
                            Scalar* dx = input_gradient.col(j).data();
                            gather_axpy(dx, first ? static_cast<const Scalar*>(nullptr) : dx, W.data(), k, k, begin,

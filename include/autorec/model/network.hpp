@@ -129,6 +129,15 @@ class Network {
   const std::vector<ParameterGroup>& parameter_groups() const { return groups_; }
   /// The data term (sum of squared errors on observed entries) of the last loss_and_gradient.
   Scalar last_squared_error() const { return squared_error_; }
+  /// Whether a training forward equals the prediction forward: no input dropout and no
+  /// stochastic stage. Then training_code() is encode() of the last training batch.
+  bool trains_deterministically() const {
+    return !(architecture_.input_dropout > 0) &&
+           std::none_of(stages_.begin(), stages_.end(), [](const auto& stage) { return stage->stochastic(); });
+  }
+  /// The code H (kn x B) of the last training forward (loss_and_gradient or forward_code),
+  /// at the parameters it ran with.
+  const Matrix<Scalar>& training_code() const { return values_.back(); }
 
   const SparseInputDense<Scalar>& input_layer() const { return input_layer_; }
   const ObservedOutputDense<Scalar>& output_layer() const { return output_layer_; }
