@@ -32,7 +32,8 @@ double seconds_since(Clock::time_point start) {
 }
 
 int run(const std::string& shape_name, const std::string& data_path, const std::string& variant_name,
-        autorec::Index hidden, int passes, const std::string& optimizer, int threads, const std::string& device) {
+        autorec::Index hidden, int passes, const std::string& optimizer, int threads, const std::string& device,
+        bool bf16_weights) {
   using namespace autorec;
   set_thread_count(threads);
   const Variant variant = parse_variant(variant_name);
@@ -68,6 +69,7 @@ int run(const std::string& shape_name, const std::string& data_path, const std::
   options.inputs = batch.rows();
   options.hidden = hidden;
   options.lambda = 200;
+  options.bf16_weights = bf16_weights;
   AutoRec<float> model(options);
   const Index parameters = model.parameters().size();
   std::function<void()> pass_step;
@@ -132,6 +134,7 @@ int main(int argc, char** argv) {
   std::string shape = "ml1m", data, variant = "item", optimizer = "rprop", device = "cpu";
   autorec::Index hidden = 500;
   int passes = 3, threads = 0;
+  bool bf16_weights = false;
   CLI::App app{"Seconds per training pass of AutoRec on real or generated ratings."};
   app.add_option("--shape", shape, "generated data shaped like ml1m, ml10m or netflix")
       ->check(CLI::IsMember({"ml1m", "ml10m", "netflix"}))->capture_default_str();
@@ -143,9 +146,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "threads (0: all)")->capture_default_str();
   app.add_option("--device", device, "cpu, or cuda when built with -DAUTOREC_CUDA=ON")
       ->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  app.add_flag("--bf16-weights", bf16_weights, "read V and W as bfloat16 in the pass (CPU)");
   CLI11_PARSE(app, argc, argv);
   try {
-    return run(shape, data, variant, hidden, passes, optimizer, threads, device);
+    return run(shape, data, variant, hidden, passes, optimizer, threads, device, bf16_weights);
   } catch (const std::exception& error) {
     std::cerr << "bench_training_pass: " << error.what() << "\n";
     return 1;

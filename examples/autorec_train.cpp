@@ -113,6 +113,8 @@ int run(const Settings& settings) {
   if (!settings.save.empty() && settings.network.ensemble > 1)
     throw std::runtime_error("--save with --ensemble " + std::to_string(settings.network.ensemble) +
                              ": a model file holds one network, not an ensemble; drop one of the two");
+  if (settings.device == "cuda" && settings.network.bf16_weights)
+    throw std::runtime_error("--bf16-weights with --device cuda: the GPU pass reads float weights; drop one of the two");
   const std::string data_file = settings.train_file.empty() && settings.data.empty() ? autorec_programs::default_data() : settings.data;
   if (!settings.train_file.empty() && same_file(settings.train_file, settings.test_file))
     throw std::runtime_error("--train and --test name the same file " + settings.test_file +

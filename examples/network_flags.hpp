@@ -22,6 +22,7 @@ struct NetworkFlags {
   double input_dropout = 0;
   float weight_scale = 0.01f;
   int ensemble = 1;
+  bool bf16_weights = false;
 
   void add_to(CLI::App& app) {
     const auto activations = CLI::IsMember(activation_names());
@@ -39,6 +40,9 @@ struct NetworkFlags {
         ->check(CLI::PositiveNumber)->capture_default_str();
     app.add_option("--ensemble", ensemble, "train this many networks from successive seeds and average them")
         ->check(CLI::Range(1, 100))->capture_default_str();
+    app.add_flag("--bf16-weights", bf16_weights,
+                 "training passes read the sparse layers' weights as bfloat16 (faster on CPUs; sums, parameters "
+                 "and the model stay float; see docs/performance.md)");
   }
 
   autorec::Network<float>::Options options(autorec::Index inputs, float lambda, std::uint64_t seed) const {
@@ -52,6 +56,7 @@ struct NetworkFlags {
     o.lambda = lambda;
     o.seed = seed;
     o.weight_scale = weight_scale;
+    o.bf16_weights = bf16_weights;
     return o;
   }
 
@@ -64,6 +69,7 @@ struct NetworkFlags {
     if (output_activation != "identity") text += ", output " + output_activation;
     if (dropout > 0) text += ", dropout " + format(dropout);
     if (input_dropout > 0) text += ", input dropout " + format(input_dropout);
+    if (bf16_weights) text += ", bf16 weights";
     if (ensemble > 1) text += ", ensemble of " + std::to_string(ensemble);
     return text;
   }

@@ -78,3 +78,40 @@ TEST_CASE("gather_dot takes each entry's dot product with x, in groups of four a
       check_gather_dot<double>(size, 3, 0, end);
     }
 }
+
+TEST_CASE("to_bf16 rounds each float to the nearest bfloat16, ties to even") {
+  // bfloat16 keeps 8 significant bits: near 1 its spacing is 2^-7.
+  const float step = 1.0f / 128;
+  std::vector<float> in{1.0f, 1 + step / 2, 1 + 3 * step / 2, 1 + step / 2 + step / 64, -2.5f, 0.0f};
+  for (int i = 0; i < 40; ++i) in.push_back(1 + 3 * step / 2);  // a vector path's worth
+  std::vector<Bf16> out(in.size());
+  to_bf16(in.data(), Index(in.size()), out.data());
+  CHECK(float(out[0]) == 1.0f);
+  CHECK(float(out[1]) == 1.0f);             // a tie goes to the even significand
+  CHECK(float(out[2]) == 1 + 2 * step);     // so does this one, upwards
+  CHECK(float(out[3]) == 1 + step);         // above the tie: up
+  CHECK(float(out[4]) == -2.5f);
+  CHECK(float(out[5]) == 0.0f);
+  for (std::size_t i = 6; i < out.size(); ++i) CHECK(float(out[i]) == 1 + 2 * step);
+}
+
+TEST_CASE("The kernels read bfloat16 sources as the floats they round to") {
+  for (const Index size : {15, 64, 130, 500}) {
+    CAPTURE(size);
+    const Sources<float> s(size, 3);
+    std::vector<Bf16> narrow(s.source.size());
+    to_bf16(s.source.data(), Index(s.source.size()), narrow.data());
+    std::vector<float> widened(narrow.begin(), narrow.end());
+    auto index = [&](int p) { return s.index[std::size_t(p)]; };
+    auto value = [&](int p) { return s.value[std::size_t(p)]; };
+    std::vector<float> from_narrow(static_cast<std::size_t>(size)), from_wide(static_cast<std::size_t>(size));
+    gather_axpy(from_narrow.data(), s.x.data(), narrow.data(), s.stride, size, 0, 9, index, value);
+    gather_axpy(from_wide.data(), s.x.data(), widened.data(), s.stride, size, 0, 9, index, value);
+    for (Index r = 0; r < size; ++r)
+      CHECK(from_narrow[std::size_t(r)] == doctest::Approx(from_wide[std::size_t(r)]).epsilon(1e-5));
+    std::vector<float> dots_narrow(9), dots_wide(9);
+    gather_dot(dots_narrow.data(), narrow.data(), s.stride, size, s.x.data(), 0, 9, index);
+    gather_dot(dots_wide.data(), widened.data(), s.stride, size, s.x.data(), 0, 9, index);
+    for (std::size_t p = 0; p < 9; ++p) CHECK(dots_narrow[p] == doctest::Approx(dots_wide[p]).epsilon(1e-5));
+  }
+}

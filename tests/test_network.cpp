@@ -271,3 +271,27 @@ TEST_CASE("parameter_count gives a network's size from its architecture without 
   CHECK_THROWS_AS(Network<float>::parameter_count(Architecture::stack(610, Index(1) << 62, "sigmoid")),
                   std::invalid_argument);
 }
+
+TEST_CASE("With bf16 weights a pass computes the network whose V and W are rounded to bfloat16") {
+  Network<float>::Options options;
+  options.inputs = 70;  // vectors of 70 and 40: whole and partial register blocks
+  options.hidden = {40, 24, 40};
+  options.lambda = 0;   // the regulariser reads the float weights, the products the rounded ones
+  options.weight_scale = 0.3f;
+  const SparseBatch<float> batch(random_ratings<float>(70, 30, 0.3, 4));
+  options.bf16_weights = true;
+  Network<float> fast(options);
+  options.bf16_weights = false;
+  Network<float> rounded(options);
+  const Vector<float> parameters = fast.parameters();
+  // The rounded network: V (the input layer's weights) and W (the output layer's) in bfloat16.
+  const Index v = 40 * 70, w_at = rounded.layer_offsets().back();
+  for (Index i = 0; i < v; ++i) rounded.parameters()[i] = float(Bf16(rounded.parameters()[i]));
+  for (Index i = w_at; i < w_at + 70 * 40; ++i) rounded.parameters()[i] = float(Bf16(rounded.parameters()[i]));
+  REQUIRE(rounded.parameters() != parameters);
+
+  const float loss = fast.loss_and_gradient(batch);
+  CHECK(loss == doctest::Approx(rounded.loss_and_gradient(batch)).epsilon(1e-5));
+  CHECK((fast.gradient() - rounded.gradient()).norm() <= 1e-5f * rounded.gradient().norm());
+  CHECK(fast.parameters() == parameters);  // the pass rounds copies, never the parameters
+}

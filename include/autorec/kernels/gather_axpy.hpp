@@ -11,12 +11,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "autorec/kernels/lanes.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/types.hpp"
-
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 
 namespace autorec {
 
@@ -32,74 +29,118 @@ inline void prefetch_bytes(const void* address, std::size_t bytes) {
 #endif
 }
 
-/// The last `n` < kBlock scalars of gather_axpy, in one sweep over the entries.
-template <typename Scalar, typename IndexOf, typename ValueOf>
-inline void gather_axpy_tail(Scalar* out, const Scalar* base, const Scalar* source, Index stride, Index n, int begin,
-                             int end, IndexOf&& index, ValueOf&& value) {
-#if defined(__AVX512F__)
-  // Masked loads and stores cover the n scalars as four whole registers: a vector of
-  // k = 500 floats otherwise ends in 52 scalars that Eigen sums one packet and then one
-  // scalar at a time, which made a 500-wide pass slower than a 512-wide one.
-  if constexpr (std::is_same_v<Scalar, float>) {
-    __mmask16 mask[4];
-    for (int i = 0; i < 4; ++i) {
-      const Index lanes = std::clamp<Index>(n - 16 * i, 0, 16);
-      mask[i] = __mmask16((1u << lanes) - 1u);
-    }
-    __m512 sum[4];
-    for (int i = 0; i < 4; ++i) sum[i] = base ? _mm512_maskz_loadu_ps(mask[i], base + 16 * i) : _mm512_setzero_ps();
-    for (int p = begin; p < end; ++p) {
-      const __m512 x = _mm512_set1_ps(value(p));
-      const float* v = source + Index(index(p)) * stride;
-      for (int i = 0; i < 4; ++i) sum[i] = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mask[i], v + 16 * i), sum[i]);
-    }
-    for (int i = 0; i < 4; ++i) _mm512_mask_storeu_ps(out + 16 * i, mask[i], sum[i]);
-    return;
+#if defined(AUTOREC_AVX512)
+/// One block of up to 64 floats of gather_axpy in four registers; `kMasked` for a partial one.
+template <bool kMasked, typename Source, typename IndexOf, typename ValueOf>
+inline void gather_axpy_block(float* out, const float* base, const Source* source, Index stride, Index n, int begin,
+                              int end, IndexOf&& index, ValueOf&& value) {
+  __mmask16 mask[4];
+  for (int i = 0; i < 4; ++i) mask[i] = first_lanes(n - 16 * i);
+  auto load = [&](int i, const auto* p) { return kMasked ? load_lanes(mask[i], p) : load_lanes(p); };
+  __m512 sum[4];
+  for (int i = 0; i < 4; ++i) sum[i] = base ? load(i, base + 16 * i) : _mm512_setzero_ps();
+  for (int p = begin; p < end; ++p) {
+    // The source vectors lie at scattered addresses the hardware cannot predict: ask for
+    // the block of the entry kPrefetchDistance ahead while this one is summed.
+    if (p + kPrefetchDistance < end)
+      prefetch_bytes(source + Index(index(p + kPrefetchDistance)) * stride, std::size_t(n) * sizeof(Source));
+    const __m512 x = _mm512_set1_ps(value(p));
+    const Source* v = source + Index(index(p)) * stride;
+    for (int i = 0; i < 4; ++i) sum[i] = _mm512_fmadd_ps(x, load(i, v + 16 * i), sum[i]);
   }
-#endif
-  using Tail = Eigen::Array<Scalar, Eigen::Dynamic, 1, 0, 256 / int(sizeof(Scalar)), 1>;
-  Tail sum = base ? Tail(Eigen::Map<const Tail>(base, n)) : Tail(Tail::Zero(n));
-  for (int p = begin; p < end; ++p) sum += value(p) * Eigen::Map<const Tail>(source + Index(index(p)) * stride, n);
-  Eigen::Map<Tail>(out, n) = sum;
+  for (int i = 0; i < 4; ++i) {
+    if (kMasked)
+      _mm512_mask_storeu_ps(out + 16 * i, mask[i], sum[i]);
+    else
+      _mm512_storeu_ps(out + 16 * i, sum[i]);
+  }
 }
+#endif
 
 /// `base` may be `out` (accumulate), another vector (initial value) or nullptr (zero).
-template <typename Scalar, typename IndexOf, typename ValueOf>
-inline void gather_axpy(Scalar* out, const Scalar* base, const Scalar* source, Index stride, Index size,
+/// `source` holds Scalars, or bfloat16 for float sums (half the bytes per entry).
+template <typename Scalar, typename Source, typename IndexOf, typename ValueOf>
+inline void gather_axpy(Scalar* out, const Scalar* base, const Source* source, Index stride, Index size,
                         int begin, int end, IndexOf&& index, ValueOf&& value) {
-  // 64 bytes per register with AVX-512: 4 registers of accumulators per block.
+  // 256 bytes of sums per block: 4 AVX-512 registers of floats.
   constexpr int kBlock = 256 / int(sizeof(Scalar));
-  using Block = Eigen::Array<Scalar, kBlock, 1>;
+#if defined(AUTOREC_AVX512)
+  constexpr bool kFloat = std::is_same_v<Scalar, float>;
+#else
+  constexpr bool kFloat = false;
+#endif
   Index r = 0;
   for (; r + kBlock <= size; r += kBlock) {
-    Block sum = base ? Block(Eigen::Map<const Block>(base + r)) : Block::Zero();
+    const Scalar* from = base ? base + r : nullptr;
+#if defined(AUTOREC_AVX512)
+    // Eigen's fixed-size sums are as fast for float sources; bfloat16 ones are widened here.
+    if constexpr (kFloat && std::is_same_v<Source, Bf16>) {
+      gather_axpy_block<false>(out + r, from, source + r, stride, kBlock, begin, end, index, value);
+      continue;
+    }
+#endif
+    using Block = Eigen::Array<Scalar, kBlock, 1>;
+    using SourceBlock = Eigen::Array<Source, kBlock, 1>;
+    Block sum = from ? Block(Eigen::Map<const Block>(from)) : Block::Zero();
     for (int p = begin; p < end; ++p) {
       // The source vectors lie at scattered addresses the hardware cannot predict: ask for
       // the block of the entry kPrefetchDistance ahead while this one is summed.
       if (p + kPrefetchDistance < end)
-        prefetch_bytes(source + Index(index(p + kPrefetchDistance)) * stride + r, sizeof(Block));
-      sum += value(p) * Eigen::Map<const Block>(source + Index(index(p)) * stride + r);
+        prefetch_bytes(source + Index(index(p + kPrefetchDistance)) * stride + r, sizeof(SourceBlock));
+      sum += value(p) * Eigen::Map<const SourceBlock>(source + Index(index(p)) * stride + r).template cast<Scalar>();
     }
     Eigen::Map<Block>(out + r) = sum;
   }
-  if (r < size) gather_axpy_tail(out + r, base ? base + r : nullptr, source + r, stride, size - r, begin, end, index, value);
+  if (r == size) return;
+  const Scalar* from = base ? base + r : nullptr;
+#if defined(AUTOREC_AVX512)
+  // The partial last block in masked registers: a vector of k = 500 floats otherwise ends in
+  // 52 scalars summed a packet and then one at a time (k = 500 was slower than k = 512).
+  if constexpr (kFloat) {
+    gather_axpy_block<true>(out + r, from, source + r, stride, size - r, begin, end, index, value);
+    return;
+  }
+#endif
+  const Index n = size - r;
+  using Tail = Eigen::Array<Scalar, Eigen::Dynamic, 1, 0, kBlock, 1>;
+  using SourceTail = Eigen::Array<Source, Eigen::Dynamic, 1, 0, kBlock, 1>;
+  Tail sum = from ? Tail(Eigen::Map<const Tail>(from, n)) : Tail(Tail::Zero(n));
+  for (int p = begin; p < end; ++p)
+    sum += value(p) * Eigen::Map<const SourceTail>(source + Index(index(p)) * stride + r, n).template cast<Scalar>();
+  Eigen::Map<Tail>(out + r, n) = sum;
 }
 
 }  // namespace autorec
 
 namespace autorec {
 
-/// Bytes of source vectors one block of a sparse product keeps hot: half of a typical 1 MiB
-/// L2 cache, leaving room for the outputs and the index arrays.
+/// The bytes of source vectors one block of a sparse product keeps hot lie between half of a
+/// typical 1 MiB L2 cache and a quarter of a 32 MiB L3, chosen so that each slice finds
+/// about kEntriesPerRun entries in a block: every non-empty run also loads and stores its
+/// slice's output vector, which on sparse data (ML-10M, Netflix: about 1% dense) cost more
+/// than the entries when blocks were L2-sized (a pass took 2.3 times as long).
 #ifndef AUTOREC_CACHE_BLOCK_BYTES
 #define AUTOREC_CACHE_BLOCK_BYTES (Index(512) << 10)
 #endif
 inline constexpr Index kCacheBlockBytes = AUTOREC_CACHE_BLOCK_BYTES;
+inline constexpr Index kLargestBlockBytes = Index(8) << 20;
+inline constexpr Index kEntriesPerRun = 48;
+
+/// Inner indices per block for a sparse matrix of `entries` in `outers` slices over
+/// `inner_count` inner indices, with source vectors of `vector_bytes`.
+inline Index inner_per_block(Index vector_bytes, Index entries, Index outers, Index inner_count) {
+  const double density = double(std::max<Index>(entries, 1)) / (double(std::max<Index>(outers, 1)) * double(std::max<Index>(inner_count, 1)));
+  const double wanted = double(kEntriesPerRun) / density;
+  const Index smallest = std::max<Index>(1, kCacheBlockBytes / vector_bytes);
+  const Index largest = std::max<Index>(smallest, kLargestBlockBytes / vector_bytes);
+  return wanted >= double(largest) ? largest : std::clamp<Index>(Index(wanted), smallest, largest);
+}
 
 /// Runs `work(j, begin, end, first)` over a compressed sparse matrix (outer index `outer`,
 /// inner indices `inner` sorted within each outer slice, `outers` slices) in blocks of inner
-/// indices: for each block of `inner_per_block` consecutive inner indices, in order, and each
-/// slice j in parallel, [begin, end) is the part of slice j that falls in the block. The
+/// indices: for each block of consecutive inner indices (inner_per_block for source vectors
+/// of `vector_bytes`), in order, and each slice j in parallel, [begin, end) is the part of
+/// slice j that falls in the block. The
 /// source vectors of one block stay in cache while every slice uses them, instead of being
 /// streamed from memory once per entry. `first` is true in the first block, where `work`
 /// must also initialise slice j's output (its range may then be empty); later blocks call
@@ -107,10 +148,11 @@ inline constexpr Index kCacheBlockBytes = AUTOREC_CACHE_BLOCK_BYTES;
 /// count.
 template <typename Work>
 void for_each_block_range(Index outers, const int* outer, const int* inner, Index inner_count,
-                          Index inner_per_block, Work&& work) {
+                          Index vector_bytes, Work&& work) {
+  const Index block = inner_per_block(vector_bytes, Index(outer[outers]) - outer[0], outers, inner_count);
   std::vector<int> cursor(outer, outer + outers);
-  for (Index first_inner = 0; first_inner < std::max<Index>(inner_count, 1); first_inner += inner_per_block) {
-    const Index end_inner = first_inner + inner_per_block;
+  for (Index first_inner = 0; first_inner < std::max<Index>(inner_count, 1); first_inner += block) {
+    const Index end_inner = first_inner + block;
     const bool first = first_inner == 0;
     AUTOREC_PARALLEL_FOR
     for (Index j = 0; j < outers; ++j) {
@@ -121,12 +163,6 @@ void for_each_block_range(Index outers, const int* outer, const int* inner, Inde
       cursor[std::size_t(j)] = end;
     }
   }
-}
-
-/// Inner indices per block for source vectors of `size` scalars.
-template <typename Scalar>
-Index inner_per_block(Index size) {
-  return std::max<Index>(1, kCacheBlockBytes / (size * Index(sizeof(Scalar))));
 }
 
 }  // namespace autorec

@@ -59,28 +59,16 @@ class ObservedOutputDense : public DenseWeights<Scalar, Eigen::RowMajor> {
   /// `to_gradient` is where the output activation and the loss act; it runs in parallel for
   /// different columns. One thread per column j. Cost O(nnz(pattern) k). The weight and bias
   /// gradients follow from accumulate_gradient_at().
+  /// `weights`, when given, is W rounded to bfloat16 (the same d x k layout): both products
+  /// read it instead of W, and still add in Scalar.
   template <typename ToGradient>
   void forward_backward_at(const Scalar* theta, const Eigen::Ref<const Matrix<Scalar>>& input,
                            const SparseColumns<Scalar>& pattern, ToGradient&& to_gradient, Vector<Scalar>& values,
-                           Matrix<Scalar>& input_gradient) const {
-    require_pattern(input, pattern, "forward_backward_at");
-    const Index k = this->inputs();
-    values.resize(pattern.nonZeros());
-    input_gradient.resize(k, input.cols());
-    const auto W = this->weights(theta);
-    const auto b = this->bias(theta);
-    const int* row = pattern.innerIndexPtr();
-    Scalar* g = values.data();
-    for_each_block_range(pattern.cols(), pattern.outerIndexPtr(), row, this->outputs(), inner_per_block<Scalar>(k),
-                         [&](Index j, int begin, int end, bool first) {
-                           gather_dot(g, W.data(), k, k, input.col(j).data(), begin, end,
-                                      [row](int p) { return row[p]; });
-                           for (int p = begin; p < end; ++p) g[p] += b(row[p]);
-                           if (end > begin) to_gradient(j, begin, end, g);
-                           Scalar* dx = input_gradient.col(j).data();
-                           gather_axpy(dx, first ? static_cast<const Scalar*>(nullptr) : dx, W.data(), k, k, begin,
-                                       end, [row](int p) { return row[p]; }, [g](int p) { return g[p]; });
-                         });
+                           Matrix<Scalar>& input_gradient, const Bf16* weights = nullptr) const {
+    if (weights)
+      forward_backward_with(weights, theta, input, pattern, to_gradient, values, input_gradient);
+    else
+      forward_backward_with(this->weights(theta).data(), theta, input, pattern, to_gradient, values, input_gradient);
   }
 
   /// dX = W^T dO for a dense dO (the reference path).
@@ -106,7 +94,7 @@ class ObservedOutputDense : public DenseWeights<Scalar, Eigen::RowMajor> {
     const int* col = by_row.innerIndexPtr();
     const int* position = pattern.column_position.data();
     const Scalar* g = output_gradient.data();
-    for_each_block_range(by_row.rows(), by_row.outerIndexPtr(), col, by_row.cols(), inner_per_block<Scalar>(k),
+    for_each_block_range(by_row.rows(), by_row.outerIndexPtr(), col, by_row.cols(), k * Index(sizeof(Scalar)),
                          [&](Index u, int begin, int end, bool) {
                            gather_axpy(dW + u * k, dW + u * k, input.data(), input.outerStride(), k, begin, end,
                                        [col](int q) { return col[q]; }, [g, position](int q) { return g[position[q]]; });
@@ -123,6 +111,29 @@ class ObservedOutputDense : public DenseWeights<Scalar, Eigen::RowMajor> {
   }
 
  private:
+  template <typename Weight, typename ToGradient>
+  void forward_backward_with(const Weight* W, const Scalar* theta, const Eigen::Ref<const Matrix<Scalar>>& input,
+                             const SparseColumns<Scalar>& pattern, ToGradient&& to_gradient, Vector<Scalar>& values,
+                             Matrix<Scalar>& input_gradient) const {
+    require_pattern(input, pattern, "forward_backward_at");
+    const Index k = this->inputs();
+    values.resize(pattern.nonZeros());
+    input_gradient.resize(k, input.cols());
+    const auto b = this->bias(theta);
+    const int* row = pattern.innerIndexPtr();
+    Scalar* g = values.data();
+    for_each_block_range(pattern.cols(), pattern.outerIndexPtr(), row, this->outputs(), k * Index(sizeof(Weight)),
+                         [&](Index j, int begin, int end, bool first) {
+                           gather_dot(g, W, k, k, input.col(j).data(), begin, end,
+                                      [row](int p) { return row[p]; });
+                           for (int p = begin; p < end; ++p) g[p] += b(row[p]);
+                           if (end > begin) to_gradient(j, begin, end, g);
+                           Scalar* dx = input_gradient.col(j).data();
+                           gather_axpy(dx, first ? static_cast<const Scalar*>(nullptr) : dx, W, k, k, begin,
+                                       end, [row](int p) { return row[p]; }, [g](int p) { return g[p]; });
+                         });
+  }
+
   template <typename Derived>
   void require_pattern(const Eigen::MatrixBase<Derived>& input, const SparseColumns<Scalar>& pattern,
                        const char* what) const {

@@ -19,12 +19,22 @@ class SparseInputDense : public DenseWeights<Scalar, Eigen::ColMajor> {
 
   /// Z = V X + mu 1^T for a sparse X, never densifying it: column j of Z is
   /// mu + sum over the nonzeros X(u, j) of X(u, j) V(:, u). Cost O(nnz(X) k).
-  void forward(const Scalar* theta, const SparseColumns<Scalar>& input, Matrix<Scalar>& output) const {
-    sum_into(theta, this->bias(theta).data(), input, output);
+  /// `weights`, when given, is V rounded to bfloat16 (the same k x d layout): the sums read
+  /// it instead of V, half the bytes per nonzero, and still add in Scalar.
+  void forward(const Scalar* theta, const SparseColumns<Scalar>& input, Matrix<Scalar>& output,
+               const Bf16* weights = nullptr) const {
+    if (weights)
+      sum_into(weights, this->bias(theta).data(), input, output);
+    else
+      sum_into(theta, this->bias(theta).data(), input, output);
   }
   /// P = V X without the bias: the part of Z that one shard of the inputs gives (dist/).
-  void product(const Scalar* theta, const SparseColumns<Scalar>& input, Matrix<Scalar>& output) const {
-    sum_into(theta, nullptr, input, output);
+  void product(const Scalar* theta, const SparseColumns<Scalar>& input, Matrix<Scalar>& output,
+               const Bf16* weights = nullptr) const {
+    if (weights)
+      sum_into(weights, nullptr, input, output);
+    else
+      sum_into(theta, nullptr, input, output);
   }
   /// The same for a dense X (the reference path).
   template <typename Derived>
@@ -50,7 +60,7 @@ class SparseInputDense : public DenseWeights<Scalar, Eigen::ColMajor> {
     Scalar* dV = gradient;
     const int* col = input.innerIndexPtr();
     const Scalar* x = input.valuePtr();
-    for_each_block_range(input.rows(), input.outerIndexPtr(), col, input.cols(), inner_per_block<Scalar>(k),
+    for_each_block_range(input.rows(), input.outerIndexPtr(), col, input.cols(), k * Index(sizeof(Scalar)),
                          [&](Index u, int begin, int end, bool) {
                            gather_axpy(dV + u * k, dV + u * k, output_gradient.data(), output_gradient.outerStride(),
                                        k, begin, end, [col](int q) { return col[q]; }, [x](int q) { return x[q]; });
@@ -64,17 +74,16 @@ class SparseInputDense : public DenseWeights<Scalar, Eigen::ColMajor> {
   }
 
  private:
-  // Z = base 1^T + V X, base = mu or nullptr (zero).
-  void sum_into(const Scalar* theta, const Scalar* base, const SparseColumns<Scalar>& input,
-                Matrix<Scalar>& output) const {
+  // Z = base 1^T + V X, base = mu or nullptr (zero), V in Scalar or bfloat16.
+  template <typename Weight>
+  void sum_into(const Weight* V, const Scalar* base, const SparseColumns<Scalar>& input, Matrix<Scalar>& output) const {
     const Index k = this->outputs();
     this->require_rows(input.rows(), this->inputs(), "forward input");
     this->require_compressed(input, "forward input");
     output.resize(k, input.cols());
     const int* row = input.innerIndexPtr();
     const Scalar* x = input.valuePtr();
-    const Scalar* V = theta;
-    for_each_block_range(input.cols(), input.outerIndexPtr(), row, this->inputs(), inner_per_block<Scalar>(k),
+    for_each_block_range(input.cols(), input.outerIndexPtr(), row, this->inputs(), k * Index(sizeof(Weight)),
                          [&](Index j, int begin, int end, bool first) {
                            Scalar* z = output.col(j).data();
                            gather_axpy(z, first ? base : z, V, k, k, begin, end, [row](int p) { return row[p]; },

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "autorec/kernels/lanes.hpp"
 #include "autorec/kernels/noise.hpp"
 #include "autorec/layers/activations.hpp"
 #include "autorec/layers/dense.hpp"
@@ -57,6 +58,10 @@ class Network {
     std::uint64_t seed = 42;                     ///< initial weights and dropout masks
     Scalar weight_scale = Scalar(0.01);  ///< the sparse ends' weights start as weight_scale * N(0, 1)
     Scalar bias_scale = Scalar(0.001);   ///< biases start as bias_scale * N(0, 1)
+    /// Training passes read the sparse ends' weights (V and W) as bfloat16 copies, made from
+    /// the parameters at the start of each pass: half the bytes per rating, sums still in
+    /// Scalar. The parameters, gradients, predictions and model files stay Scalar.
+    bool bf16_weights = false;
   };
 
   /// The stack that `options` describe (Architecture::stack).
@@ -76,6 +81,7 @@ class Network {
     if (!(options.lambda >= 0)) throw std::invalid_argument("Network: lambda must be >= 0");
     derive_layout();
     initialize(options.seed);
+    set_bf16_weights(options.bf16_weights);
   }
 
   /// The parameter count of `architecture`, from its layers' counts, without allocating the
@@ -119,6 +125,11 @@ class Network {
     return sizes;
   }
   Scalar lambda() const { return options_.lambda; }
+  /// Options::bf16_weights, which a loaded network does not store: set it to train with it.
+  void set_bf16_weights(bool on) {
+    options_.bf16_weights = on;
+    bf16_.resize(on ? std::size_t(input_layer_.outputs() * inputs() + output_layer_.inputs() * inputs()) : 0);
+  }
   void set_lambda(Scalar lambda) { options_.lambda = lambda; }
 
   /// The flat parameter vector and its gradient from the last loss_and_gradient.
@@ -130,7 +141,8 @@ class Network {
   /// The data term (sum of squared errors on observed entries) of the last loss_and_gradient.
   Scalar last_squared_error() const { return squared_error_; }
   /// Whether a training forward equals the prediction forward: no input dropout and no
-  /// stochastic stage. Then training_code() is encode() of the last training batch.
+  /// stochastic stage. Then training_code() is encode() of the last training batch (with
+  /// bf16_weights, as read through the pass's bfloat16 V).
   bool trains_deterministically() const {
     return !(architecture_.input_dropout > 0) &&
            std::none_of(stages_.begin(), stages_.end(), [](const auto& stage) { return stage->stochastic(); });
@@ -160,7 +172,7 @@ class Network {
     const std::uint64_t step = begin_pass();
     const SparseBatch<Scalar>& input = training_input(batch, step);
     // Z1 = V X + mu 1^T (k1 x B), then each stage: values_[s + 1] = stage_s(values_[s])
-    input_layer_.forward(theta(0), input.by_column, values_[0]);
+    input_layer_.forward(theta(0), input.by_column, values_[0], bf16_v());
     forward_stages(step);
     // O = W H + b 1^T on Omega only, A = f(O), L = |A - X|^2 on Omega; dH = W^T dO (kn x B);
     // dW += dO H^T; db += dO 1
@@ -182,9 +194,15 @@ class Network {
   //   accumulate_input_gradient(X_s, dZ1)                    (dV_s)
   //   regularize(share, part)
 
-  /// Zeroes the gradient and starts a training step: returns its noise step.
+  /// Zeroes the gradient and starts a training step (with bf16_weights, rounds V and W to
+  /// their bfloat16 copies): returns its noise step.
   std::uint64_t begin_pass() {
     gradient_.setZero();
+    if (!bf16_.empty()) {
+      const Index v = input_layer_.outputs() * inputs();
+      to_bf16(parameters_.data(), v, bf16_.data());
+      to_bf16(theta(stages_.size() + 1), Index(bf16_.size()) - v, bf16_.data() + v);
+    }
     return noise_step_++;
   }
   /// `batch`, or its input-dropped copy for `step` (shard `salt` of a split input).
@@ -198,7 +216,7 @@ class Network {
   /// P = V X (k1 x B), the input layer without its bias: one shard's part of Z1 - mu 1^T.
   void input_product(const SparseColumns<Scalar>& input, Matrix<Scalar>& product) const {
     require_inputs(input.rows());
-    input_layer_.product(theta(0), input, product);
+    input_layer_.product(theta(0), input, product, bf16_v());
   }
   /// The training forward from P = sum of the shards' products: Z1 = P + mu 1^T, then the
   /// stages with `step`'s noise. Returns the code H (kn x B).
@@ -394,6 +412,10 @@ class Network {
     values_.resize(stages_.size() + 1);
   }
 
+  // The bfloat16 copies of V and W for a training pass, or nullptr without bf16_weights.
+  const Bf16* bf16_v() const { return bf16_.empty() ? nullptr : bf16_.data(); }
+  const Bf16* bf16_w() const { return bf16_.empty() ? nullptr : bf16_.data() + input_layer_.outputs() * inputs(); }
+
   const Scalar* theta(std::size_t layer) const { return parameters_.data() + offsets_[layer]; }
   Scalar* theta(std::size_t layer) { return parameters_.data() + offsets_[layer]; }
   Scalar* grad(std::size_t layer) { return gradient_.data() + offsets_[layer]; }
@@ -442,7 +464,7 @@ class Network {
           gradient = Loss::derivative(activated, x);
           activation.backward_values(pre.data(), activated.data(), gradient.data(), gradient.data(), n);
         },
-        output_gradient_, code_gradient);
+        output_gradient_, code_gradient, bf16_w());
     double loss = 0;
     for (double column : column_loss_) loss += column;
     return static_cast<Scalar>(loss);
@@ -489,6 +511,7 @@ class Network {
   Matrix<Scalar> gradient_a_, gradient_b_;
   Vector<Scalar> output_gradient_;  // dL/dO at the observed entries
   std::vector<double> column_loss_;
+  std::vector<Bf16> bf16_;  // [V | W] as bfloat16, with bf16_weights
 };
 
 }  // namespace autorec

@@ -1,7 +1,8 @@
 #pragma once
 // The training loop: Adam over minibatches of encoded vectors reshuffled every epoch, or
 // full-batch RProp (the paper's choice); early stopping on validation RMSE that restores the
-// best parameters; a callback per epoch. Deterministic for a fixed seed.
+// best parameters; a callback per epoch. Deterministic for a fixed seed. A full batch whose
+// layers draw no noise validates from the next pass's codes instead of encoding again.
 
 #include <chrono>
 #include <cmath>
