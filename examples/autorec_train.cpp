@@ -224,7 +224,9 @@ int run(const Settings& settings) {
   for (int member = 0; member < settings.network.ensemble; ++member) {
     const std::uint64_t seed = settings.seed + std::uint64_t(member);
     AutoRec<float> model(settings.network.options(input.rows(), float(lambda), seed));
-    if (member == 0) std::cout << "network " << model.architecture().describe() << "\n";
+    if (member == 0)
+      std::cout << "network " << model.architecture().describe()
+                << (model.options().bf16_weights ? ", bf16 weights in the passes" : "") << "\n";
     if (settings.network.ensemble > 1) std::cout << "ensemble member " << member + 1 << " (seed " << seed << ")\n";
     TrainOptions<float> member_options = train_options;
     member_options.seed = seed;

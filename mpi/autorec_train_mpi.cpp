@@ -301,12 +301,13 @@ int run(const Settings& settings, int rank, int ranks) {
   const auto options = settings.network.options(inputs, float(lambda), settings.seed);
   const Architecture architecture = architecture_of(options);
   ShardedNetwork<float> model(architecture, options, layout, owned);
-  out << "network " << architecture.describe() << "\n";
+  const std::string network = architecture.describe() + (options.bf16_weights ? ", bf16 weights in the passes" : "");
+  out << "network " << network << "\n";
   std::optional<CheckpointDirectory> checkpoint;
   if (!settings.checkpoint.empty()) {
     std::ostringstream key;
     key << settings.reduction << " sums, data " << std::hex << source_fingerprint << std::dec << ", " << to_string(variant) << ", "
-        << architecture.describe() << ", " << layout.shards << " shards, lambda " << lambda << ", "
+        << network << ", " << layout.shards << " shards, lambda " << lambda << ", "
         << settings.training.optimizer << ", seed " << settings.seed << ", test " << settings.test_fraction
         << ", validation " << settings.validation_fraction;
     checkpoint.emplace(settings.checkpoint, key.str());
