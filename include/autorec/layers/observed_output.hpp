@@ -31,9 +31,8 @@ class ObservedOutputDense : public DenseWeights<Scalar, Eigen::RowMajor> {
 
   /// values[p] = W(u, :) H(:, j) + b(u) for the p-th stored entry (u, j) of `pattern`.
   /// Cost O(nnz(pattern) k).
-  template <typename Derived>
-  void forward_at(const Scalar* theta, const Eigen::MatrixBase<Derived>& input, const SparseColumns<Scalar>& pattern,
-                  Vector<Scalar>& values) const {
+  void forward_at(const Scalar* theta, const Eigen::Ref<const Matrix<Scalar>>& input,
+                  const SparseColumns<Scalar>& pattern, Vector<Scalar>& values) const {
     require_pattern(input, pattern, "forward_at");
     values.resize(pattern.nonZeros());
     const auto W = this->weights(theta);
@@ -44,8 +43,7 @@ class ObservedOutputDense : public DenseWeights<Scalar, Eigen::RowMajor> {
     const auto index = [row](int p) { return row[p]; };
     AUTOREC_PARALLEL_FOR
     for (Index j = 0; j < pattern.cols(); ++j) {
-      const Vector<Scalar> x = input.col(j);  // contiguous, whatever the input's strides
-      gather_dot(values.data(), W.data(), k, k, x.data(), outer[j], outer[j + 1], index);
+      gather_dot(values.data(), W.data(), k, k, input.col(j).data(), outer[j], outer[j + 1], index);
       for (int p = outer[j]; p < outer[j + 1]; ++p) values[p] += b(row[p]);
     }
   }

@@ -128,7 +128,7 @@ class Network {
   /// Options::bf16_weights, which a loaded network does not store: set it to train with it.
   void set_bf16_weights(bool on) {
     options_.bf16_weights = on;
-    bf16_.resize(on ? std::size_t(input_layer_.outputs() * inputs() + output_layer_.inputs() * inputs()) : 0);
+    bf16_.resize(on ? std::size_t(input_weight_count() + output_layer_.inputs() * inputs()) : 0);
   }
   void set_lambda(Scalar lambda) { options_.lambda = lambda; }
 
@@ -199,8 +199,8 @@ class Network {
   std::uint64_t begin_pass() {
     gradient_.setZero();
     if (!bf16_.empty()) {
-      const Index v = input_layer_.outputs() * inputs();
-      to_bf16(parameters_.data(), v, bf16_.data());
+      const Index v = input_weight_count();
+      to_bf16(theta(0), v, bf16_.data());
       to_bf16(theta(stages_.size() + 1), Index(bf16_.size()) - v, bf16_.data() + v);
     }
     return noise_step_++;
@@ -257,7 +257,7 @@ class Network {
     return add_regularization(share, 0, first) + add_regularization(share, last, count_);
   }
   /// The parameters that do not depend on the inputs: mu and the stages, one contiguous run.
-  Index replicated_offset() const { return input_layer_.outputs() * inputs(); }
+  Index replicated_offset() const { return input_weight_count(); }
   Index replicated_size() const { return offsets_.back() - replicated_offset(); }
   Vector<Scalar>& gradient() { return gradient_; }
 
@@ -412,9 +412,11 @@ class Network {
     values_.resize(stages_.size() + 1);
   }
 
+  // V's size (k1 x d), the first run of the layout.
+  Index input_weight_count() const { return input_layer_.outputs() * inputs(); }
   // The bfloat16 copies of V and W for a training pass, or nullptr without bf16_weights.
   const Bf16* bf16_v() const { return bf16_.empty() ? nullptr : bf16_.data(); }
-  const Bf16* bf16_w() const { return bf16_.empty() ? nullptr : bf16_.data() + input_layer_.outputs() * inputs(); }
+  const Bf16* bf16_w() const { return bf16_.empty() ? nullptr : bf16_.data() + input_weight_count(); }
 
   const Scalar* theta(std::size_t layer) const { return parameters_.data() + offsets_[layer]; }
   Scalar* theta(std::size_t layer) { return parameters_.data() + offsets_[layer]; }

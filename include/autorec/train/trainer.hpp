@@ -154,20 +154,15 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   // A full batch without noise encodes exactly what validation encodes. So epoch t's
   // validation runs epoch t + 1's pass (at the parameters after t steps) and reads the
   // validation predictions from its codes, and epoch t + 1 only steps: one encode per epoch
-  // instead of two, with the same numbers. The last epoch encodes as usual.
+  // instead of two, with the same numbers (with bf16_weights, the codes of the bfloat16
+  // pass). The last epoch encodes as usual.
   const bool reuse_pass = full_batch && model.trains_deterministically() && !validation.empty();
-  bool pass_ready = false;  // the gradient at the current parameters is already computed
+  bool pass_ready = false;  // the model holds the pass (gradient, squared error) at its parameters
   int epoch = 0;
-  auto full_pass = [&] {
-    model.loss_and_gradient(whole, Scalar(1));
-    return double(model.last_squared_error());
-  };
-  double ready_squared_error = 0;
   const TrainReport report = run_epochs(
       options, double(input.nonZeros()), double(rules.scale), !validation.empty(), callbacks,
       [&] {
         ++epoch;
-        double squared_error = 0;
         auto step = [&] {
           if (rprop)
             rprop->step(model.parameters(), model.gradient());
@@ -175,11 +170,12 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
             adam->step(model.parameters(), model.gradient());
         };
         if (full_batch) {
-          squared_error = pass_ready ? ready_squared_error : full_pass();
+          if (!pass_ready) model.loss_and_gradient(whole, Scalar(1));
           pass_ready = false;
-          step();
-          return squared_error;
+          step();  // leaves the pass's squared error in place
+          return double(model.last_squared_error());
         }
+        double squared_error = 0;
         random.shuffle(order);
         const Index batches = (vectors + options.batch_size - 1) / options.batch_size;
         for (Index b = 0; b < batches; ++b) {
@@ -198,7 +194,7 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
       [&] {
         const auto reconstruct_at = [&](const SparseColumns<Scalar>& pattern) {
           if (reuse_pass && epoch < options.epochs) {
-            ready_squared_error = full_pass();
+            model.loss_and_gradient(whole, Scalar(1));
             pass_ready = true;
             model.decode_at(model.training_code(), pattern, validation_values);
           } else {
