@@ -1,6 +1,8 @@
 // The distributed trainer's MPI-free core: shards, the sharded pass, resuming.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <utility>
 #include <vector>
 
 #include "autorec/dist/sharded_rules.hpp"
@@ -106,9 +108,42 @@ TEST_CASE("a sharded network predicts what its gathered network predicts") {
   CHECK(error == doctest::Approx(expected).epsilon(1e-5));
 }
 
+TEST_CASE("a full-batch sharded run reports each epoch's validation RMSE after its step, as a separate encode would") {
+  // The trainer reads validation from the next pass's codes; encoding the validation inputs
+  // again at each epoch's parameters must give the same numbers.
+  const Options options = small_options(6);
+  const SparseColumns<float> ratings = testing::random_ratings<float>(20, 12, 0.3, 5);
+  const SparseColumns<float> held_out = testing::random_ratings<float>(20, 12, 0.2, 6);
+  const ShardLayout layout(20, 3);
+  ShardedData<float> data;
+  data.inputs = split_rows(ratings, layout, layout.owned(0, 1));
+  data.validation = split_rows(held_out, layout, layout.owned(0, 1));
+  data.ratings = double(ratings.nonZeros());
+  data.validation_ratings = double(held_out.nonZeros());
+  PredictionRules rules;
+  TrainOptions<float> train_options;
+  train_options.optimizer = OptimizerKind::rprop;
+  train_options.epochs = 8;
+  train_options.patience = 0;
+  LocalReducer<float> reducer;
+  ShardedNetwork<float> model(stack_of(20, options), options, layout, layout.owned(0, 1));
+  REQUIRE(model.core().trains_deterministically());
+  std::vector<double> encoded;
+  TrainCallbacks callbacks;
+  callbacks.on_epoch = [&](const EpochReport&) {
+    encoded.push_back(std::sqrt(model.errors_at(data.inputs, data.validation, rules, reducer).squared /
+                                data.validation_ratings));
+  };
+  const TrainReport report = ShardedTrainer<float>(model, data, rules, train_options, reducer).run(callbacks);
+  REQUIRE(encoded.size() == 8);
+  for (std::size_t e = 0; e < encoded.size(); ++e) CHECK(report.history[e].validation_rmse == encoded[e]);
+}
+
 TEST_CASE("a sharded run resumed from its state ends where an uninterrupted run ends") {
-  for (OptimizerKind optimizer : {OptimizerKind::rprop, OptimizerKind::adam}) {
-    const Options options = small_options(6, 0.2);
+  for (const auto& [optimizer, dropout] : {std::pair{OptimizerKind::rprop, 0.2}, std::pair{OptimizerKind::adam, 0.2},
+                                           std::pair{OptimizerKind::rprop, 0.0}}) {
+    CAPTURE(dropout);
+    const Options options = small_options(6, dropout);
     const SparseColumns<float> ratings = testing::random_ratings<float>(20, 12, 0.3, 5);
     const ShardLayout layout(20, 2);
     const Architecture architecture = stack_of(20, options);

@@ -117,16 +117,22 @@ class ShardedNetwork {
   ErrorSums errors_at(const std::vector<SparseColumns<Scalar>>& inputs, const std::vector<SparseColumns<Scalar>>& truth,
                       const PredictionRules& rules, ShardReducer<Scalar>& reducer) {
     require_parts(inputs.size());
-    require_parts(truth.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) shards_[i].input_product(inputs[i], parts_[i]);
     reducer.sum(parts_, sum_);
     trace_.resize(1);
     trace_[0] = sum_;
     trace_[0].colwise() += core_.input_layer().bias(core_.parameters().data());
     core_.forward_hidden(trace_);
+    return errors_of(trace_.back(), truth, rules, reducer);
+  }
+  /// The same from a code H (kn x B) already made for those inputs: core().training_code()
+  /// after a pass over them, when the network trains deterministically.
+  ErrorSums errors_of(const Matrix<Scalar>& code, const std::vector<SparseColumns<Scalar>>& truth,
+                      const PredictionRules& rules, ShardReducer<Scalar>& reducer) {
+    require_parts(truth.size());
     std::vector<double> absolute(shards_.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) {
-      shards_[i].decode_at(trace_.back(), truth[i], values_);
+      shards_[i].decode_at(code, truth[i], values_);
       const Scalar* target = truth[i].valuePtr();
       errors_[i] = absolute[i] = 0;
       for (Index p = 0; p < values_.size(); ++p) {

@@ -2,7 +2,9 @@
 // The training loop of a ShardedNetwork: the single-machine trainer's epochs (run_epochs),
 // optimizers and early stopping, with each rank stepping its own shards' parameters. The
 // minibatch order of epoch e is drawn from (seed, e) alone, so a run resumed from a
-// checkpoint (state(), restore()) continues exactly as one that never stopped.
+// checkpoint (state(), restore()) continues exactly as one that never stopped. As in the
+// single-machine trainer, a full batch whose layers draw no noise validates from the next
+// pass's codes instead of encoding again.
 
 #include <cmath>
 #include <cstdint>
@@ -72,10 +74,22 @@ class ShardedTrainer {
       if (callbacks.on_epoch) callbacks.on_epoch(e);
     };
     const bool validate = data_.validation_ratings > 0;
+    // Epoch t's validation runs epoch t + 1's pass (at the parameters after t steps) and
+    // reads the predictions from its codes; epoch t + 1 then only steps. The last epoch
+    // encodes as usual.
+    const bool reuse_pass = full_batch_ && model_.core().trains_deterministically();
+    pass_ready_ = false;
     const TrainReport report = run_epochs(
         options_, data_.ratings, double(rules_.scale), validate, wrapped, [&] { return pass(callbacks); },
         [&] {
-          const double error = model_.errors_at(data_.inputs, data_.validation, rules_, reducer_).squared;
+          double error = 0;
+          if (reuse_pass && int(history_.size()) + 1 < options_.epochs) {
+            pass_error_ = model_.loss_and_gradient(whole_, reducer_);
+            pass_ready_ = true;
+            error = model_.errors_of(model_.core().training_code(), data_.validation, rules_, reducer_).squared;
+          } else {
+            error = model_.errors_at(data_.inputs, data_.validation, rules_, reducer_).squared;
+          }
           return std::sqrt((error + data_.validation_cold_error) / data_.validation_ratings);
         },
         [&] {
@@ -157,7 +171,8 @@ class ShardedTrainer {
     const int count = model_.owned().count();
     double squared_error = 0;
     auto step = [&](const std::vector<SparseBatch<Scalar>>& batches, Scalar share) {
-      squared_error += model_.loss_and_gradient(batches, reducer_, share);
+      squared_error += pass_ready_ ? pass_error_ : model_.loss_and_gradient(batches, reducer_, share);
+      pass_ready_ = false;
       for (int i = 0; i < count; ++i) step_optimizer(std::size_t(i), model_.shard(i).parameters(), model_.shard(i).gradient());
       Network<Scalar>& core = model_.core();
       const Index offset = core.replicated_offset(), size = core.replicated_size();
@@ -197,6 +212,8 @@ class ShardedTrainer {
   std::vector<SparseBatch<Scalar>> whole_;
   std::vector<Vector<Scalar>> best_;
   std::vector<EpochReport> history_;
+  bool pass_ready_ = false;  // the shards hold the full batch's pass at their parameters
+  double pass_error_ = 0;    // and its squared error
 };
 
 }  // namespace autorec
