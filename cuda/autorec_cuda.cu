@@ -220,6 +220,7 @@ __global__ void rprop_update(float* theta, const float* gradient, float* step, f
       step[i] = fmaxf(step[i] * s.shrink, s.min_step);
       g = 0;
     }
+    step[i] = fminf(step[i], s.max_step);  // a shrinking cap bounds every step (RProp::step)
     theta[i] -= float((g > 0) - (g < 0)) * step[i];
     previous[i] = g;
   }

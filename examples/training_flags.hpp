@@ -18,7 +18,8 @@ struct TrainingFlags {
   float learning_rate = 1e-3f;
   autorec::Index batch = 32;
   int patience = 30;
-  std::optional<float> rprop_step, rprop_grow, rprop_max_step;
+  std::optional<float> rprop_step, rprop_grow, rprop_max_step, rprop_first_max_step;
+  std::optional<long> rprop_max_step_epochs;
   std::optional<int> epochs;
 
   void add_to(CLI::App& app) {
@@ -29,6 +30,13 @@ struct TrainingFlags {
         ->check(CLI::PositiveNumber);
     app.add_option("--rprop-grow", rprop_grow, "RProp step growth [1.1]")->check(CLI::Range(1.0f, 10.0f));
     app.add_option("--rprop-max-step", rprop_max_step, "RProp largest step size [0.01 (item), 1e-4 (user)]")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--rprop-first-max-step", rprop_first_max_step,
+                   "RProp largest step size of the first epoch, shrinking to --rprop-max-step over "
+                   "--rprop-max-step-epochs (0: none) [0]")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--rprop-max-step-epochs", rprop_max_step_epochs,
+                   "epochs over which the largest step size shrinks to --rprop-max-step")
         ->check(CLI::PositiveNumber);
     app.add_option("--batch", batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
     app.add_option("--epochs", epochs, "maximum epochs (full-batch iterations for rprop) [500 (item), 3000 (user)]")
@@ -43,8 +51,10 @@ struct TrainingFlags {
     o.adam.learning_rate = learning_rate;
     o.rprop.grow = rprop_grow.value_or(o.rprop.grow);
     o.rprop.max_step = rprop_max_step.value_or(o.rprop.max_step);
+    o.rprop.first_max_step = rprop_first_max_step.value_or(o.rprop.first_max_step);
+    o.rprop.max_step_steps = rprop_max_step_epochs.value_or(o.rprop.max_step_steps);
     // A smaller cap alone also lowers the first step, which may not exceed it.
-    o.rprop.initial_step = rprop_step.value_or(std::min(o.rprop.initial_step, o.rprop.max_step));
+    o.rprop.initial_step = rprop_step.value_or(std::min(o.rprop.initial_step, o.rprop.max_step_at(0)));
     o.batch_size = batch;
     o.epochs = epochs.value_or(o.epochs);
     o.patience = patience;

@@ -112,6 +112,29 @@ TEST_CASE("A short GPU training on ML-1M-shaped data matches the CPU test RMSE w
   CHECK(std::abs(cpu_rmse - gpu_rmse) < 0.002);
 }
 
+TEST_CASE("GPU training follows RProp's shrinking cap as the CPU does") {
+  if (skip_without_device()) return;
+  const RatingShape shape = movielens_1m_shape();
+  const SparseColumns<float> input =
+      rating_matrix<float>(generate_ratings(shape, 9), shape.users, shape.items, Variant::item);
+  TrainOptions<float> options;
+  options.optimizer = OptimizerKind::rprop;
+  options.epochs = 6;
+  options.patience = 0;
+  options.rprop.first_max_step = 0.05f;  // 0.05 shrinking to 0.01 over 4 epochs
+  options.rprop.max_step_steps = 4;
+  options.rprop.initial_step = 0.04f;
+  AutoRec<float> on_cpu = model_for(input.rows(), 500, 200), on_gpu = on_cpu;
+  train(on_cpu, input, {}, Variant::item, {}, options);
+  gpu::train(on_gpu, input, {}, Variant::item, {}, options);
+  // Sign steps: a parameter whose gradient is near zero may step the other way on the
+  // device, so compare the share of parameters that agree, not every one.
+  const Vector<float> difference = (on_cpu.parameters() - on_gpu.parameters()).cwiseAbs();
+  const double agreeing = double((difference.array() <= 1e-4f).count()) / double(difference.size());
+  MESSAGE("parameters within 1e-4 of the CPU's: " << agreeing);
+  CHECK(agreeing > 0.99);
+}
+
 TEST_CASE("GPU training from the same model and data gives bit-identical parameters") {
   if (skip_without_device()) return;
   const RatingShape shape = movielens_1m_shape();

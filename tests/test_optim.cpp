@@ -83,6 +83,72 @@ TEST_CASE("RProp's first three steps follow the iRprop- rules worked by hand") {
   CHECK(theta[1] == doctest::Approx(0.05));
 }
 
+TEST_CASE("RProp's cap shrinks geometrically from first_max_step to max_step over max_step_steps") {
+  RProp<double>::Options options;
+  options.max_step = 1e-4;
+  options.first_max_step = 4e-4;
+  options.max_step_steps = 100;
+  CHECK(options.max_step_at(0) == doctest::Approx(4e-4));
+  CHECK(options.max_step_at(50) == doctest::Approx(2e-4));  // the geometric mean halfway
+  CHECK(options.max_step_at(100) == 1e-4);
+  CHECK(options.max_step_at(5000) == 1e-4);
+  options.first_max_step = 0;  // no schedule
+  CHECK(options.max_step_at(0) == 1e-4);
+}
+
+TEST_CASE("RProp with a shrinking cap keeps every step size under the cap of its step") {
+  RProp<double>::Options options;
+  options.initial_step = 3e-4;
+  options.grow = 1.2;
+  options.max_step = 1e-4;
+  options.first_max_step = 4e-4;
+  options.max_step_steps = 20;
+  RProp<double> rprop(3, options);
+  Vector<double> theta = Vector<double>::Zero(3);
+  for (long t = 0; t < 30; ++t) {
+    // 0 always agrees (grows to the cap); 1 flips every step (shrinks); 2 is held at zero
+    // gradient, the branch that neither grows nor shrinks.
+    rprop.step(theta, vec({1.0, t % 2 ? 1.0 : -1.0, 0.0}));
+    const double cap = options.max_step_at(t);
+    CAPTURE(t);
+    CHECK(rprop.step_sizes().maxCoeff() <= cap);
+    if (t >= 8) CHECK(rprop.step_sizes()[0] == doctest::Approx(cap));
+  }
+  CHECK(rprop.step_sizes()[2] == 1e-4);  // the zero-gradient step shrank with the cap
+}
+
+TEST_CASE("RProp rejects a first cap above max_step without the steps to shrink it") {
+  RProp<double>::Options options;
+  options.first_max_step = 0.1;
+  options.max_step_steps = 0;
+  CHECK_THROWS_AS(RProp<double>(2, options), std::invalid_argument);
+  options.max_step_steps = 10;
+  options.initial_step = 0.05;  // above max_step, within the first cap
+  CHECK_NOTHROW(RProp<double>(2, options));
+}
+
+TEST_CASE("RProp resumed from its state continues the cap schedule where it stopped") {
+  RProp<double>::Options options;
+  options.initial_step = 0.02;
+  options.first_max_step = 0.05;
+  options.max_step_steps = 10;
+  RProp<double> uninterrupted(2, options), first(2, options);
+  Vector<double> a = Vector<double>::Zero(2), b = a;
+  for (int t = 0; t < 4; ++t) {
+    uninterrupted.step(a, vec({1.0, -1.0}));
+    first.step(b, vec({1.0, -1.0}));
+  }
+  RProp<double> resumed(2, options);
+  resumed.set_state(first.state());
+  CHECK(resumed.steps() == 4);
+  for (int t = 0; t < 6; ++t) {
+    uninterrupted.step(a, vec({1.0, -1.0}));
+    resumed.step(b, vec({1.0, -1.0}));
+  }
+  CHECK(b == a);
+  CHECK(resumed.step_sizes() == uninterrupted.step_sizes());
+}
+
 TEST_CASE("RProp keeps step sizes between min_step and max_step") {
   RProp<double>::Options options;
   options.initial_step = 0.5;

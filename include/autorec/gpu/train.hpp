@@ -72,8 +72,9 @@ inline TrainReport train(Network<float>& model, const SparseColumns<float>& inpu
   DeviceModel device = upload(model, input);
   const AdamSettings adam{options.adam.learning_rate, options.adam.beta1, options.adam.beta2, options.adam.epsilon,
                           options.adam.weight_decay};
-  const RPropSettings rprop{options.rprop.initial_step, options.rprop.grow, options.rprop.shrink,
-                            options.rprop.min_step, options.rprop.max_step};
+  RPropSettings rprop{options.rprop.initial_step, options.rprop.grow, options.rprop.shrink,
+                      options.rprop.min_step, options.rprop.max_step};
+  long rprop_steps = 0;
   const PredictionPlan<float> validation_plan(input, validation, variant);
   Vector<float> best_parameters = model.parameters();
   const TrainReport report = run_epochs(
@@ -81,8 +82,10 @@ inline TrainReport train(Network<float>& model, const SparseColumns<float>& inpu
       [&] {
         device.loss_and_gradient(1);
         const double squared_error = device.last_squared_error();
-        if (options.optimizer == OptimizerKind::rprop)
+        if (options.optimizer == OptimizerKind::rprop) {
+          rprop.max_step = options.rprop.max_step_at(rprop_steps++);  // the CPU RProp's cap schedule
           device.rprop_step(rprop);
+        }
         else
           device.adam_step(adam);
         return squared_error;
