@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -54,10 +55,12 @@ struct TrainingFlags {
     o.rprop.max_step = rprop_max_step.value_or(o.rprop.max_step);
     o.rprop.first_max_step = rprop_first_max_step.value_or(o.rprop.first_max_step);
     o.rprop.max_step_steps = rprop_max_step_epochs.value_or(o.rprop.max_step_steps);
-    if (o.rprop.first_max_step > o.rprop.max_step && o.rprop.max_step_steps < 1)
-      throw std::invalid_argument("--rprop-first-max-step " + std::to_string(o.rprop.first_max_step) +
-                                  " is above the largest step size " + std::to_string(o.rprop.max_step) +
-                                  ": give --rprop-max-step-epochs, the epochs over which it shrinks");
+    if (o.rprop.first_max_step > o.rprop.max_step && o.rprop.max_step_steps < 1) {
+      std::ostringstream message;
+      message << "--rprop-first-max-step " << o.rprop.first_max_step << " is above the largest step size "
+              << o.rprop.max_step << ": give --rprop-max-step-epochs, the epochs over which it shrinks";
+      throw std::invalid_argument(message.str());
+    }
     // A smaller cap alone also lowers the first step, which may not exceed it.
     o.rprop.initial_step = rprop_step.value_or(std::min(o.rprop.initial_step, o.rprop.max_step_at(0)));
     o.batch_size = batch;
