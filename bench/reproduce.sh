@@ -43,7 +43,8 @@ training part for the chosen number of epochs, and the whole training part is it
 test time. k = 500 sigmoid hidden units, identity output, weights initialised as 0.01 N(0, 1),
 full-batch iRprop- with grow 1.1 and shrink 0.5: for I-AutoRec initial step 0.01 and steps in
 [1e-6, 0.01], at most 500 iterations; for U-AutoRec initial step 1e-4 and steps in
-[1e-6, 1e-4], at most 3000 iterations (`autorec::paper_train_options`, the programs'
+[1e-6, cap], the cap shrinking geometrically from 3e-4 to 1e-4 over the first 600
+iterations, at most 3000 iterations (`autorec::paper_train_options`, the programs'
 defaults).
 Predictions are clipped to the training rating range; test users or items without a
 training rating get 3. Errors are pooled over all test ratings, cold-start ones included.

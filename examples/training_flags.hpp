@@ -35,10 +35,10 @@ struct TrainingFlags {
         ->check(CLI::PositiveNumber);
     app.add_option("--rprop-first-max-step", rprop_first_max_step,
                    "RProp largest step size of the first epoch, shrinking to --rprop-max-step over "
-                   "--rprop-max-step-epochs (0: none) [0]")
+                   "--rprop-max-step-epochs (0: none) [0 (item), 3e-4 (user)]")
         ->check(CLI::NonNegativeNumber);
     app.add_option("--rprop-max-step-epochs", rprop_max_step_epochs,
-                   "epochs over which the largest step size shrinks to --rprop-max-step")
+                   "epochs over which the largest step size shrinks to --rprop-max-step [600 (user)]")
         ->check(CLI::PositiveNumber);
     app.add_option("--batch", batch, "encoded vectors per Adam step")->check(CLI::PositiveNumber)->capture_default_str();
     app.add_option("--epochs", epochs, "maximum epochs (full-batch iterations for rprop) [500 (item), 3000 (user)]")

@@ -124,7 +124,7 @@ TEST_CASE("gather_columns copies the chosen columns in order") {
   CHECK(Matrix<double>(g.col(2)) == Matrix<double>(m.col(4)));
 }
 
-TEST_CASE("The paper's training options are full-batch RProp, with U-AutoRec's steps capped at 1e-4") {
+TEST_CASE("The paper's training options are full-batch RProp, with U-AutoRec's cap shrinking from 3e-4 to 1e-4") {
   const TrainOptions<float> item = paper_train_options<float>(Variant::item);
   const TrainOptions<float> user = paper_train_options<float>(Variant::user);
   CHECK(item.optimizer == OptimizerKind::rprop);
@@ -132,6 +132,9 @@ TEST_CASE("The paper's training options are full-batch RProp, with U-AutoRec's s
   CHECK(item.rprop.max_step == RProp<float>::Options{}.max_step);
   CHECK(user.rprop.max_step == doctest::Approx(1e-4f));
   CHECK(user.rprop.initial_step <= user.rprop.max_step);
+  CHECK(item.rprop.max_step_at(0) == item.rprop.max_step);  // I-AutoRec: one cap throughout
+  CHECK(user.rprop.max_step_at(0) == doctest::Approx(3e-4f));  // U-AutoRec: larger steps early
+  CHECK(user.rprop.max_step_at(600) == user.rprop.max_step);
   CHECK(user.epochs > item.epochs);
 }
 
