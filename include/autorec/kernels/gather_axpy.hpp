@@ -66,8 +66,6 @@ inline void gather_axpy(Scalar* out, const Scalar* base, const Source* source, I
   constexpr int kBlock = 256 / int(sizeof(Scalar));
 #if defined(AUTOREC_AVX512)
   constexpr bool kFloat = std::is_same_v<Scalar, float>;
-#else
-  constexpr bool kFloat = false;
 #endif
   Index r = 0;
   for (; r + kBlock <= size; r += kBlock) {
