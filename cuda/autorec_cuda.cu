@@ -215,12 +215,12 @@ __global__ void rprop_update(float* theta, const float* gradient, float* step, f
     float g = gradient[i];
     const float agreement = g * previous[i];
     if (agreement > 0) {
-      step[i] = fminf(step[i] * s.grow, s.max_step);
+      step[i] *= s.grow;
     } else if (agreement < 0) {
       step[i] = fmaxf(step[i] * s.shrink, s.min_step);
       g = 0;
     }
-    step[i] = fminf(step[i], s.max_step);  // a shrinking cap bounds every step (RProp::step)
+    step[i] = fminf(step[i], s.max_step);  // grown steps, and held ones under a shrinking cap (RProp::step)
     theta[i] -= float((g > 0) - (g < 0)) * step[i];
     previous[i] = g;
   }

@@ -85,9 +85,9 @@ inline TrainReport train(Network<float>& model, const SparseColumns<float>& inpu
         if (options.optimizer == OptimizerKind::rprop) {
           rprop.max_step = options.rprop.max_step_at(rprop_steps++);  // the CPU RProp's cap schedule
           device.rprop_step(rprop);
-        }
-        else
+        } else {
           device.adam_step(adam);
+        }
         return squared_error;
       },
       [&] { return score(validation, predict_ratings(device, validation_plan, rules)).rmse; },

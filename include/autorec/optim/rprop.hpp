@@ -1,7 +1,7 @@
 #pragma once
 // iRprop- (Igel & Huesken, 2000), the full-batch optimizer the AutoRec paper used. Only the
 // sign of each partial derivative is used; each parameter has its own step size:
-//   if g * g_prev > 0:  step = min(step * grow, cap)
+//   if g * g_prev > 0:  step = step * grow
 //   if g * g_prev < 0:  step = max(step * shrink, min_step), and g is taken as 0
 //   step = min(step, cap)
 //   theta -= sign(g) * step;  g_prev = g
@@ -78,12 +78,12 @@ class RProp {
       Scalar gi = g[i];
       const Scalar agreement = gi * previous[i];
       if (agreement > 0) {
-        step[i] = std::min(step[i] * o.grow, cap);
+        step[i] *= o.grow;
       } else if (agreement < 0) {
         step[i] = std::max(step[i] * o.shrink, o.min_step);
         gi = 0;
       }
-      step[i] = std::min(step[i], cap);  // a shrinking cap bounds every step (a fixed one already does)
+      step[i] = std::min(step[i], cap);  // grown steps, and held ones under a shrinking cap
       theta[i] -= Scalar((gi > 0) - (gi < 0)) * step[i];
       previous[i] = gi;
     }
