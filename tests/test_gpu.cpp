@@ -2,6 +2,7 @@
 // device skip with a message when there is none.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "autorec/check/gradient_check.hpp"
@@ -29,6 +30,19 @@ AutoRec<float> model_for(Index inputs, Index hidden, float lambda) {
   options.weight_scale = 0.1f;
   options.bias_scale = 0.1f;
   return AutoRec<float>(options);
+}
+
+SparseColumns<float> ml1m_shaped_input(std::uint64_t seed) {
+  const RatingShape shape = movielens_1m_shape();
+  return rating_matrix<float>(generate_ratings(shape, seed), shape.users, shape.items, Variant::item);
+}
+
+TrainOptions<float> full_batch_rprop(int epochs) {
+  TrainOptions<float> options;
+  options.optimizer = OptimizerKind::rprop;
+  options.epochs = epochs;
+  options.patience = 0;
+  return options;
 }
 }  // namespace
 
@@ -99,10 +113,7 @@ TEST_CASE("A short GPU training on ML-1M-shaped data matches the CPU test RMSE w
   const RatingSplit split = split_ratings(generate_ratings(shape, 5), 0.1, 1);
   const SparseColumns<float> input = rating_matrix<float>(split.train, shape.users, shape.items, Variant::item);
   const PredictionRules rules = rules_from(split.train, 3);
-  TrainOptions<float> options;
-  options.optimizer = OptimizerKind::rprop;
-  options.epochs = 20;
-  options.patience = 0;
+  const TrainOptions<float> options = full_batch_rprop(20);
   AutoRec<float> on_cpu = model_for(input.rows(), 500, 200), on_gpu = on_cpu;
   train(on_cpu, input, {}, Variant::item, rules, options);
   gpu::train(on_gpu, input, {}, Variant::item, rules, options);
@@ -114,13 +125,8 @@ TEST_CASE("A short GPU training on ML-1M-shaped data matches the CPU test RMSE w
 
 TEST_CASE("GPU training follows RProp's shrinking cap as the CPU does") {
   if (skip_without_device()) return;
-  const RatingShape shape = movielens_1m_shape();
-  const SparseColumns<float> input =
-      rating_matrix<float>(generate_ratings(shape, 9), shape.users, shape.items, Variant::item);
-  TrainOptions<float> options;
-  options.optimizer = OptimizerKind::rprop;
-  options.epochs = 6;
-  options.patience = 0;
+  const SparseColumns<float> input = ml1m_shaped_input(9);
+  TrainOptions<float> options = full_batch_rprop(6);
   options.rprop.first_max_step = 0.05f;  // 0.05 shrinking to 0.01 over 4 epochs
   options.rprop.max_step_steps = 4;
   options.rprop.initial_step = 0.04f;
@@ -137,13 +143,8 @@ TEST_CASE("GPU training follows RProp's shrinking cap as the CPU does") {
 
 TEST_CASE("GPU training from the same model and data gives bit-identical parameters") {
   if (skip_without_device()) return;
-  const RatingShape shape = movielens_1m_shape();
-  const SparseColumns<float> input =
-      rating_matrix<float>(generate_ratings(shape, 7), shape.users, shape.items, Variant::item);
-  TrainOptions<float> options;
-  options.optimizer = OptimizerKind::rprop;
-  options.epochs = 5;
-  options.patience = 0;
+  const SparseColumns<float> input = ml1m_shaped_input(7);
+  const TrainOptions<float> options = full_batch_rprop(5);
   AutoRec<float> first = model_for(input.rows(), 500, 200), second = first;
   gpu::train(first, input, {}, Variant::item, {}, options);
   gpu::train(second, input, {}, Variant::item, {}, options);
