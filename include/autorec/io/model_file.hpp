@@ -209,7 +209,7 @@ SparseColumns<Scalar> read_training(const std::string& path, Reader& in, InputSh
   const int* inner = matrix.innerIndexPtr();
   bool ok = outer[0] == 0 && std::uint64_t(outer[cols]) == nnz;
   for (Index j = 0; ok && j < cols; ++j) {
-    ok = outer[j] <= outer[j + 1];
+    ok = outer[j] <= outer[j + 1] && std::uint64_t(outer[j + 1]) <= nnz;  // a column may not end past the ratings
     for (int p = outer[j]; ok && p < outer[j + 1]; ++p)
       ok = inner[p] >= 0 && inner[p] < rows && (p == outer[j] || inner[p - 1] < inner[p]);
   }
