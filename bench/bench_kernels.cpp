@@ -7,10 +7,12 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include "autorec/autorec.hpp"
 #include "autorec/data/generate.hpp"
@@ -187,11 +189,13 @@ void BM_LossAndGradientML1MReal(benchmark::State& state) {
   AutoRec<float>::Options options;
   options.inputs = batch.rows();
   options.hidden = kHidden;
+  options.bf16_weights = state.range(0) != 0;
   AutoRec<float> model(options);
   for (auto _ : state) benchmark::DoNotOptimize(model.loss_and_gradient(batch));
   set_sparse_counters(state, double(batch.nonZeros()), 5, 4);
 }
-BENCHMARK(BM_LossAndGradientML1MReal)->Unit(benchmark::kMillisecond)->UseRealTime();
+// bf16:1 is --bf16-weights; --benchmark_enable_random_interleaving compares the two in one run.
+BENCHMARK(BM_LossAndGradientML1MReal)->ArgName("bf16")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Optimizer steps over the ML-1M I-AutoRec parameter vector (2 d k + d + k = 6.05 M).
 template <typename Step>
@@ -219,6 +223,45 @@ void BM_RPropStep(benchmark::State& state) {
   optimizer_benchmark(state, [&](auto& p, const auto& g) { rprop.step(p, g); }, model.parameters(), 4);
 }
 BENCHMARK(BM_RPropStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The sparse products' kernel alone at the ML-1M pass's shape (900,000 entries into 3,706
+// outputs of k = 500) with its source vectors drawn from range(0) of them, so that they lie
+// in L1 (8: 16 KiB), L2 (256: 500 KiB) or L3 (6,040: 11.8 MiB, ML-1M's V), as float or
+// (range(1) = 1) bfloat16: what the memory level alone costs a product. 2 nnz k flops.
+void BM_GatherAxpySources(benchmark::State& state) {
+  const Index sources = state.range(0), outputs = 3706, per_output = 243;
+  const bool bf16 = state.range(1) != 0;
+  const Matrix<float> source = random_matrix(kHidden, sources, 11);
+  std::vector<Bf16> source_bf16(std::size_t(source.size()));
+  to_bf16(source.data(), source.size(), source_bf16.data());
+  Random random(12);
+  std::vector<int> index(std::size_t(outputs * per_output));
+  for (auto& i : index) i = int(random.below(std::uint64_t(sources)));
+  for (Index j = 0; j < outputs; ++j)  // sorted within each output, as a pass's entries are
+    std::sort(index.begin() + j * per_output, index.begin() + (j + 1) * per_output);
+  Matrix<float> out(kHidden, outputs);
+  const auto index_of = [&index](int p) { return index[std::size_t(p)]; };
+  const auto value_of = [](int p) { return 1.0f / float(p % 7 + 1); };
+  for (auto _ : state) {
+    AUTOREC_PARALLEL_FOR
+    for (Index j = 0; j < outputs; ++j) {
+      const int begin = int(j * per_output), end = int((j + 1) * per_output);
+      if (bf16)
+        gather_axpy(out.col(j).data(), static_cast<const float*>(nullptr), source_bf16.data(), kHidden, kHidden, begin,
+                    end, index_of, value_of);
+      else
+        gather_axpy(out.col(j).data(), static_cast<const float*>(nullptr), source.data(), kHidden, kHidden, begin, end,
+                    index_of, value_of);
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  set_sparse_counters(state, double(index.size()), 1, bf16 ? 0.5 : 1);  // bfloat16: half the bytes
+}
+BENCHMARK(BM_GatherAxpySources)
+    ->ArgNames({"sources", "bf16"})
+    ->ArgsProduct({{8, 256, 6040}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // STREAM's triad a = b + s c over three float arrays of MiB/3 each (range(0) = MiB in all):
 // 12 bytes and 2 flops an element. 6 MiB stays in the 32 MiB L3, 768 MiB comes from memory.

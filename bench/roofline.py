@@ -17,7 +17,7 @@ KERNELS = [
     ("BM_SparseEncoderForward", "encoder forward V X"),
     ("BM_SparseEncoderGradient", "encoder gradient dZ X^T"),
     ("BM_ObservedDecoderLossBackward", "decoder at observed entries (3 products)"),
-    ("BM_LossAndGradientML1MReal", "whole pass, real ML-1M"),
+    ("BM_LossAndGradientML1MReal/bf16:0", "whole pass, real ML-1M"),
     ("BM_AdamStep", "Adam step"),
     ("BM_RPropStep", "RProp step"),
     ("BM_DenseForwardBackward/in:6040/batch:3706", "dense layer 6040 x 500, batch 3706"),
