@@ -3,6 +3,7 @@
 # the repository root and brings back what it writes under $OUT): builds the CUDA target,
 # runs the GPU-vs-CPU tests (and, if one fails, the same tests under compute-sanitizer),
 # times training passes on ML-1M-shaped and Netflix-shaped data on the GPU beside the CPU,
+# profiles the ML-1M-shaped pass by kernel where Nsight Systems or Nsight Compute is found,
 # and, when AUTOREC_ML1M names the ML-1M ratings file, trains I-AutoRec on it on both and
 # runs the paper's protocol (bench/reproduce.sh's ML-1M rows) with training on the GPU.
 #
@@ -35,6 +36,27 @@ step() { echo "== $*"; }
     step "training pass, $shape shape, GPU"
     timeout 240 ./build-gpu/bench/bench_training_pass --shape "$shape" --passes 5 --device cuda
   done
+  # What bounds the pass: each kernel's share of the time (Nsight Systems) and its memory and
+  # compute throughput against the card's peaks (Nsight Compute's speed-of-light section, for
+  # the kernels of one pass after the first, which includes the set-up).
+  tools=$(dirname "$nvcc")
+  nsys=$(command -v nsys || ls "$tools"/nsys /opt/nvidia/nsight-systems*/bin/nsys 2>/dev/null | head -n 1)
+  ncu=$(command -v ncu || ls "$tools"/ncu /opt/nvidia/nsight-compute*/ncu 2>/dev/null | head -n 1)
+  if [[ -n "$nsys" ]]; then
+    step "kernel times of 5 ml1m-shaped passes ($nsys)"
+    timeout 180 "$nsys" profile --stats=true --force-overwrite=true -o "$out/ml1m-pass" \
+      ./build-gpu/bench/bench_training_pass --shape ml1m --passes 5 --device cuda
+  else
+    step "kernel times: no nsys found (looked on PATH, in $tools and /opt/nvidia)"
+  fi
+  if [[ -n "$ncu" ]]; then
+    step "speed of light of one ml1m-shaped pass's kernels ($ncu)"
+    timeout 240 "$ncu" --section SpeedOfLight --launch-skip 16 --launch-count 16 \
+      ./build-gpu/bench/bench_training_pass --shape ml1m --passes 3 --device cuda
+  else
+    step "speed of light: no ncu found (looked on PATH, in $tools and /opt/nvidia)"
+  fi
+
   step "training pass, ml1m shape, CPU ($(nproc) threads)"
   timeout 120 ./build-gpu/bench/bench_training_pass --shape ml1m --passes 5 --device cpu
 
