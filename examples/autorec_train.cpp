@@ -53,7 +53,7 @@ void print_ranking(const char* name, const autorec::RankingMetrics& m) {
 }
 
 // Precision, recall, NDCG, MAP, hit rate and coverage at K of the model (its members' mean
-// clipped scores for an ensemble) and of the popularity baseline, on the test ratings.
+// scores before clipping for an ensemble) and of the popularity baseline, on the test ratings.
 void print_ranking_metrics(const autorec::Ensemble<float>& ensemble, const autorec::SparseColumns<float>& train_input,
                            const std::vector<autorec::Rating>& train_part, const std::vector<autorec::Rating>& test,
                            const autorec::RatingData& data, autorec::Variant variant,
@@ -75,11 +75,12 @@ void print_ranking_metrics(const autorec::Ensemble<float>& ensemble, const autor
       }
       std::vector<float> mean(std::size_t(data.items.size()), 0.0f);
       for (const auto& scorer : scorers) {
-        const std::vector<float> member = scorer.scores(u);
+        const std::vector<float> member = scorer.ranking_scores(u);
         for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += member[i] / float(scorers.size());
       }
       const std::vector<int> rated = scorers[0].rated_items(u);
       lists.push_back(detail::select_top(mean, eligible, request, rated.data(), rated.size()));
+      for (Recommendation& r : lists.back()) r.rating = rules.clip(r.rating);
     }
     return lists;
   };

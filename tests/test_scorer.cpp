@@ -110,6 +110,48 @@ TEST_CASE("Top-N honours a candidate set and an exclusion list, and a cold user 
   CHECK_THROWS_AS(s.scorer.recommend(3, request), std::out_of_range);
 }
 
+TEST_CASE("Top-N orders the items predicted above the rating range by their prediction before clipping") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const Served<float> s(variant);
+    const Scorer<float> wide(s.network, variant, PredictionRules{-100, 100, 0}, s.training);
+    // A top of the range below user 0's fifth best prediction: its first five items tie there.
+    const std::vector<Recommendation> best = wide.recommend(0, TopN{5, {}, {}, true});
+    REQUIRE(best.size() == 5);
+    const float top = best[4].rating;
+    const PredictionRules narrow{-100, top, 0};
+    const Scorer<float> scorer(s.network, variant, narrow, s.training);
+    std::vector<int> users;
+    for (int u = 0; u < 39; ++u) users.push_back(u);
+    const auto lists = scorer.recommend(users, TopN{10, {}, {}, true});
+    for (int u : users) {
+      CAPTURE(u);
+      const std::vector<float> unclipped = scorer.ranking_scores(u);
+      const std::vector<float> wide_scores = wide.scores(u);  // nothing clipped within [-100, 100]
+      const auto expected = wide.recommend(u, TopN{10, {}, {}, true});
+      const auto one = scorer.recommend(u, TopN{10, {}, {}, true});
+      const auto reference = recommend(s.network, s.training, variant, narrow, u, 10);
+      REQUIRE(one.size() == expected.size());
+      REQUIRE(reference.size() == expected.size());
+      for (std::size_t r = 0; r < one.size(); ++r) {
+        const std::size_t item = std::size_t(one[r].item);
+        CHECK(one[r].item == expected[r].item);  // the order before clipping
+        CHECK(lists[std::size_t(u)][r].item == one[r].item);
+        CHECK(reference[r].item == one[r].item);
+        CHECK(unclipped[item] == doctest::Approx(wide_scores[item]).epsilon(1e-5));
+        CHECK(one[r].rating == std::min(unclipped[item], top));  // reported clipped
+        CHECK(reference[r].rating == doctest::Approx(one[r].rating).epsilon(1e-5));
+      }
+    }
+    CHECK(scorer.recommend(0, TopN{5, {}, {}, true})[4].rating == top);  // the ties this test is about
+    // A folded-in user's list too (fold-in reads the rules only for the range and the scale).
+    const std::vector<std::pair<int, float>> newcomer{{1, top}, {4, top - 1}, {9, top}};
+    const auto folded = scorer.recommend(scorer.fold_in(newcomer), TopN{10, {}, {}, true});
+    const auto folded_expected = wide.recommend(wide.fold_in(newcomer), TopN{10, {}, {}, true});
+    REQUIRE(folded.size() == folded_expected.size());
+    for (std::size_t r = 0; r < folded.size(); ++r) CHECK(folded[r].item == folded_expected[r].item);
+  }
+}
+
 TEST_CASE("Top-N for many users at once equals one user at a time in both variants") {
   for (Variant variant : {Variant::item, Variant::user}) {
     const Served<float> s(variant);

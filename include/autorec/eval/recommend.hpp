@@ -2,6 +2,7 @@
 // Top-N recommendation: the unseen items with the highest predicted rating for one user.
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "autorec/eval/predict.hpp"
@@ -10,7 +11,7 @@ namespace autorec {
 
 struct Recommendation {
   int item;
-  float rating;
+  float rating;  ///< the predicted rating, clipped to the rating range (lists are ordered before clipping)
 };
 
 /// Keeps the `count` best of `ranked`, best first; ties go to the lower item index.
@@ -24,7 +25,8 @@ inline void keep_best(std::vector<Recommendation>& ranked, std::size_t count) {
 }
 
 /// The `count` items that `user` has not rated in `input` (the training matrix in the model's
-/// layout) with the highest predicted ratings, best first; ties go to the lower item index.
+/// layout) with the highest predictions before clipping, best first, each with its (clipped)
+/// predicted rating; ties go to the lower item index.
 /// Items without any training rating are left out: the model can only give them the default.
 template <typename Model, typename Scalar>
 std::vector<Recommendation> recommend(const Model& model, const SparseColumns<Scalar>& input,
@@ -43,10 +45,16 @@ std::vector<Recommendation> recommend(const Model& model, const SparseColumns<Sc
     const Rating pair{user, i, 0};
     if (!seen[std::size_t(i)] && coverage.covers(entry_of(pair, variant))) candidates.push_back(pair);
   }
-  const std::vector<float> predicted = predict_ratings(model, input, candidates, variant, rules);
+  // Ranked before clipping, so that the items predicted above the top of the range keep
+  // their order instead of tying; each is then reported as its clipped prediction.
+  PredictionRules unclipped = rules;
+  unclipped.min_rating = std::numeric_limits<float>::lowest();
+  unclipped.max_rating = std::numeric_limits<float>::max();
+  const std::vector<float> predicted = predict_ratings(model, input, candidates, variant, unclipped);
   std::vector<Recommendation> ranked(candidates.size());
   for (std::size_t c = 0; c < candidates.size(); ++c) ranked[c] = {candidates[c].item, predicted[c]};
   keep_best(ranked, count);
+  for (Recommendation& r : ranked) r.rating = rules.clip(r.rating);
   return ranked;
 }
 

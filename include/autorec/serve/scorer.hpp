@@ -118,29 +118,18 @@ class Scorer {
   }
 
   /// The predicted ratings of every item for `user` (the rules' fallback for items without ratings).
-  std::vector<float> scores(int user) const {
-    check(user, user_count(), "user");
-    std::vector<float> result(static_cast<std::size_t>(item_count()));
-    if (!seen_user(user)) {
-      for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(user, int(i));
-      return result;
-    }
-    Vector<Scalar> raw;
-    if (variant_ == Variant::item)
-      raw.noalias() = codes_.transpose() * network_.output_weights().row(user).transpose();
-    else
-      raw.noalias() = network_.output_weights() * codes_.col(user);
-    finish(raw, variant_ == Variant::item ? network_.output_bias()(user) : Scalar(0), user, result);
-    return result;
-  }
+  std::vector<float> scores(int user) const { return predictions(user, true); }
+  /// The same before clipping to the rating range: what top-N lists are ordered by, so that
+  /// the items predicted above the top of the range keep their order instead of tying.
+  std::vector<float> ranking_scores(int user) const { return predictions(user, false); }
 
   /// Top-N for one user (by index or raw id): the best items that had training ratings, by
-  /// default leaving out those the user rated. Empty for a user without training ratings.
+  /// default leaving out those the user rated, ordered by ranking_scores and reported with
+  /// their (clipped) predicted ratings. Empty for a user without training ratings.
   std::vector<Recommendation> recommend(int user, const TopN& request = {}) const {
     if (!user_has_ratings(user)) return {};
-    const std::vector<float> all = scores(user);
-    return detail::select_top(all, item_seen(), request, rated_.data() + rated_start_[std::size_t(user)],
-                              rated_start_[std::size_t(user) + 1] - rated_start_[std::size_t(user)]);
+    return top(ranking_scores(user), request, rated_.data() + rated_start_[std::size_t(user)],
+               rated_start_[std::size_t(user) + 1] - rated_start_[std::size_t(user)]);
   }
   std::vector<Recommendation> recommend(std::string_view user_id, const TopN& request = {}) const {
     return recommend(user(user_id), request);
@@ -173,10 +162,9 @@ class Scorer {
         const int u = users[std::size_t(first + i)];
         if (!seen_user(u)) continue;
         Vector<Scalar> raw = block_scores.col(i);
-        finish(raw, variant_ == Variant::item ? b(u) : Scalar(0), u, all);
-        result[std::size_t(first + i)] =
-            detail::select_top(all, item_seen(), request, rated_.data() + rated_start_[std::size_t(u)],
-                               rated_start_[std::size_t(u) + 1] - rated_start_[std::size_t(u)]);
+        finish(raw, variant_ == Variant::item ? b(u) : Scalar(0), u, false, all);
+        result[std::size_t(first + i)] = top(all, request, rated_.data() + rated_start_[std::size_t(u)],
+                                             rated_start_[std::size_t(u) + 1] - rated_start_[std::size_t(u)]);
       }
     }
     return result;
@@ -231,7 +219,29 @@ class Scorer {
   }
 
   /// A folded-in user's predicted rating of every item.
-  std::vector<float> scores(const FoldedUser<Scalar>& folded) const {
+  std::vector<float> scores(const FoldedUser<Scalar>& folded) const { return predictions(folded, true); }
+  std::vector<Recommendation> recommend(const FoldedUser<Scalar>& folded, const TopN& request = {}) const {
+    if (folded.rated.empty()) return {};
+    return top(predictions(folded, false), request, folded.rated.data(), folded.rated.size());
+  }
+
+ private:
+  std::vector<float> predictions(int user, bool clip) const {
+    check(user, user_count(), "user");
+    std::vector<float> result(static_cast<std::size_t>(item_count()));
+    if (!seen_user(user)) {
+      for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(user, int(i));
+      return result;
+    }
+    Vector<Scalar> raw;
+    if (variant_ == Variant::item)
+      raw.noalias() = codes_.transpose() * network_.output_weights().row(user).transpose();
+    else
+      raw.noalias() = network_.output_weights() * codes_.col(user);
+    finish(raw, variant_ == Variant::item ? network_.output_bias()(user) : Scalar(0), user, clip, result);
+    return result;
+  }
+  std::vector<float> predictions(const FoldedUser<Scalar>& folded, bool clip) const {
     std::vector<float> result(static_cast<std::size_t>(item_count()));
     if (folded.rated.empty()) {  // a new user: the fallback without a user bias
       for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(-1, int(i));
@@ -246,15 +256,16 @@ class Scorer {
     } else {
       raw.noalias() = network_.output_weights() * folded.code;
     }
-    finish(raw, variant_ == Variant::item ? folded.bias : Scalar(0), -1, result);
+    finish(raw, variant_ == Variant::item ? folded.bias : Scalar(0), -1, clip, result);
     return result;
   }
-  std::vector<Recommendation> recommend(const FoldedUser<Scalar>& folded, const TopN& request = {}) const {
-    if (folded.rated.empty()) return {};
-    return detail::select_top(scores(folded), item_seen(), request, folded.rated.data(), folded.rated.size());
+  // The best of `unclipped` (one per item) for a request, each reported as its predicted rating.
+  std::vector<Recommendation> top(const std::vector<float>& unclipped, const TopN& request, const int* rated,
+                                  std::size_t rated_count) const {
+    std::vector<Recommendation> best = detail::select_top(unclipped, item_seen(), request, rated, rated_count);
+    for (Recommendation& r : best) r.rating = rules_.clip(r.rating);
+    return best;
   }
-
- private:
   static const SparseColumns<Scalar>& require_training(const SavedModel<Scalar>& saved) {
     if (!saved.self_contained())
       throw std::invalid_argument(
@@ -281,16 +292,18 @@ class Scorer {
   }
   const std::vector<char>& item_seen() const { return variant_ == Variant::item ? encoded_seen_ : output_seen_; }
 
-  // raw (item_count, pre-activation without the per-user bias) -> clipped predictions; items
-  // without training ratings get the fallback for `user` (-1: a folded-in user).
-  void finish(Vector<Scalar>& raw, Scalar user_bias, int user, std::vector<float>& result) const {
+  // raw (item_count, pre-activation without the per-user bias) -> predictions, clipped or not;
+  // items without training ratings get the fallback for `user` (-1: a folded-in user).
+  void finish(Vector<Scalar>& raw, Scalar user_bias, int user, bool clip, std::vector<float>& result) const {
     if (variant_ == Variant::item)
       raw.array() += user_bias;
     else
       raw += network_.output_bias();
     network_.output_activation().forward_values(raw.data(), raw.data(), raw.size());
     for (Index i = 0; i < raw.size(); ++i)
-      result[std::size_t(i)] = seen_item(int(i)) ? rules_.rating(float(raw(i))) : rules_.fallback(user, int(i));
+      result[std::size_t(i)] = !seen_item(int(i)) ? rules_.fallback(user, int(i))
+                               : clip             ? rules_.rating(float(raw(i)))
+                                                  : float(raw(i)) * rules_.scale;
   }
 
   // rated_[rated_start_[u] .. rated_start_[u + 1]) are the items user u rated, sorted.
