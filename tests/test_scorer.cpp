@@ -152,6 +152,24 @@ TEST_CASE("Top-N orders the items predicted above the rating range by their pred
   }
 }
 
+TEST_CASE("A user folded in from one rating gets the same prediction for every item, and the most-rated items") {
+  const Served<float> s(Variant::item);
+  const auto folded = s.scorer.fold_in(std::vector<std::pair<int, float>>{{2, 4.0f}});
+  const std::vector<float> scores = s.scorer.scores(folded);
+  const std::vector<int> counts = item_rating_counts(s.training, Variant::item);
+  std::vector<int> expected;
+  for (int i = 0; i < 25; ++i)
+    if (s.scorer.item_has_ratings(i)) {
+      CHECK(scores[std::size_t(i)] == scores[0]);  // nothing to tell the items apart
+      if (i != 2) expected.push_back(i);
+    }
+  std::stable_sort(expected.begin(), expected.end(),
+                   [&](int a, int b) { return counts[std::size_t(a)] > counts[std::size_t(b)]; });
+  const auto top = s.scorer.recommend(folded, TopN{5, {}, {}, true});
+  REQUIRE(top.size() == 5);
+  for (std::size_t r = 0; r < top.size(); ++r) CHECK(top[r].item == expected[r]);
+}
+
 TEST_CASE("Top-N for many users at once equals one user at a time in both variants") {
   for (Variant variant : {Variant::item, Variant::user}) {
     const Served<float> s(variant);

@@ -24,9 +24,10 @@ namespace detail {
 
 /// The `request.count` best of `scores` (one per item) among the items that are `eligible`
 /// (items with training ratings), in the request's candidates and not excluded, skipping
-/// `rated` (sorted) when the request says so; best first, ties to the lower index.
+/// `rated` (sorted) when the request says so; best first, ties as keep_best breaks them.
 inline std::vector<Recommendation> select_top(const std::vector<float>& scores, const std::vector<char>& eligible,
-                                              const TopN& request, const int* rated, std::size_t rated_count) {
+                                              const TopN& request, const int* rated, std::size_t rated_count,
+                                              const std::vector<int>* tie_break = nullptr) {
   const int items = static_cast<int>(scores.size());
   auto check = [items](int item) {
     if (item < 0 || item >= items)
@@ -52,7 +53,7 @@ inline std::vector<Recommendation> select_top(const std::vector<float>& scores, 
   std::vector<Recommendation> ranked;
   for (int item = 0; item < items; ++item)
     if (allowed[std::size_t(item)]) ranked.push_back({item, scores[std::size_t(item)]});
-  keep_best(ranked, request.count);
+  keep_best(ranked, request.count, tie_break);
   return ranked;
 }
 

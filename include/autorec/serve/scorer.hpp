@@ -73,6 +73,7 @@ class Scorer {
     const Coverage coverage(training_);
     output_seen_ = coverage.row;
     encoded_seen_ = coverage.col;
+    item_ratings_ = item_rating_counts(training_, variant_);
     index_rated_items();
   }
 
@@ -220,6 +221,8 @@ class Scorer {
 
   /// A folded-in user's predicted rating of every item.
   std::vector<float> scores(const FoldedUser<Scalar>& folded) const { return predictions(folded, true); }
+  /// Their top-N, as recommend(user) orders it. Folded in from one rating (or only equal
+  /// ratings), an I-AutoRec user gets the same prediction for every item: the most-rated come first.
   std::vector<Recommendation> recommend(const FoldedUser<Scalar>& folded, const TopN& request = {}) const {
     if (folded.rated.empty()) return {};
     return top(predictions(folded, false), request, folded.rated.data(), folded.rated.size());
@@ -259,10 +262,12 @@ class Scorer {
     finish(raw, variant_ == Variant::item ? folded.bias : Scalar(0), -1, clip, result);
     return result;
   }
-  // The best of `unclipped` (one per item) for a request, each reported as its predicted rating.
+  // The best of `unclipped` (one per item) for a request, each reported as its predicted rating;
+  // ties go to the more-rated item.
   std::vector<Recommendation> top(const std::vector<float>& unclipped, const TopN& request, const int* rated,
                                   std::size_t rated_count) const {
-    std::vector<Recommendation> best = detail::select_top(unclipped, item_seen(), request, rated, rated_count);
+    std::vector<Recommendation> best =
+        detail::select_top(unclipped, item_seen(), request, rated, rated_count, &item_ratings_);
     for (Recommendation& r : best) r.rating = rules_.clip(r.rating);
     return best;
   }
@@ -332,6 +337,7 @@ class Scorer {
   IdMap users_, items_;
   Matrix<Scalar> codes_;  // kn x |E|
   std::vector<char> output_seen_, encoded_seen_;
+  std::vector<int> item_ratings_;  // training ratings per item: ties in top-N go to the most rated
   std::vector<std::size_t> rated_start_;
   std::vector<int> rated_;
 };
