@@ -139,6 +139,7 @@ void add_routes(httplib::Server& server, Current& current) {
                   {"model", model->path},
                   {"variant", autorec::to_string(model->scorer.variant())},
                   {"network", model->scorer.network().architecture().describe()},
+                  {"networks", model->scorer.network_count()},
                   {"users", model->scorer.user_count()},
                   {"items", model->scorer.item_count()},
                   {"fingerprint", hex(model->fingerprint)},

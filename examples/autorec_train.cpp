@@ -52,38 +52,17 @@ void print_ranking(const char* name, const autorec::RankingMetrics& m) {
             << m.coverage << std::defaultfloat << "\n";
 }
 
-// Precision, recall, NDCG, MAP, hit rate and coverage at K of the model (its members' mean
-// scores before clipping for an ensemble) and of the popularity baseline, on the test ratings.
+// Precision, recall, NDCG, MAP, hit rate and coverage at K of the model (an ensemble's Scorer
+// ranks by its members' mean) and of the popularity baseline, on the test ratings.
 void print_ranking_metrics(const autorec::Ensemble<float>& ensemble, const autorec::SparseColumns<float>& train_input,
                            const std::vector<autorec::Rating>& train_part, const std::vector<autorec::Rating>& test,
                            const autorec::RatingData& data, autorec::Variant variant,
                            const autorec::PredictionRules& rules, int k, double threshold) {
   using namespace autorec;
   if (std::isnan(threshold)) threshold = default_relevance_threshold(rules.min_rating, rules.max_rating);
-  std::vector<Scorer<float>> scorers;
-  for (std::size_t m = 0; m < ensemble.size(); ++m) scorers.emplace_back(ensemble.member(m), variant, rules, train_input);
+  const Scorer<float> scorer(ensemble, variant, rules, train_input);
   const TopN request{std::size_t(k), {}, {}, true};
-  auto model_top = [&](const std::vector<int>& users) {
-    if (scorers.size() == 1) return scorers[0].recommend(users, request);
-    std::vector<std::vector<Recommendation>> lists;
-    std::vector<char> eligible(std::size_t(data.items.size()));
-    for (int i = 0; i < data.items.size(); ++i) eligible[std::size_t(i)] = scorers[0].item_has_ratings(i);
-    for (int u : users) {
-      if (!scorers[0].user_has_ratings(u)) {
-        lists.emplace_back();
-        continue;
-      }
-      std::vector<float> mean(std::size_t(data.items.size()), 0.0f);
-      for (const auto& scorer : scorers) {
-        const std::vector<float> member = scorer.ranking_scores(u);
-        for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += member[i] / float(scorers.size());
-      }
-      const std::vector<int> rated = scorers[0].rated_items(u);
-      lists.push_back(detail::select_top(mean, eligible, request, rated.data(), rated.size()));
-      for (Recommendation& r : lists.back()) r.rating = rules.clip(r.rating);
-    }
-    return lists;
-  };
+  auto model_top = [&](const std::vector<int>& users) { return scorer.recommend(users, request); };
   const PopularityRanker popularity(train_part, data.users.size(), data.items.size());
   std::cout << "ranking: relevant = test rating >= " << threshold << ", rated training items left out\n";
   print_ranking("model", ranking_metrics(model_top, test, data.users.size(), k, threshold, popularity.catalogue()));
@@ -111,9 +90,6 @@ void check_memory(const autorec::Network<float>::Options& options, const autorec
 
 int run(const Settings& settings) {
   using namespace autorec;
-  if (!settings.save.empty() && settings.network.ensemble > 1)
-    throw std::runtime_error("--save with --ensemble " + std::to_string(settings.network.ensemble) +
-                             ": a model file holds one network, not an ensemble; drop one of the two");
   if (settings.device == "cuda" && settings.network.bf16_weights)
     throw std::runtime_error("--bf16-weights with --device cuda: the GPU pass reads float weights; drop one of the two");
   const std::string data_file = settings.train_file.empty() && settings.data.empty() ? autorec_programs::default_data() : settings.data;
@@ -268,10 +244,11 @@ int run(const Settings& settings) {
   if (!settings.save.empty()) {
     try {
       // Self-contained: the whole training part is what predictions read, as for the test below.
-      SavedModel<float> saved = saved_model(ensemble.member(0), variant, rules, data, train_part);
+      SavedModel<float> saved = saved_model(ensemble, variant, rules, data, train_part);
       saved.fingerprint = source_fingerprint;
       save_model(settings.save, saved);
-      std::cout << "model saved to " << settings.save << "\n";
+      std::cout << "model saved to " << settings.save
+                << (ensemble.size() > 1 ? " (" + std::to_string(ensemble.size()) + " networks)" : std::string()) << "\n";
     } catch (const std::exception& error) {
       failed.push_back(error.what());
     }

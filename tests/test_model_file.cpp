@@ -56,6 +56,59 @@ std::string version_1_bytes(const SavedModel<float>& saved) {
   return out.bytes();
 }
 
+// The same model in version 4's layout (one network, its architecture before the rules and its
+// parameters last).
+std::string version_4_bytes(const SavedModel<float>& saved) {
+  detail::Writer network;
+  detail::put_network(network, saved.model);  // architecture, lambda, seed, parameters
+  const std::string& parts = network.bytes();
+  const std::size_t parameters = 8 + sizeof(float) * std::size_t(saved.model.parameters().size());
+  detail::Writer out;
+  out.put_bytes(kModelFileMagic, sizeof kModelFileMagic);
+  out.put(std::uint32_t(4));
+  out.put(std::uint32_t(sizeof(float)));
+  out.put(std::uint32_t(saved.variant == Variant::item ? 0 : 1));
+  out.put_bytes(parts.data(), parts.size() - parameters);
+  for (float rule : {saved.rules.min_rating, saved.rules.max_rating, saved.rules.default_rating, saved.rules.scale})
+    out.put(rule);
+  out.put_ids(saved.users);
+  out.put_ids(saved.items);
+  for (const std::vector<float>* bias : {&saved.rules.user_bias, &saved.rules.item_bias}) {
+    out.put(std::uint64_t(bias->size()));
+    out.put_bytes(bias->data(), sizeof(float) * bias->size());
+  }
+  out.put(std::int64_t(saved.training.rows()));
+  out.put(std::int64_t(saved.training.cols()));
+  out.put(std::uint64_t(saved.training.nonZeros()));
+  out.put_bytes(saved.training.outerIndexPtr(), sizeof(int) * std::size_t(saved.training.cols() + 1));
+  out.put_bytes(saved.training.innerIndexPtr(), sizeof(int) * std::size_t(saved.training.nonZeros()));
+  out.put_bytes(saved.training.valuePtr(), sizeof(float) * std::size_t(saved.training.nonZeros()));
+  out.put(saved.fingerprint);
+  out.put_bytes(parts.data() + parts.size() - parameters, parameters);
+  out.put(detail::fnv1a(out.bytes().data(), out.bytes().size()));
+  return out.bytes();
+}
+
+// sample() with two more networks of other widths and seeds.
+SavedModel<float> ensemble_sample() {
+  SavedModel<float> saved = sample();
+  for (int m = 1; m <= 2; ++m) {
+    AutoRec<float>::Options options;
+    options.inputs = 3;
+    options.hidden = 4 + m;
+    options.seed = std::uint64_t(m);
+    saved.other_members.emplace_back(options);
+  }
+  return saved;
+}
+
+// Where the one network of a file of `saved` begins: after the network count, before the checksum.
+std::size_t network_offset(const std::string& bytes, const SavedModel<float>& saved) {
+  detail::Writer network;
+  detail::put_network(network, saved.model);
+  return bytes.size() - 8 - network.bytes().size();
+}
+
 // Rewrites the checksum after a deliberate edit, so the reader's other checks are reached.
 void reseal(std::string& bytes) {
   const std::uint64_t checksum = detail::fnv1a(bytes.data(), bytes.size() - 8);
@@ -213,7 +266,7 @@ TEST_CASE("A model file of another version is refused with both versions named")
   std::string bytes = read_bytes(file.path());
   bytes[8] = 7;  // the version follows the 8-byte magic number
   write_bytes(file.path(), bytes);
-  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 4)");
+  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 5)");
 }
 
 TEST_CASE("A file that is not a model, or missing, or of another precision is refused") {
@@ -263,7 +316,7 @@ TEST_CASE("Crafted layer sizes that the stored parameters cannot hold are refuse
   save_model(file.path(), sample());
   std::string bytes = read_bytes(file.path());
   const std::int64_t huge = std::int64_t(1) << 50;
-  std::memcpy(&bytes[28], &huge, sizeof huge);  // the first width follows magic, 3 u32 and inputs
+  std::memcpy(&bytes[network_offset(bytes, sample()) + 8], &huge, sizeof huge);  // the first width follows the inputs
   reseal(bytes);
   write_bytes(file.path(), bytes);
   CHECK(load_error(file.path()) == "corrupted: the layer sizes do not match the parameter count");
@@ -304,4 +357,60 @@ TEST_CASE("A small network with many training ratings loads back (the size check
   TempFile file;
   save_model(file.path(), saved_model(AutoRec<float>(options), Variant::item, {1, 5, 3}, data, data.ratings));
   CHECK(load_model<float>(file.path()).training.nonZeros() == 400);
+}
+
+TEST_CASE("A version-4 model file of one network still loads, with everything it held") {
+  const SavedModel<float> saved = sample();
+  TempFile file;
+  write_bytes(file.path(), version_4_bytes(saved));
+  const SavedModel<float> loaded = load_model<float>(file.path());
+  CHECK(loaded.model.parameters() == saved.model.parameters());
+  CHECK(loaded.model.lambda() == 12.5f);
+  CHECK(loaded.model.options().seed == 99);
+  CHECK(loaded.rules.scale == 2);
+  CHECK(loaded.rules.item_bias == saved.rules.item_bias);
+  CHECK(loaded.fingerprint == saved.fingerprint);
+  CHECK(Matrix<float>(loaded.training) == Matrix<float>(saved.training));
+  CHECK(loaded.other_members.empty());
+}
+
+TEST_CASE("An ensemble's model file loads back every member exactly, in order") {
+  const SavedModel<float> saved = ensemble_sample();
+  TempFile file;
+  save_model(file.path(), saved);
+  const SavedModel<float> loaded = load_model<float>(file.path());
+  CHECK(loaded.model.parameters() == saved.model.parameters());
+  REQUIRE(loaded.other_members.size() == 2);
+  for (std::size_t m = 0; m < 2; ++m) {
+    CHECK(loaded.other_members[m].architecture().describe() == saved.other_members[m].architecture().describe());
+    CHECK(loaded.other_members[m].parameters() == saved.other_members[m].parameters());
+    CHECK(loaded.other_members[m].options().seed == m + 1);
+  }
+}
+
+TEST_CASE("An ensemble member with another input count is refused on saving") {
+  SavedModel<float> saved = ensemble_sample();
+  AutoRec<float>::Options options;
+  options.inputs = 4;
+  options.hidden = 2;
+  saved.other_members.emplace_back(options);
+  TempFile file;
+  CHECK_THROWS_WITH(save_model(file.path(), saved), doctest::Contains("an ensemble member has 4 inputs, the first network 3"));
+  CHECK(read_bytes(file.path()).empty());
+}
+
+TEST_CASE("A model file that claims no networks is refused") {
+  const SavedModel<float> saved = sample();
+  TempFile file;
+  save_model(file.path(), saved);
+  std::string bytes = read_bytes(file.path());
+  const std::size_t at = network_offset(bytes, saved) - 4;  // the count precedes the one network
+  std::uint32_t count;
+  std::memcpy(&count, &bytes[at], 4);
+  REQUIRE(count == 1);
+  count = 0;
+  std::memcpy(&bytes[at], &count, 4);
+  reseal(bytes);
+  write_bytes(file.path(), bytes);
+  CHECK(load_error(file.path()) == "corrupted: impossible network count");
 }

@@ -282,11 +282,13 @@ TEST_CASE("I-AutoRec fold-in ends at a stationary point of the new user's object
       fit.iterations = 5000;
       fit.tolerance = 0;
       const FoldedUser<double> folded = scorer.fold_in(mine, fit);
+      REQUIRE(folded.fits.size() == 1);
+      const FoldedFit<double>& x = folded.fits[0];
       FoldInOptions start;
       start.iterations = 0;
-      CHECK(folded.loss <= scorer.fold_in(mine, start).loss);
-      CHECK(scorer.fold_in(mine).encoder.norm() == 0);  // by default v stays 0
-      CHECK(folded.encoder.norm() > 0);  // the encoder column moved away from 0
+      CHECK(x.loss <= scorer.fold_in(mine, start).fits[0].loss);
+      CHECK(scorer.fold_in(mine).fits[0].encoder.norm() == 0);  // by default v stays 0
+      CHECK(x.encoder.norm() > 0);                              // the encoder column moved away from 0
 
       Matrix<double> P;
       SparseColumns<double> rated(40, 5);
@@ -301,18 +303,18 @@ TEST_CASE("I-AutoRec fold-in ends at a stationary point of the new user's object
       network.first_layer(rated, P);
       Vector<double> r(5);
       for (int j = 0; j < 5; ++j) r(j) = mine[std::size_t(j)].second;
-      const double at = fold_in_loss(network, P, r, folded.encoder, folded.weights, folded.bias);
-      CHECK(at == doctest::Approx(folded.loss).epsilon(1e-12));
+      const double at = fold_in_loss(network, P, r, x.encoder, x.weights, x.bias);
+      CHECK(at == doctest::Approx(x.loss).epsilon(1e-12));
       // No direction lowers it at first order: each +-h step raises it by O(h^2) at most.
       const double h = 1e-4;
       Random random(3);
       for (int trial = 0; trial < 5; ++trial) {
-        Vector<double> dv(folded.encoder.size()), dw(folded.weights.size());
+        Vector<double> dv(x.encoder.size()), dw(x.weights.size());
         for (Index i = 0; i < dv.size(); ++i) dv(i) = random.normal();
         for (Index i = 0; i < dw.size(); ++i) dw(i) = random.normal();
         const double dc = random.normal();
-        const double plus = fold_in_loss(network, P, r, folded.encoder + h * dv, folded.weights + h * dw, folded.bias + h * dc);
-        const double minus = fold_in_loss(network, P, r, folded.encoder - h * dv, folded.weights - h * dw, folded.bias - h * dc);
+        const double plus = fold_in_loss(network, P, r, x.encoder + h * dv, x.weights + h * dw, x.bias + h * dc);
+        const double minus = fold_in_loss(network, P, r, x.encoder - h * dv, x.weights - h * dw, x.bias - h * dc);
         CHECK(std::abs(plus - minus) / (2 * h) < 1e-4);
       }
     }
@@ -324,7 +326,8 @@ TEST_CASE("I-AutoRec fold-in's scores use the rated items' updated codes and lea
   const FoldedUser<float> folded = s.scorer.fold_in(mine);
   CHECK(folded.rated == std::vector<int>{2, 4, 9});
   const std::vector<float> all = s.scorer.scores(folded);
-  const float raw = folded.rated_codes.col(1).dot(folded.weights) + folded.bias;
+  const FoldedFit<float>& fit = folded.fits.at(0);
+  const float raw = fit.rated_codes.col(1).dot(fit.weights) + fit.bias;
   CHECK(all[4] == doctest::Approx(std::clamp(raw, 1.0f, 5.0f)));
   CHECK(all[24] == 3.0f);  // an item without training ratings keeps the default
   const auto top = s.scorer.recommend(folded, TopN{30, {}, {}, true});
@@ -335,18 +338,18 @@ TEST_CASE("I-AutoRec fold-in's scores use the rated items' updated codes and lea
 TEST_CASE("I-AutoRec fold-in by default fits the decoder row exactly: its gradient in (w, c) vanishes") {
   const Served<double> s(Variant::item);
   const std::vector<std::pair<int, float>> mine{{2, 5}, {4, 1}, {9, 4}, {13, 2}};
-  const FoldedUser<double> folded = s.scorer.fold_in(mine);
+  const FoldedFit<double> fit = s.scorer.fold_in(mine).fits.at(0);
   // L = sum (H^T w + c - r)^2 + (lambda / 2) |w|^2 with H the items' trained codes.
   Vector<double> residual(4);
   for (int j = 0; j < 4; ++j)
-    residual(j) = folded.rated_codes.col(j).dot(folded.weights) + folded.bias - mine[std::size_t(j)].second;
-  const Vector<double> dw = 2 * folded.rated_codes * residual + s.network.lambda() * folded.weights;
+    residual(j) = fit.rated_codes.col(j).dot(fit.weights) + fit.bias - mine[std::size_t(j)].second;
+  const Vector<double> dw = 2 * fit.rated_codes * residual + s.network.lambda() * fit.weights;
   CHECK(dw.norm() < 1e-8);
   CHECK(std::abs(2 * residual.sum()) < 1e-8);
   // v = 0: the rated items' codes are those of their training vectors
   Matrix<double> codes;
   s.network.encode(s.training, codes);
-  for (int j = 0; j < 4; ++j) CHECK(folded.rated_codes.col(j).isApprox(codes.col(mine[std::size_t(j)].first)));
+  for (int j = 0; j < 4; ++j) CHECK(fit.rated_codes.col(j).isApprox(codes.col(mine[std::size_t(j)].first)));
 }
 
 TEST_CASE("Fold-in refuses a repeated item, an unknown item and a rating outside the model's range") {
@@ -383,5 +386,105 @@ TEST_CASE("A Scorer on a rating scale answers and folds in ratings in the data's
     const auto folded = scorer.scores(scorer.fold_in({{1, 80.0f}, {2, 40.0f}}));
     const auto expected = plain.scorer.scores(plain.scorer.fold_in({{1, 4.0f}, {2, 2.0f}}));
     for (std::size_t i = 0; i < expected.size(); ++i) CHECK(folded[i] == doctest::Approx(20 * expected[i]).epsilon(1e-4));
+  }
+}
+
+namespace {
+// Three networks of different widths and seeds over the same inputs.
+template <typename Scalar>
+Ensemble<Scalar> ensemble_for(Index inputs) {
+  Ensemble<Scalar> ensemble;
+  for (int m = 0; m < 3; ++m) {
+    typename Network<Scalar>::Options options;
+    options.inputs = inputs;
+    options.hidden = Index(4 + m);
+    options.weight_scale = Scalar(0.4);
+    options.bias_scale = Scalar(0.5);
+    options.seed = std::uint64_t(10 + m);
+    ensemble.add(Network<Scalar>(options));
+  }
+  return ensemble;
+}
+}  // namespace
+
+TEST_CASE("An ensemble's Scorer predicts its members' mean, clipped after averaging, in both variants") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const SparseColumns<double> training = rating_matrix<double>(ratings(), 40, 25, variant);
+    const Ensemble<double> ensemble = ensemble_for<double>(training.rows());
+    const PredictionRules range{0.5f, 1.5f, 1};  // narrow, so that clipping matters
+    const Scorer<double> scorer(ensemble, variant, range, training);
+    CHECK(scorer.network_count() == 3);
+    Matrix<double> mean;  // the members' mean reconstruction, outputs x encoded vectors
+    ensemble.predict(training, mean);
+    int clipped = 0;
+    for (int u = 0; u < 39; ++u) {
+      const std::vector<float> ranking = scorer.ranking_scores(u);
+      for (int i = 0; i < 24; ++i) {
+        const double expected = variant == Variant::item ? mean(u, i) : mean(i, u);
+        CHECK(ranking[std::size_t(i)] == doctest::Approx(expected).epsilon(1e-6));
+        CHECK(scorer.score(u, i) == doctest::Approx(std::clamp(expected, 0.5, 1.5)).epsilon(1e-6));
+        clipped += expected < 0.5 || expected > 1.5;
+      }
+    }
+    CHECK(clipped > 0);
+    std::vector<int> users(40);
+    for (int u = 0; u < 40; ++u) users[std::size_t(u)] = u;
+    const auto all = scorer.recommend(users, TopN{7, {}, {}, true});
+    for (int u = 0; u < 40; ++u) {
+      const auto one = scorer.recommend(u, TopN{7, {}, {}, true});
+      REQUIRE(all[std::size_t(u)].size() == one.size());
+      for (std::size_t r = 0; r < one.size(); ++r) CHECK(all[std::size_t(u)][r].item == one[r].item);
+    }
+  }
+}
+
+TEST_CASE("An ensemble of one network scores exactly as that network's Scorer") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const Served<float> s(variant);
+    const Scorer<float> alone(Ensemble<float>({s.network}), variant, rules(), s.training);
+    for (int u = 0; u < 40; ++u) CHECK(alone.scores(u) == s.scorer.scores(u));
+    const std::vector<std::pair<int, float>> mine{{2, 5}, {4, 1}, {9, 4}};
+    CHECK(alone.scores(alone.fold_in(mine)) == s.scorer.scores(s.scorer.fold_in(mine)));
+  }
+}
+
+TEST_CASE("An ensemble folds a new user into every member and scores the mean of their fits") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    const SparseColumns<double> training = rating_matrix<double>(ratings(), 40, 25, variant);
+    const Ensemble<double> ensemble = ensemble_for<double>(training.rows());
+    const PredictionRules wide{-100, 100, 3};  // no clipping: the mean of the members' scores
+    const Scorer<double> scorer(ensemble, variant, wide, training);
+    const std::vector<std::pair<int, float>> mine{{2, 5}, {4, 1}, {9, 4}, {13, 2}};
+    const FoldedUser<double> folded = scorer.fold_in(mine);
+    REQUIRE(folded.fits.size() == 3);
+    std::vector<double> expected(25, 0.0);
+    for (std::size_t m = 0; m < 3; ++m) {
+      const Scorer<double> member(ensemble.member(m), variant, wide, training);
+      const std::vector<float> member_scores = member.scores(member.fold_in(mine));
+      for (std::size_t i = 0; i < 24; ++i) expected[i] += member_scores[i] / 3.0;
+    }
+    const std::vector<float> got = scorer.scores(folded);
+    for (std::size_t i = 0; i < 24; ++i) CHECK(got[i] == doctest::Approx(expected[i]).epsilon(1e-5));
+    CHECK(got[24] == 3.0f);  // an item without training ratings keeps the default
+    const Scorer<double> one(ensemble.member(0), variant, wide, training);
+    CHECK_THROWS_WITH_AS(one.scores(folded), "Scorer: a user folded in with 3 networks, this Scorer has 1",
+                         std::invalid_argument);
+  }
+}
+
+TEST_CASE("A Scorer from an ensemble's model file scores as the Scorer of the ensemble") {
+  for (Variant variant : {Variant::item, Variant::user}) {
+    RatingData data;
+    data.users = IdMap::indices(40);
+    data.items = IdMap::indices(25);
+    data.ratings = ratings();
+    const SparseColumns<float> training = rating_matrix<float>(data.ratings, 40, 25, variant);
+    const Ensemble<float> ensemble = ensemble_for<float>(training.rows());
+    autorec::testing::TempFile file;
+    save_model(file.path(), saved_model(ensemble, variant, rules(), data, data.ratings));
+    const Scorer<float> loaded(load_model<float>(file.path()));
+    const Scorer<float> direct(ensemble, variant, rules(), training);
+    CHECK(loaded.network_count() == 3);
+    for (int u = 0; u < 40; ++u) CHECK(loaded.scores(u) == direct.scores(u));
   }
 }

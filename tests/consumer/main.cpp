@@ -1,6 +1,7 @@
 // Uses the installed headers as a host recommender would: one training step of AutoRec on a
 // tiny batch must lower the loss; then a network of its own (deep, ELU, dropout) is trained,
-// saved, loaded, and served through a Scorer: scores, top-N and a new user folded in.
+// saved, loaded, and served through a Scorer: scores, top-N and a new user folded in; then an
+// ensemble of two is saved, loaded and served.
 #include <autorec/autorec.hpp>
 
 #include <cstdio>
@@ -68,7 +69,25 @@ bool own_network_trains_saves_loads_and_recommends() {
   std::cout << "consumer: " << loaded.model.architecture().describe() << ", test RMSE " << metrics.rmse
             << ", top item of user 0: " << (top.empty() ? "none" : scorer.item_ids().raw(top.front().item))
             << ", of a new user: " << (newcomer.empty() ? "none" : scorer.item_ids().raw(newcomer.front().item)) << "\n";
-  return metrics.rmse < 2 && top.size() == 5 && newcomer.size() == 10 && loaded.model.parameters() == model.parameters();
+  if (!(metrics.rmse < 2 && top.size() == 5 && newcomer.size() == 10 && loaded.model.parameters() == model.parameters()))
+    return false;
+
+  // A second network from another seed joins it: the file holds both, the Scorer serves their mean.
+  options.seed = 8;
+  AutoRec<float> second(options);
+  train(second, input, {}, Variant::item, rules, train_options);
+  const Ensemble<float> ensemble({model, second});
+  saved.other_members = {second};
+  save_model(path, saved);
+  const Scorer<float> pair(load_model<float>(path));
+  std::remove(path.c_str());
+  const Scorer<float> direct(ensemble, Variant::item, rules, input);
+  std::vector<float> mean_predicted;
+  for (const Rating& r : split.test) mean_predicted.push_back(pair.score(r.user, r.item));
+  const double ensemble_rmse = score(split.test, mean_predicted).rmse;
+  std::cout << "consumer: an ensemble of " << pair.network_count() << ", test RMSE " << ensemble_rmse << "\n";
+  return pair.network_count() == 2 && pair.scores(0) == direct.scores(0) && ensemble_rmse < 2 &&
+         pair.recommend(pair.fold_in(std::vector<std::pair<std::string, float>>{{"3", 5}})).size() == 10;
 }
 }  // namespace
 

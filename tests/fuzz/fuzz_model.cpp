@@ -16,7 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   }
   try {
     const autorec::SavedModel<float> saved = autorec::parse_model<float>(file, "fuzz");
-    if (saved.self_contained() && saved.model.parameters().size() < (1 << 16)) {
+    auto parameters = saved.model.parameters().size();
+    for (const auto& member : saved.other_members) parameters += member.parameters().size();
+    if (saved.self_contained() && parameters < (1 << 16)) {
       const autorec::Scorer<float> scorer(saved);
       if (scorer.user_count() > 0 && scorer.item_count() > 0) {
         const float score = scorer.score(0, 0);

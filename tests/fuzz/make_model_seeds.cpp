@@ -1,4 +1,4 @@
-// Writes small valid model files (both variants, a deep network) into the directory given.
+// Writes small valid model files (both variants, a deep network, an ensemble) into the directory given.
 #include <string>
 
 #include "autorec/io/model_file.hpp"
@@ -20,5 +20,15 @@ int main(int argc, char** argv) {
       save_model(folder + "/seed-" + std::to_string(n++) + ".bin",
                  saved_model(Network<float>(options), variant, PredictionRules{1, 5, 3}, data, data.ratings));
     }
+  Network<float>::Options options;  // an ensemble of two
+  options.inputs = 3;
+  options.hidden = 2;
+  Ensemble<float> ensemble;
+  for (std::uint64_t seed : {1, 2}) {
+    options.seed = seed;
+    ensemble.add(Network<float>(options));
+  }
+  save_model(folder + "/seed-" + std::to_string(n++) + ".bin",
+             saved_model(ensemble, Variant::item, PredictionRules{1, 5, 3}, data, data.ratings));
   return 0;
 }

@@ -1,32 +1,34 @@
 #pragma once
 // Model files: everything needed to predict with a trained network, in one versioned binary.
 //
-// Layout of version 4 (little-endian; all integers fixed width):
+// Layout of version 5 (little-endian; all integers fixed width):
 //   magic        8 bytes  "AUTOREC\0"
-//   version      u32      4
+//   version      u32      5
 //   scalar       u32      4 (float) or 8 (double)
 //   variant      u32      0 item, 1 user
-//   architecture          the network's shape (model/architecture.hpp):
-//     inputs        i64   d
-//     first width   i64   outputs of the sparse-input layer
-//     input dropout f64
-//     stages        u32 count, then per stage: kind (string), size i64, rate f64
-//     output activation   string
-//   lambda       f64
-//   seed         u64
 //   rules        4 x f32  min rating, max rating, default rating, scale (eval/predict.hpp)
 //   users        u64 count, then per id: a string
 //   items        likewise
 //   biases       of the rules' fallback: u64 count (0, or the number of users), then count
 //                f32 user biases; the same for items
 //   training     the training matrix in the model's layout (rating_matrix), which prediction
-//                reads, in network units (ratings / scale): rows i64, cols i64, nnz u64, then cols + 1 column starts (i32), nnz
-//                row indices (i32), nnz values (f32)
+//                reads, in network units (ratings / scale): rows i64, cols i64, nnz u64, then
+//                cols + 1 column starts (i32), nnz row indices (i32), nnz values (f32)
 //   fingerprint  u64      of the ratings file it was trained from (data/fingerprint.hpp)
-//   parameters   u64 count, then count scalars: the network's flat vector, in the layout
+//   networks     u32 count (1, or an ensemble's members), then per network:
+//     architecture        the network's shape (model/architecture.hpp):
+//       inputs        i64   d
+//       first width   i64   outputs of the sparse-input layer
+//       input dropout f64
+//       stages        u32 count, then per stage: kind (string), size i64, rate f64
+//       output activation   string
+//     lambda     f64
+//     seed       u64
+//     parameters u64 count, then count scalars: the network's flat vector, in the layout
 //                the network derives from its architecture
 //   checksum     u64      FNV-1a of every byte before it
-// A string is u32 length + bytes. Version 3 had no scale (it is 1) and no biases. Version 2 had no training matrix and no fingerprint: it is
+// A string is u32 length + bytes. Version 4 held one network: its architecture, lambda and
+// seed after the variant, its parameters last. Version 3 had no scale (it is 1) and no biases. Version 2 had no training matrix and no fingerprint: it is
 // still read, and serving it needs the training ratings from elsewhere. Version 1 (AutoRec
 // only) had `hidden` (i64) in place of the architecture; it is read as the one-hidden-layer
 // sigmoid network.
@@ -38,30 +40,28 @@
 // loading (serve/scorer.hpp).
 // Loading checks each of these and fails with a message that says what is wrong.
 
-#include <cmath>
 #include <cstdint>
-#include <limits>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "autorec/data/fingerprint.hpp"
 #include "autorec/data/id_map.hpp"
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/io/atomic_file.hpp"
+#include "autorec/io/model_file_parts.hpp"
 #include "autorec/eval/predict.hpp"
 #include "autorec/model/architecture.hpp"
 #include "autorec/model/autorec.hpp"
+#include "autorec/model/ensemble.hpp"
 
 namespace autorec {
 
-inline constexpr std::uint32_t kModelFileVersion = 4;
+inline constexpr std::uint32_t kModelFileVersion = 5;
 inline constexpr std::uint32_t kOldestModelFileVersion = 1;
 inline constexpr char kModelFileMagic[8] = {'A', 'U', 'T', 'O', 'R', 'E', 'C', '\0'};
 
@@ -79,6 +79,9 @@ struct SavedModel {
   SparseColumns<Scalar> training{};
   /// Of the ratings file the model was trained from (data/fingerprint.hpp); 0 when unknown.
   std::uint64_t fingerprint = 0;
+  /// An ensemble's members after the first (`model`); empty for one network. A Scorer
+  /// predicts their mean.
+  std::vector<Network<Scalar>> other_members{};
 
   /// Whether the training matrix is here, so the model can serve on its own.
   bool self_contained() const { return training.rows() == model.inputs() && training.cols() > 0; }
@@ -93,143 +96,25 @@ SavedModel<Scalar> saved_model(Network<Scalar> model, Variant variant, const Pre
   saved.training = input_matrix<Scalar>(training, data.users.size(), data.items.size(), variant, rules);
   return saved;
 }
-
-class ModelFileError : public std::runtime_error {
- public:
-  ModelFileError(const std::string& path, const std::string& message)
-      : std::runtime_error(path + ": " + message) {}
-};
-
-namespace detail {
-
-inline std::uint64_t fnv1a(const char* data, std::size_t size) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (std::size_t i = 0; i < size; ++i) {
-    hash ^= static_cast<unsigned char>(data[i]);
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
-class Writer {
- public:
-  template <typename T>
-  void put(const T& value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    bytes_.append(reinterpret_cast<const char*>(&value), sizeof(T));
-  }
-  void put_bytes(const void* data, std::size_t size) { bytes_.append(static_cast<const char*>(data), size); }
-  void put_string(const std::string& text) {
-    put(std::uint32_t(text.size()));
-    put_bytes(text.data(), text.size());
-  }
-  void put_ids(const IdMap& ids) {
-    put(std::uint64_t(ids.size()));
-    for (const std::string& id : ids.raw_ids()) put_string(id);
-  }
-  std::string& bytes() { return bytes_; }
-
- private:
-  std::string bytes_;
-};
-
-class Reader {
- public:
-  Reader(const std::string& path, const std::string& bytes, std::size_t begin, std::size_t end)
-      : path_(path), bytes_(bytes), end_(end), offset_(begin) {}
-  template <typename T>
-  T get(const char* what) {
-    T value;
-    get_bytes(&value, sizeof(T), what);
-    return value;
-  }
-  void get_bytes(void* out, std::size_t size, const char* what) {
-    if (size > end_ - offset_)
-      throw ModelFileError(path_, std::string("truncated: the file ends inside ") + what);
-    if (size == 0) return;  // `out` may be null then (an empty matrix), and memcpy(null, ., 0) is undefined
-    std::memcpy(out, bytes_.data() + offset_, size);
-    offset_ += size;
-  }
-  std::string get_string(const char* what) {
-    const auto length = get<std::uint32_t>(what);
-    if (length > end_ - offset_) throw ModelFileError(path_, std::string("truncated: the file ends inside ") + what);
-    std::string text(bytes_.data() + offset_, length);
-    offset_ += length;
-    return text;
-  }
-  IdMap get_ids(const char* what) {
-    const auto count = get<std::uint64_t>(what);
-    if (count > end_ - offset_) throw ModelFileError(path_, std::string("corrupted: impossible ") + what + " count");
-    IdMap ids;
-    for (std::uint64_t i = 0; i < count; ++i) {
-      if (ids.insert(get_string(what)) != static_cast<int>(i))
-        throw ModelFileError(path_, std::string("corrupted: repeated id in ") + what);
-    }
-    return ids;
-  }
-  /// A u64 count, then that many f32: the count must be 0 or `expected`.
-  std::vector<float> get_floats(std::size_t expected, const char* what) {
-    const auto count = get<std::uint64_t>(what);
-    if (count != 0 && count != expected)
-      throw ModelFileError(path_, std::string("corrupted: ") + std::to_string(count) + " " + what + " for " +
-                                      std::to_string(expected) + " ids");
-    std::vector<float> values(count);
-    get_bytes(values.data(), count * sizeof(float), what);
-    return values;
-  }
-  std::size_t remaining() const { return end_ - offset_; }
-
- private:
-  const std::string& path_;
-  const std::string& bytes_;
-  std::size_t end_;
-  std::size_t offset_;
-};
-
-// The training matrix of a version 3 file: sizes checked against the bytes left before
-// anything is allocated, then a valid compressed matrix (sorted rows, finite values) or an error.
+/// The same for an ensemble: one file holds all its members.
 template <typename Scalar>
-SparseColumns<Scalar> read_training(const std::string& path, Reader& in, InputShape shape) {
-  const auto rows = in.get<std::int64_t>("the training matrix");
-  const auto cols = in.get<std::int64_t>("the training matrix");
-  const auto nnz = in.get<std::uint64_t>("the training matrix");
-  if (rows != shape.rows || cols != shape.cols)
-    throw ModelFileError(path, "corrupted: the training matrix is " + std::to_string(rows) + " x " +
-                                   std::to_string(cols) + ", the id maps make it " + std::to_string(shape.rows) +
-                                   " x " + std::to_string(shape.cols));
-  // 4 bytes per column start, then 8 per rating (row index and value)
-  if (std::uint64_t(cols) + 1 > in.remaining() / 4 || nnz > (in.remaining() - 4 * (std::uint64_t(cols) + 1)) / 8 ||
-      nnz > std::uint64_t(std::numeric_limits<int>::max()))
-    throw ModelFileError(path, "corrupted: impossible training matrix size");
-  SparseColumns<Scalar> matrix(rows, cols);
-  matrix.resizeNonZeros(Index(nnz));
-  in.get_bytes(matrix.outerIndexPtr(), sizeof(int) * std::size_t(cols + 1), "the training matrix");
-  in.get_bytes(matrix.innerIndexPtr(), sizeof(int) * std::size_t(nnz), "the training matrix");
-  const int* outer = matrix.outerIndexPtr();
-  const int* inner = matrix.innerIndexPtr();
-  bool ok = outer[0] == 0 && std::uint64_t(outer[cols]) == nnz;
-  for (Index j = 0; ok && j < cols; ++j) {
-    ok = outer[j] <= outer[j + 1] && std::uint64_t(outer[j + 1]) <= nnz;  // a column may not end past the ratings
-    for (int p = outer[j]; ok && p < outer[j + 1]; ++p)
-      ok = inner[p] >= 0 && inner[p] < rows && (p == outer[j] || inner[p - 1] < inner[p]);
-  }
-  for (std::uint64_t p = 0; ok && p < nnz; ++p) {
-    const float value = in.get<float>("the training matrix");
-    ok = std::isfinite(value);
-    matrix.valuePtr()[p] = static_cast<Scalar>(value);
-  }
-  if (!ok) throw ModelFileError(path, "corrupted: the training matrix is not a valid sparse matrix of finite ratings");
-  return matrix;
+SavedModel<Scalar> saved_model(const Ensemble<Scalar>& ensemble, Variant variant, const PredictionRules& rules,
+                               const RatingData& data, const std::vector<Rating>& training) {
+  if (ensemble.size() == 0) throw std::invalid_argument("saved_model: an ensemble with no members");
+  SavedModel<Scalar> saved = saved_model(ensemble.member(0), variant, rules, data, training);
+  for (std::size_t m = 1; m < ensemble.size(); ++m) saved.other_members.push_back(ensemble.member(m));
+  return saved;
 }
-
-}  // namespace detail
 
 /// Writes `saved` to `path` (replacing it only once the whole file is written).
 template <typename Scalar>
 void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
-  const auto& options = saved.model.options();
   // A file that load_model would reject is never written.
   const InputShape shape = input_shape(saved.users.size(), saved.items.size(), saved.variant);
+  for (const Network<Scalar>& member : saved.other_members)
+    if (member.inputs() != saved.model.inputs())
+      throw ModelFileError(path, "cannot save: an ensemble member has " + std::to_string(member.inputs()) +
+                                     " inputs, the first network " + std::to_string(saved.model.inputs()));
   if (shape.rows != saved.model.inputs())
     throw ModelFileError(path, "cannot save: the network has " + std::to_string(saved.model.inputs()) +
                                    " inputs but the " + (saved.variant == Variant::item ? "user" : "item") +
@@ -258,19 +143,6 @@ void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
   out.put(kModelFileVersion);
   out.put(std::uint32_t(sizeof(Scalar)));
   out.put(std::uint32_t(saved.variant == Variant::item ? 0 : 1));
-  const Architecture& architecture = saved.model.architecture();
-  out.put(std::int64_t(architecture.inputs));
-  out.put(std::int64_t(architecture.first_width));
-  out.put(double(architecture.input_dropout));
-  out.put(std::uint32_t(architecture.stages.size()));
-  for (const LayerSpec& stage : architecture.stages) {
-    out.put_string(stage.kind);
-    out.put(std::int64_t(stage.size));
-    out.put(double(stage.rate));
-  }
-  out.put_string(architecture.output_activation);
-  out.put(double(options.lambda));
-  out.put(std::uint64_t(options.seed));
   out.put(saved.rules.min_rating);
   out.put(saved.rules.max_rating);
   out.put(saved.rules.default_rating);
@@ -289,9 +161,9 @@ void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
   out.put_bytes(training.innerIndexPtr(), sizeof(int) * std::size_t(training.nonZeros()));
   for (Index p = 0; p < training.nonZeros(); ++p) out.put(float(training.valuePtr()[p]));
   out.put(saved.fingerprint);
-  const Vector<Scalar>& parameters = saved.model.parameters();
-  out.put(std::uint64_t(parameters.size()));
-  out.put_bytes(parameters.data(), sizeof(Scalar) * std::size_t(parameters.size()));
+  out.put(std::uint32_t(1 + saved.other_members.size()));
+  detail::put_network(out, saved.model);
+  for (const Network<Scalar>& member : saved.other_members) detail::put_network(out, member);
   out.put(detail::fnv1a(out.bytes().data(), out.bytes().size()));
 
   try {
@@ -343,27 +215,8 @@ SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path
                                    std::to_string(sizeof(Scalar) * 8) + "-bit");
   const auto variant = in.get<std::uint32_t>("the variant");
   if (variant > 1) throw ModelFileError(path, "corrupted: unknown variant " + std::to_string(variant));
-  Architecture architecture;
-  architecture.inputs = in.get<std::int64_t>("the input size");
-  if (version == 1) {
-    architecture = Architecture::stack(architecture.inputs, in.get<std::int64_t>("the hidden size"), "sigmoid");
-  } else {
-    architecture.first_width = in.get<std::int64_t>("the first hidden width");
-    architecture.input_dropout = in.get<double>("the input dropout");
-    const auto stages = in.get<std::uint32_t>("the stage count");
-    if (stages > in.remaining()) throw ModelFileError(path, "corrupted: impossible stage count");
-    for (std::uint32_t s = 0; s < stages; ++s) {
-      LayerSpec stage;
-      stage.kind = in.get_string("a stage kind");
-      stage.size = in.get<std::int64_t>("a stage size");
-      stage.rate = in.get<double>("a stage rate");
-      architecture.stages.push_back(std::move(stage));
-    }
-    architecture.output_activation = in.get_string("the output activation");
-  }
-  typename Network<Scalar>::Options options;
-  options.lambda = static_cast<Scalar>(in.get<double>("lambda"));
-  options.seed = in.get<std::uint64_t>("the seed");
+  std::optional<detail::NetworkHead> head;  // before the rules up to version 4
+  if (version <= 4) head = detail::read_network_head(path, in, version);
   PredictionRules rules;
   rules.min_rating = in.get<float>("the rating range");
   rules.max_rating = in.get<float>("the rating range");
@@ -382,39 +235,22 @@ SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path
     training = detail::read_training<Scalar>(path, in, input_shape(users.size(), items.size(), variant == 0 ? Variant::item : Variant::user));
     data_fingerprint = in.get<std::uint64_t>("the fingerprint");
   }
-  const auto count = in.get<std::uint64_t>("the parameter count");
-  if (in.remaining() != count * sizeof(Scalar) || count > in.remaining())
-    throw ModelFileError(path, "corrupted: the parameters do not fill the rest of the file");
   const Index expected_inputs = variant == 0 ? users.size() : items.size();
-  if (architecture.inputs != expected_inputs)
-    throw ModelFileError(path, "corrupted: the input size does not match the id maps");
-  // Every layer's weights lie inside the stored parameters, so no width can exceed their
-  // count: checked before the network allocates anything.
-  const auto fits = [count](std::int64_t a, std::int64_t b) {
-    return a > 0 && b > 0 && std::uint64_t(a) <= count / std::uint64_t(b);
-  };
-  bool sizes_fit = fits(architecture.inputs, architecture.first_width);
-  std::int64_t width = architecture.first_width;
-  for (const LayerSpec& stage : architecture.stages)
-    if (stage.kind == "dense") {
-      sizes_fit = sizes_fit && fits(width, stage.size);
-      width = stage.size;
+  std::vector<Network<Scalar>> networks;
+  if (version <= 4) {
+    networks.push_back(detail::read_network<Scalar>(path, in, *head, expected_inputs));
+  } else {
+    const auto count = in.get<std::uint32_t>("the network count");
+    if (count == 0 || count > in.remaining()) throw ModelFileError(path, "corrupted: impossible network count");
+    for (std::uint32_t n = 0; n < count; ++n) {
+      const detail::NetworkHead member = detail::read_network_head(path, in, version);
+      networks.push_back(detail::read_network<Scalar>(path, in, member, expected_inputs));
     }
-  if (!sizes_fit) throw ModelFileError(path, "corrupted: the layer sizes do not match the parameter count");
-  std::optional<Network<Scalar>> network;
-  try {
-    network.emplace(architecture, options);
-  } catch (const std::exception& error) {
-    throw ModelFileError(path, std::string("corrupted architecture: ") + error.what());
   }
-  if (std::uint64_t(network->parameters().size()) != count)
-    throw ModelFileError(path, "corrupted: " + std::to_string(count) + " parameters stored, the architecture (" +
-                                   architecture.describe() + ") has " + std::to_string(network->parameters().size()));
-  SavedModel<Scalar> saved{std::move(*network), variant == 0 ? Variant::item : Variant::user, rules, std::move(users),
-                           std::move(items), std::move(training), data_fingerprint};
-  in.get_bytes(saved.model.parameters().data(), count * sizeof(Scalar), "the parameters");
-  if (!saved.model.parameters().allFinite())
-    throw ModelFileError(path, "corrupted: the parameters hold NaN or infinite values");
+  if (in.remaining() != 0) throw ModelFileError(path, "corrupted: the parameters do not fill the rest of the file");
+  SavedModel<Scalar> saved{std::move(networks.front()), variant == 0 ? Variant::item : Variant::user, rules,
+                           std::move(users), std::move(items), std::move(training), data_fingerprint};
+  saved.other_members.assign(std::make_move_iterator(networks.begin() + 1), std::make_move_iterator(networks.end()));
   return saved;
 }
 

@@ -38,11 +38,9 @@ struct FoldInOptions {
   double tolerance = 1e-7;   ///< stop when a step lowers the loss by less than this share
 };
 
-/// A folded-in user: what scoring them needs. Items are indices, `rated` sorted.
+/// One network's fit of a folded-in user.
 template <typename Scalar>
-struct FoldedUser {
-  std::vector<int> rated;
-  std::vector<float> ratings;  ///< of `rated`, in the same order
+struct FoldedFit {
   Vector<Scalar> code;         ///< U-AutoRec: the user's code (kn)
   Vector<Scalar> weights;      ///< I-AutoRec: decoder row w (kn)
   Scalar bias = 0;             ///< I-AutoRec: c
@@ -52,14 +50,23 @@ struct FoldedUser {
   int iterations = 0;          ///< I-AutoRec: gradient steps taken
 };
 
+/// A folded-in user: what scoring them needs. Items are indices, `rated` sorted; one fit per
+/// network of the Scorer (an ensemble's members fit the user each on their own).
+template <typename Scalar>
+struct FoldedUser {
+  std::vector<int> rated;
+  std::vector<float> ratings;  ///< of `rated`, in the same order
+  std::vector<FoldedFit<Scalar>> fits;
+};
+
 namespace detail {
 
 /// I-AutoRec's fit, given the rated items' codes H0 (kn x m, at v = 0), their ratings r (m)
 /// and, with fit_encoder, `first_layer()` giving their first pre-activations P (k1 x m).
-/// Fills weights, bias, encoder, rated_codes and loss.
+/// Fills weights, bias, encoder, rated_codes, loss and iterations.
 template <typename Scalar, typename FirstLayer>
 void fit_new_input(const Network<Scalar>& network, const Matrix<Scalar>& H0, const Vector<Scalar>& r,
-                   FirstLayer&& first_layer, const FoldInOptions& options, FoldedUser<Scalar>& user) {
+                   FirstLayer&& first_layer, const FoldInOptions& options, FoldedFit<Scalar>& user) {
   const Index m = H0.cols(), k1 = network.hidden_sizes().front();
   Matrix<Scalar> P;
   if (options.fit_encoder) first_layer(P);

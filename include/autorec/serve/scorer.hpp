@@ -10,6 +10,9 @@
 // matrix-vector product: I-AutoRec C^T W(u, :)^T + b(u) (|items| x kn), U-AutoRec
 // W C(:, u) + b (|items| x kn). Many users at once are a GEMM.
 //
+// An ensemble's Scorer keeps each member's network and codes and predicts the members' mean
+// f(...), clipped after averaging: the numbers Ensemble::predict gives.
+//
 // A Scorer is immutable once built: every method is const and touches no shared state, so
 // any number of threads may call it at once (tests/test_scorer.cpp does).
 
@@ -26,6 +29,7 @@
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/eval/predict.hpp"
 #include "autorec/io/model_file.hpp"
+#include "autorec/model/ensemble.hpp"
 #include "autorec/model/network.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/serve/fold_in.hpp"
@@ -42,44 +46,27 @@ class UnknownId : public std::out_of_range {
 template <typename Scalar = float>
 class Scorer {
  public:
-  /// From a model file of version 3 or later (it holds the training matrix).
+  /// From a model file of version 3 or later (it holds the training matrix); an ensemble's
+  /// file gives the Scorer of its members' mean.
   explicit Scorer(const SavedModel<Scalar>& saved)
-      : Scorer(saved.model, saved.variant, saved.rules, require_training(saved), saved.users, saved.items) {}
+      : Scorer(members_of(saved), saved.variant, saved.rules, require_training(saved), saved.users, saved.items) {}
 
   /// From a network and the training matrix it predicts from (rating_matrix of the training
   /// ratings in the network's layout). Id maps are optional: without them raw ids are indices.
   Scorer(const Network<Scalar>& network, Variant variant, const PredictionRules& rules,
          const SparseColumns<Scalar>& training, IdMap users = {}, IdMap items = {})
-      // A fresh copy, built from the architecture: its layers hold no training state.
-      : network_(network.architecture(), network.options()),
-        variant_(variant),
-        rules_(rules),
-        training_(training),
-        users_(std::move(users)),
-        items_(std::move(items)) {
-    network_.parameters() = network.parameters();
-    if (training.rows() != network.inputs())
-      throw std::invalid_argument("Scorer: the training matrix has " + std::to_string(training.rows()) +
-                                  " rows, the network " + std::to_string(network.inputs()) + " inputs");
-    if (!valid(rules)) throw std::invalid_argument("Scorer: invalid prediction rules");
-    training_.makeCompressed();
-    const InputShape shape = input_shape(user_count(), item_count(), variant);
-    if (users_.size() == 0) users_ = IdMap::indices(int(variant == Variant::item ? shape.rows : shape.cols));
-    if (items_.size() == 0) items_ = IdMap::indices(int(variant == Variant::item ? shape.cols : shape.rows));
-    if (input_shape(users_.size(), items_.size(), variant).rows != shape.rows ||
-        input_shape(users_.size(), items_.size(), variant).cols != shape.cols)
-      throw std::invalid_argument("Scorer: the id maps do not match the training matrix");
-    network_.encode(training_, codes_);
-    const Coverage coverage(training_);
-    output_seen_ = coverage.row;
-    encoded_seen_ = coverage.col;
-    item_ratings_ = item_rating_counts(training_, variant_);
-    index_rated_items();
-  }
+      : Scorer(std::vector<const Network<Scalar>*>{&network}, variant, rules, training, std::move(users),
+               std::move(items)) {}
+  /// From an ensemble: scores are the members' mean prediction, clipped after averaging.
+  Scorer(const Ensemble<Scalar>& ensemble, Variant variant, const PredictionRules& rules,
+         const SparseColumns<Scalar>& training, IdMap users = {}, IdMap items = {})
+      : Scorer(members_of(ensemble), variant, rules, training, std::move(users), std::move(items)) {}
 
   Variant variant() const { return variant_; }
   const PredictionRules& rules() const { return rules_; }
-  const Network<Scalar>& network() const { return network_; }
+  /// The networks whose predictions are averaged: one, or an ensemble's members.
+  std::size_t network_count() const { return members_.size(); }
+  const Network<Scalar>& network(std::size_t member = 0) const { return members_.at(member).network; }
   const IdMap& user_ids() const { return users_; }
   const IdMap& item_ids() const { return items_; }
   int user_count() const { return int(variant_ == Variant::item ? training_.rows() : training_.cols()); }
@@ -103,12 +90,14 @@ class Scorer {
     check(user, user_count(), "user");
     check(item, item_count(), "item");
     if (!seen_user(user) || !seen_item(item)) return rules_.fallback(user, item);
-    const auto W = network_.output_weights();
-    const auto b = network_.output_bias();
     const int o = variant_ == Variant::item ? user : item, e = variant_ == Variant::item ? item : user;
-    Scalar value = W.row(o).dot(codes_.col(e)) + b(o);
-    network_.output_activation().forward_values(&value, &value, 1);
-    return rules_.rating(float(value));
+    Scalar sum = 0;
+    for (const Member& m : members_) {
+      Scalar value = m.network.output_weights().row(o).dot(m.codes.col(e)) + m.network.output_bias()(o);
+      m.network.output_activation().forward_values(&value, &value, 1);
+      sum += value;
+    }
+    return rules_.rating(float(sum / Scalar(members_.size())));
   }
   float score(std::string_view user_id, std::string_view item_id) const { return score(user(user_id), item(item_id)); }
   /// Many pairs (user, item), in order.
@@ -143,27 +132,35 @@ class Scorer {
     std::vector<std::vector<Recommendation>> result(users.size());
     constexpr Index kBlock = 64;
     const Index blocks = (Index(users.size()) + kBlock - 1) / kBlock;
-    const auto W = network_.output_weights();
-    const auto b = network_.output_bias();
     AUTOREC_PARALLEL_FOR
     for (Index block = 0; block < blocks; ++block) {
       const Index first = block * kBlock, n = std::min<Index>(kBlock, Index(users.size()) - first);
-      Matrix<Scalar> block_scores(item_count(), n);  // raw scores, one column per user
-      if (variant_ == Variant::item) {
-        Matrix<Scalar> rows(n, W.cols());
-        for (Index i = 0; i < n; ++i) rows.row(i) = W.row(users[std::size_t(first + i)]);
-        block_scores.noalias() = codes_.transpose() * rows.transpose();
-      } else {
-        Matrix<Scalar> cols(codes_.rows(), n);
-        for (Index i = 0; i < n; ++i) cols.col(i) = codes_.col(users[std::size_t(first + i)]);
-        block_scores.noalias() = W * cols;
+      Matrix<Scalar> mean = Matrix<Scalar>::Zero(item_count(), n);  // f(raw scores), one column per user
+      for (const Member& m : members_) {
+        const auto W = m.network.output_weights();
+        Matrix<Scalar> block_scores(item_count(), n);
+        if (variant_ == Variant::item) {
+          Matrix<Scalar> rows(n, W.cols());
+          for (Index i = 0; i < n; ++i) rows.row(i) = W.row(users[std::size_t(first + i)]);
+          block_scores.noalias() = m.codes.transpose() * rows.transpose();
+        } else {
+          Matrix<Scalar> cols(m.codes.rows(), n);
+          for (Index i = 0; i < n; ++i) cols.col(i) = m.codes.col(users[std::size_t(first + i)]);
+          block_scores.noalias() = W * cols;
+        }
+        for (Index i = 0; i < n; ++i) {
+          const int u = users[std::size_t(first + i)];
+          auto column = block_scores.col(i);
+          add_bias_and_activate(m.network, variant_ == Variant::item ? m.network.output_bias()(u) : Scalar(0), column);
+        }
+        mean += block_scores;
       }
+      mean /= Scalar(members_.size());
       std::vector<float> all(static_cast<std::size_t>(item_count()));
       for (Index i = 0; i < n; ++i) {
         const int u = users[std::size_t(first + i)];
         if (!seen_user(u)) continue;
-        Vector<Scalar> raw = block_scores.col(i);
-        finish(raw, variant_ == Variant::item ? b(u) : Scalar(0), u, false, all);
+        finish(mean.col(i), u, false, all);
         result[std::size_t(first + i)] = top(all, request, rated_.data() + rated_start_[std::size_t(u)],
                                              rated_start_[std::size_t(u) + 1] - rated_start_[std::size_t(u)]);
       }
@@ -191,24 +188,29 @@ class Scorer {
     }
     if (folded.rated.empty()) return folded;  // scores of nobody: recommend() returns nothing
     const Index m = Index(folded.rated.size());
-    if (variant_ == Variant::user) {  // the new user's vector is one more input column
-      SparseColumns<Scalar> column(training_.rows(), 1);
-      column.reserve(Eigen::VectorXi::Constant(1, int(m)));
-      for (Index r = 0; r < m; ++r) column.insert(folded.rated[std::size_t(r)], 0) = Scalar(folded.ratings[std::size_t(r)] / rules_.scale);
-      column.makeCompressed();
-      Matrix<Scalar> code;
-      network_.encode(column, code);
-      folded.code = code.col(0);
-      return folded;
+    for (const Member& member : members_) {
+      FoldedFit<Scalar>& fit = folded.fits.emplace_back();
+      if (variant_ == Variant::user) {  // the new user's vector is one more input column
+        SparseColumns<Scalar> column(training_.rows(), 1);
+        column.reserve(Eigen::VectorXi::Constant(1, int(m)));
+        for (Index r = 0; r < m; ++r)
+          column.insert(folded.rated[std::size_t(r)], 0) = Scalar(folded.ratings[std::size_t(r)] / rules_.scale);
+        column.makeCompressed();
+        Matrix<Scalar> code;
+        member.network.encode(column, code);
+        fit.code = code.col(0);
+        continue;
+      }
+      // I-AutoRec: fit (w, c), and v with fit_encoder, from the rated items' cached codes.
+      Matrix<Scalar> codes(member.codes.rows(), m);
+      for (Index j = 0; j < m; ++j) codes.col(j) = member.codes.col(folded.rated[std::size_t(j)]);
+      const Vector<Scalar> r =
+          Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>() / Scalar(rules_.scale);
+      detail::fit_new_input(
+          member.network, codes, r,
+          [&](Matrix<Scalar>& P) { member.network.first_layer(gather_columns(training_, folded.rated), P); }, options,
+          fit);
     }
-    // I-AutoRec: fit (w, c), and v with fit_encoder, from the rated items' cached codes.
-    Matrix<Scalar> codes(codes_.rows(), m);
-    for (Index j = 0; j < m; ++j) codes.col(j) = codes_.col(folded.rated[std::size_t(j)]);
-    const Vector<Scalar> r =
-        Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>() / Scalar(rules_.scale);
-    detail::fit_new_input(
-        network_, codes, r, [&](Matrix<Scalar>& P) { network_.first_layer(gather_columns(training_, folded.rated), P); },
-        options, folded);
     return folded;
   }
   /// The same by raw item ids.
@@ -229,6 +231,45 @@ class Scorer {
   }
 
  private:
+  static std::vector<const Network<Scalar>*> members_of(const Ensemble<Scalar>& ensemble) {
+    std::vector<const Network<Scalar>*> networks;
+    for (std::size_t m = 0; m < ensemble.size(); ++m) networks.push_back(&ensemble.member(m));
+    return networks;
+  }
+  static std::vector<const Network<Scalar>*> members_of(const SavedModel<Scalar>& saved) {
+    std::vector<const Network<Scalar>*> networks{&saved.model};
+    for (const Network<Scalar>& member : saved.other_members) networks.push_back(&member);
+    return networks;
+  }
+  Scorer(const std::vector<const Network<Scalar>*>& networks, Variant variant, const PredictionRules& rules,
+         const SparseColumns<Scalar>& training, IdMap users, IdMap items)
+      : variant_(variant), rules_(rules), training_(training), users_(std::move(users)), items_(std::move(items)) {
+    if (networks.empty()) throw std::invalid_argument("Scorer: an ensemble with no networks");
+    for (const Network<Scalar>* network : networks)
+      if (training.rows() != network->inputs())
+        throw std::invalid_argument("Scorer: the training matrix has " + std::to_string(training.rows()) +
+                                    " rows, the network " + std::to_string(network->inputs()) + " inputs");
+    if (!valid(rules)) throw std::invalid_argument("Scorer: invalid prediction rules");
+    training_.makeCompressed();
+    const InputShape shape = input_shape(user_count(), item_count(), variant);
+    if (users_.size() == 0) users_ = IdMap::indices(int(variant == Variant::item ? shape.rows : shape.cols));
+    if (items_.size() == 0) items_ = IdMap::indices(int(variant == Variant::item ? shape.cols : shape.rows));
+    if (input_shape(users_.size(), items_.size(), variant).rows != shape.rows ||
+        input_shape(users_.size(), items_.size(), variant).cols != shape.cols)
+      throw std::invalid_argument("Scorer: the id maps do not match the training matrix");
+    for (const Network<Scalar>* network : networks) {
+      // A fresh copy, built from the architecture: its layers hold no training state.
+      Member& m = members_.emplace_back(Member{Network<Scalar>(network->architecture(), network->options()), {}});
+      m.network.parameters() = network->parameters();
+      m.network.encode(training_, m.codes);
+    }
+    const Coverage coverage(training_);
+    output_seen_ = coverage.row;
+    encoded_seen_ = coverage.col;
+    item_ratings_ = item_rating_counts(training_, variant_);
+    index_rated_items();
+  }
+
   std::vector<float> predictions(int user, bool clip) const {
     check(user, user_count(), "user");
     std::vector<float> result(static_cast<std::size_t>(item_count()));
@@ -236,12 +277,17 @@ class Scorer {
       for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(user, int(i));
       return result;
     }
-    Vector<Scalar> raw;
-    if (variant_ == Variant::item)
-      raw.noalias() = codes_.transpose() * network_.output_weights().row(user).transpose();
-    else
-      raw.noalias() = network_.output_weights() * codes_.col(user);
-    finish(raw, variant_ == Variant::item ? network_.output_bias()(user) : Scalar(0), user, clip, result);
+    Vector<Scalar> mean = Vector<Scalar>::Zero(item_count()), raw;
+    for (const Member& m : members_) {
+      if (variant_ == Variant::item)
+        raw.noalias() = m.codes.transpose() * m.network.output_weights().row(user).transpose();
+      else
+        raw.noalias() = m.network.output_weights() * m.codes.col(user);
+      add_bias_and_activate(m.network, variant_ == Variant::item ? m.network.output_bias()(user) : Scalar(0), raw);
+      mean += raw;
+    }
+    mean /= Scalar(members_.size());
+    finish(mean, user, clip, result);
     return result;
   }
   std::vector<float> predictions(const FoldedUser<Scalar>& folded, bool clip) const {
@@ -250,16 +296,26 @@ class Scorer {
       for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(-1, int(i));
       return result;
     }
-    Vector<Scalar> raw;
-    if (variant_ == Variant::item) {
-      raw.noalias() = codes_.transpose() * folded.weights;
-      // the rated items' codes moved with the new user's ratings
-      for (std::size_t r = 0; r < folded.rated.size(); ++r)
-        raw(folded.rated[r]) = folded.rated_codes.col(Index(r)).dot(folded.weights);
-    } else {
-      raw.noalias() = network_.output_weights() * folded.code;
+    if (folded.fits.size() != members_.size())
+      throw std::invalid_argument("Scorer: a user folded in with " + std::to_string(folded.fits.size()) +
+                                  " networks, this Scorer has " + std::to_string(members_.size()));
+    Vector<Scalar> mean = Vector<Scalar>::Zero(item_count()), raw;
+    for (std::size_t n = 0; n < members_.size(); ++n) {
+      const Member& m = members_[n];
+      const FoldedFit<Scalar>& fit = folded.fits[n];
+      if (variant_ == Variant::item) {
+        raw.noalias() = m.codes.transpose() * fit.weights;
+        // the rated items' codes moved with the new user's ratings
+        for (std::size_t r = 0; r < folded.rated.size(); ++r)
+          raw(folded.rated[r]) = fit.rated_codes.col(Index(r)).dot(fit.weights);
+      } else {
+        raw.noalias() = m.network.output_weights() * fit.code;
+      }
+      add_bias_and_activate(m.network, variant_ == Variant::item ? fit.bias : Scalar(0), raw);
+      mean += raw;
     }
-    finish(raw, variant_ == Variant::item ? folded.bias : Scalar(0), -1, clip, result);
+    mean /= Scalar(members_.size());
+    finish(mean, -1, clip, result);
     return result;
   }
   // The best of `unclipped` (one per item) for a request, each reported as its predicted rating;
@@ -297,18 +353,23 @@ class Scorer {
   }
   const std::vector<char>& item_seen() const { return variant_ == Variant::item ? encoded_seen_ : output_seen_; }
 
-  // raw (item_count, pre-activation without the per-user bias) -> predictions, clipped or not;
-  // items without training ratings get the fallback for `user` (-1: a folded-in user).
-  void finish(Vector<Scalar>& raw, Scalar user_bias, int user, bool clip, std::vector<float>& result) const {
+  // raw (item_count, one network's pre-activation without the per-user bias) -> f(raw + bias)
+  template <typename Column>
+  void add_bias_and_activate(const Network<Scalar>& network, Scalar user_bias, Column&& raw) const {
     if (variant_ == Variant::item)
       raw.array() += user_bias;
     else
-      raw += network_.output_bias();
-    network_.output_activation().forward_values(raw.data(), raw.data(), raw.size());
-    for (Index i = 0; i < raw.size(); ++i)
+      raw += network.output_bias();
+    network.output_activation().forward_values(raw.data(), raw.data(), raw.size());
+  }
+  // the networks' mean f(...) (item_count) -> predictions, clipped or not; items without
+  // training ratings get the fallback for `user` (-1: a folded-in user).
+  template <typename Column>
+  void finish(const Column& mean, int user, bool clip, std::vector<float>& result) const {
+    for (Index i = 0; i < mean.size(); ++i)
       result[std::size_t(i)] = !seen_item(int(i)) ? rules_.fallback(user, int(i))
-                               : clip             ? rules_.rating(float(raw(i)))
-                                                  : float(raw(i)) * rules_.scale;
+                               : clip             ? rules_.rating(float(mean(i)))
+                                                  : float(mean(i)) * rules_.scale;
   }
 
   // rated_[rated_start_[u] .. rated_start_[u + 1]) are the items user u rated, sorted.
@@ -330,12 +391,15 @@ class Scorer {
       for (int p = outer[item]; p < outer[item + 1]; ++p) rated_[next[std::size_t(inner[p])]++] = int(item);
   }
 
-  Network<Scalar> network_;
+  struct Member {
+    Network<Scalar> network;
+    Matrix<Scalar> codes;  // kn x |E|
+  };
+  std::vector<Member> members_;
   Variant variant_;
   PredictionRules rules_;
   SparseColumns<Scalar> training_;
   IdMap users_, items_;
-  Matrix<Scalar> codes_;  // kn x |E|
   std::vector<char> output_seen_, encoded_seen_;
   std::vector<int> item_ratings_;  // training ratings per item: ties in top-N go to the most rated
   std::vector<std::size_t> rated_start_;
