@@ -131,10 +131,10 @@ int run(const Settings& s) {
         if (s.network.ensemble > 1)
           std::cout << "split " << split_index + 1 << " member " << member + 1 << ": test RMSE " << std::setprecision(5)
                     << evaluate(model, train_input, split.test, variant, rules).rmse << std::endl;
-        ensemble.add(std::move(model));
+        ensemble.add(model);
       }
     } else {
-      ensemble.add(std::move(chosen));
+      ensemble.add(chosen);
     }
     const Metrics metrics = evaluate(ensemble, train_input, split.test, variant, rules);
     std::cout << "split " << split_index + 1 << ": lambda " << best_lambda << ", " << best_epochs

@@ -225,7 +225,7 @@ int run(const Settings& settings) {
                 << (member_report.stopped_early ? ", stopped early" : "") << "\n";
       if (member == 0) report = member_report;
     }
-    ensemble.add(std::move(model));
+    ensemble.add(model);
   }
   if (ensemble.size() > 1 && !refit)
     std::cout << "ensemble validation RMSE " << std::fixed << std::setprecision(4)

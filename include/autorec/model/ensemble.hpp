@@ -16,13 +16,16 @@ template <typename Scalar = float>
 class Ensemble {
  public:
   Ensemble() = default;
-  explicit Ensemble(std::vector<Network<Scalar>> members) : members_(std::move(members)) {
-    for (const auto& member : members_) check(member);
+  explicit Ensemble(const std::vector<Network<Scalar>>& members) {
+    for (const auto& member : members) add(member);
   }
 
-  void add(Network<Scalar> member) {
+  /// Keeps the member's parameters, not the workspace its training left (activations and
+  /// their gradients: four matrices of k x n floats for a one-layer network).
+  void add(const Network<Scalar>& member) {
     check(member);
-    members_.push_back(std::move(member));
+    members_.emplace_back(member.architecture(), member.options());
+    members_.back().parameters() = member.parameters();
   }
   std::size_t size() const { return members_.size(); }
   const Network<Scalar>& member(std::size_t i) const { return members_.at(i); }
