@@ -45,7 +45,7 @@ autorec::Scorer<float> make_scorer(autorec::SavedModel<float> saved, const Setti
     if (!saved.self_contained())
       throw std::runtime_error(s.model + " holds no training matrix (written by an older autorec); pass --ratings "
                                "with the ratings it was trained on, or train and save it again");
-    return Scorer<float>(saved);
+    return Scorer<float>(std::move(saved));
   }
   LoadOptions load_options;
   load_options.format = parse_rating_format(s.format);
@@ -57,7 +57,7 @@ autorec::Scorer<float> make_scorer(autorec::SavedModel<float> saved, const Setti
       throw std::runtime_error(s.ratings + " is not the ratings file " + s.model +
                                " was trained from (their fingerprints differ); drop --ratings, the model file "
                                "holds what it needs");
-    return Scorer<float>(saved);
+    return Scorer<float>(std::move(saved));
   }
   std::vector<Rating> known;  // in the model's indices; ids it never saw cannot be encoded
   for (const Rating& r : data.ratings) {

@@ -62,7 +62,7 @@ class Current {
 std::shared_ptr<const Model> load(const std::string& path) {
   autorec::SavedModel<float> saved = autorec::load_model<float>(path);
   const std::uint64_t fingerprint = saved.fingerprint;
-  return std::make_shared<const Model>(Model{Scorer<float>(saved), path, fingerprint});
+  return std::make_shared<const Model>(Model{Scorer<float>(std::move(saved)), path, fingerprint});
 }
 
 // A request error with its HTTP status.

@@ -223,7 +223,7 @@ TEST_CASE("A Scorer gives the same answers to concurrent threads as to one") {
   CHECK(mismatches == std::vector<int>(4, 0));
 }
 
-TEST_CASE("A Scorer built from a loaded model file scores as the one built from the network") {
+TEST_CASE("A Scorer built from a loaded model file, taken over or copied, scores as the one built from the network") {
   const Served<float> s(Variant::user);
   RatingData data;
   data.users = IdMap::indices(40);
@@ -231,8 +231,14 @@ TEST_CASE("A Scorer built from a loaded model file scores as the one built from 
   data.ratings = ratings();
   autorec::testing::TempFile file;
   save_model(file.path(), saved_model(s.network, Variant::user, rules(), data, data.ratings));
-  const Scorer<float> loaded(load_model<float>(file.path()));
-  for (int u = 0; u < 40; ++u) CHECK(loaded.scores(u) == s.scorer.scores(u));
+  const Scorer<float> loaded(load_model<float>(file.path()));  // takes the loaded model over
+  const SavedModel<float> kept = load_model<float>(file.path());
+  const Scorer<float> copied(kept);  // copies it
+  for (int u = 0; u < 40; ++u) {
+    CHECK(loaded.scores(u) == s.scorer.scores(u));
+    CHECK(copied.scores(u) == s.scorer.scores(u));
+  }
+  CHECK(kept.model.parameters() == s.network.parameters());
 }
 
 TEST_CASE("U-AutoRec fold-in of a known user's ratings gives that user's scores") {

@@ -42,9 +42,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -181,9 +182,17 @@ template <typename Scalar>
 SavedModel<Scalar> load_model(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw ModelFileError(path, "cannot open the model file (missing or unreadable)");
-  std::ostringstream buffer;
-  buffer << file.rdbuf();
-  return parse_model<Scalar>(std::move(buffer).str(), path);
+  std::string bytes;
+  std::error_code error;
+  if (std::filesystem::is_regular_file(path, error)) {  // read at its size: the bytes held once
+    const std::uintmax_t size = std::filesystem::file_size(path, error);
+    if (error) throw ModelFileError(path, "cannot read the model file's size: " + error.message());
+    bytes.resize(std::size_t(size));
+    if (!file.read(bytes.data(), std::streamsize(bytes.size()))) throw ModelFileError(path, "cannot read the model file");
+  } else {  // a pipe or a device: read to its end
+    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
+  return parse_model<Scalar>(bytes, path);
 }
 
 /// The model in `bytes` (a whole model file; `path` names it in errors).

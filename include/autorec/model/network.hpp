@@ -132,7 +132,8 @@ class Network {
   }
   void set_lambda(Scalar lambda) { options_.lambda = lambda; }
 
-  /// The flat parameter vector and its gradient from the last loss_and_gradient.
+  /// The flat parameter vector and its gradient from the last loss_and_gradient (empty before
+  /// the first: a network that only predicts holds no gradient).
   Vector<Scalar>& parameters() { return parameters_; }
   const Vector<Scalar>& parameters() const { return parameters_; }
   const Vector<Scalar>& gradient() const { return gradient_; }
@@ -197,7 +198,7 @@ class Network {
   /// Zeroes the gradient and starts a training step (with bf16_weights, rounds V and W to
   /// their bfloat16 copies): returns its noise step.
   std::uint64_t begin_pass() {
-    gradient_.setZero();
+    gradient_.setZero(count_);
     if (!bf16_.empty()) {
       const Index v = input_weight_count();
       to_bf16(theta(0), v, bf16_.data());
@@ -270,7 +271,7 @@ class Network {
     require_inputs(ratings.rows());
     if (architecture_.input_dropout > 0)
       throw std::invalid_argument("Network: the dense reference path does not apply input dropout");
-    gradient_.setZero();
+    gradient_.setZero(count_);
     const std::uint64_t step = noise_step_++;
     input_layer_.forward(theta(0), ratings, values_[0]);
     forward_stages(step);
@@ -408,7 +409,6 @@ class Network {
     append(output_layer_.parameter_groups(), output_layer_.parameter_count());
     check_parameter_groups(groups_, count_);
     parameters_ = Vector<Scalar>::Zero(count_);
-    gradient_ = Vector<Scalar>::Zero(count_);
     values_.resize(stages_.size() + 1);
   }
 

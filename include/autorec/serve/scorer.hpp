@@ -49,18 +49,20 @@ class Scorer {
   /// From a model file of version 3 or later (it holds the training matrix); an ensemble's
   /// file gives the Scorer of its members' mean.
   explicit Scorer(const SavedModel<Scalar>& saved)
-      : Scorer(members_of(saved), saved.variant, saved.rules, require_training(saved), saved.users, saved.items) {}
+      : Scorer(Parts{copies(members_of(saved)), saved.variant, saved.rules, require_training(saved), saved.users,
+                     saved.items}) {}
+  /// The same, taking over the model's networks and training matrix instead of copying them.
+  explicit Scorer(SavedModel<Scalar>&& saved) : Scorer(parts_of(std::move(saved))) {}
 
   /// From a network and the training matrix it predicts from (rating_matrix of the training
   /// ratings in the network's layout). Id maps are optional: without them raw ids are indices.
   Scorer(const Network<Scalar>& network, Variant variant, const PredictionRules& rules,
          const SparseColumns<Scalar>& training, IdMap users = {}, IdMap items = {})
-      : Scorer(std::vector<const Network<Scalar>*>{&network}, variant, rules, training, std::move(users),
-               std::move(items)) {}
+      : Scorer(Parts{copies({&network}), variant, rules, training, std::move(users), std::move(items)}) {}
   /// From an ensemble: scores are the members' mean prediction, clipped after averaging.
   Scorer(const Ensemble<Scalar>& ensemble, Variant variant, const PredictionRules& rules,
          const SparseColumns<Scalar>& training, IdMap users = {}, IdMap items = {})
-      : Scorer(members_of(ensemble), variant, rules, training, std::move(users), std::move(items)) {}
+      : Scorer(Parts{copies(members_of(ensemble)), variant, rules, training, std::move(users), std::move(items)}) {}
 
   Variant variant() const { return variant_; }
   const PredictionRules& rules() const { return rules_; }
@@ -241,26 +243,53 @@ class Scorer {
     for (const Network<Scalar>& member : saved.other_members) networks.push_back(&member);
     return networks;
   }
-  Scorer(const std::vector<const Network<Scalar>*>& networks, Variant variant, const PredictionRules& rules,
-         const SparseColumns<Scalar>& training, IdMap users, IdMap items)
-      : variant_(variant), rules_(rules), training_(training), users_(std::move(users)), items_(std::move(items)) {
-    if (networks.empty()) throw std::invalid_argument("Scorer: an ensemble with no networks");
-    for (const Network<Scalar>* network : networks)
-      if (training.rows() != network->inputs())
-        throw std::invalid_argument("Scorer: the training matrix has " + std::to_string(training.rows()) +
-                                    " rows, the network " + std::to_string(network->inputs()) + " inputs");
-    if (!valid(rules)) throw std::invalid_argument("Scorer: invalid prediction rules");
-    training_.makeCompressed();
-    const InputShape shape = input_shape(user_count(), item_count(), variant);
-    if (users_.size() == 0) users_ = IdMap::indices(int(variant == Variant::item ? shape.rows : shape.cols));
-    if (items_.size() == 0) items_ = IdMap::indices(int(variant == Variant::item ? shape.cols : shape.rows));
-    if (input_shape(users_.size(), items_.size(), variant).rows != shape.rows ||
-        input_shape(users_.size(), items_.size(), variant).cols != shape.cols)
-      throw std::invalid_argument("Scorer: the id maps do not match the training matrix");
+  // What a Scorer is built from: the networks it owns, their variant, rules, training matrix
+  // and id maps.
+  struct Parts {
+    std::vector<Network<Scalar>> networks;
+    Variant variant;
+    PredictionRules rules;
+    SparseColumns<Scalar> training;
+    IdMap users, items;
+  };
+  static Parts parts_of(SavedModel<Scalar>&& saved) {
+    require_training(saved);
+    Parts parts{{}, saved.variant, saved.rules, std::move(saved.training), std::move(saved.users), std::move(saved.items)};
+    parts.networks.push_back(std::move(saved.model));
+    for (Network<Scalar>& member : saved.other_members) parts.networks.push_back(std::move(member));
+    return parts;
+  }
+  // Fresh copies, built from the architectures: their layers hold no training state.
+  static std::vector<Network<Scalar>> copies(const std::vector<const Network<Scalar>*>& networks) {
+    std::vector<Network<Scalar>> fresh;
     for (const Network<Scalar>* network : networks) {
-      // A fresh copy, built from the architecture: its layers hold no training state.
-      Member& m = members_.emplace_back(Member{Network<Scalar>(network->architecture(), network->options()), {}});
-      m.network.parameters() = network->parameters();
+      fresh.emplace_back(network->architecture(), network->options());
+      fresh.back().parameters() = network->parameters();
+    }
+    return fresh;
+  }
+  explicit Scorer(Parts parts)
+      : variant_(parts.variant),
+        rules_(std::move(parts.rules)),
+        training_(std::move(parts.training)),
+        users_(std::move(parts.users)),
+        items_(std::move(parts.items)) {
+    std::vector<Network<Scalar>>& networks = parts.networks;
+    if (networks.empty()) throw std::invalid_argument("Scorer: an ensemble with no networks");
+    for (const Network<Scalar>& network : networks)
+      if (training_.rows() != network.inputs())
+        throw std::invalid_argument("Scorer: the training matrix has " + std::to_string(training_.rows()) +
+                                    " rows, the network " + std::to_string(network.inputs()) + " inputs");
+    if (!valid(rules_)) throw std::invalid_argument("Scorer: invalid prediction rules");
+    training_.makeCompressed();
+    const InputShape shape = input_shape(user_count(), item_count(), variant_);
+    if (users_.size() == 0) users_ = IdMap::indices(int(variant_ == Variant::item ? shape.rows : shape.cols));
+    if (items_.size() == 0) items_ = IdMap::indices(int(variant_ == Variant::item ? shape.cols : shape.rows));
+    if (input_shape(users_.size(), items_.size(), variant_).rows != shape.rows ||
+        input_shape(users_.size(), items_.size(), variant_).cols != shape.cols)
+      throw std::invalid_argument("Scorer: the id maps do not match the training matrix");
+    for (Network<Scalar>& network : networks) {
+      Member& m = members_.emplace_back(Member{std::move(network), {}});
       m.network.encode(training_, m.codes);
     }
     const Coverage coverage(training_);
