@@ -38,7 +38,7 @@ struct NetworkFlags {
         ->check(CLI::Range(0.0, 0.95))->capture_default_str();
     app.add_option("--weight-scale", weight_scale, "the sparse layers' initial weights: scale * N(0, 1)")
         ->check(CLI::PositiveNumber)->capture_default_str();
-    app.add_option("--ensemble", ensemble, "train this many networks from successive seeds and average them")
+    app.add_option("--ensemble", ensemble, "train this many networks from successive seeds and average them (--save writes them all)")
         ->check(CLI::Range(1, 100))->capture_default_str();
     app.add_flag("--bf16-weights", bf16_weights,
                  "training passes read the sparse layers' weights as bfloat16 (faster on CPUs; sums, parameters "
