@@ -176,3 +176,21 @@ TEST_CASE("autorec-serve answers every endpoint, reloads under load without drop
   CHECK(server.wait() == 0);
   std::filesystem::remove(model);
 }
+
+TEST_CASE("autorec-serve serves an ensemble's model file: its networks counted, scores and fold-in answered") {
+  Server server(env("AUTOREC_SERVE_ENSEMBLE_MODEL"));
+  httplib::Client client("127.0.0.1", server.port());
+  const json health = body_of(client.Get("/health"));
+  CHECK(health["networks"] == 2);
+  CHECK(body_of(client.Get("/recommend?user=1&n=5"))["items"].size() == 5);
+  const json score = body_of(client.Get("/score?user=1&item=1"));
+  CHECK(score["rating"].get<double>() >= 0.5);
+  CHECK(score["rating"].get<double>() <= 5.0);
+  const auto folded = client.Post("/fold-in", R"({"ratings": [{"item": 1, "rating": 5}, {"item": "260", "rating": 4.5}], "n": 4})",
+                                  "application/json");
+  REQUIRE(folded);
+  CHECK(folded->status == 200);
+  CHECK(json::parse(folded->body)["items"].size() == 4);
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+}
