@@ -259,6 +259,30 @@ TEST_CASE("An ensemble predicts the mean of its members' predictions") {
   CHECK_THROWS_AS(Ensemble<double>({a, Network<double>(options)}), std::invalid_argument);
 }
 
+TEST_CASE("A prediction copy predicts as the trained network and holds none of its training state") {
+  Network<float>::Options options;
+  options.inputs = 8;
+  options.hidden = 4;
+  options.dropout = 0.2;
+  options.bf16_weights = true;
+  Network<float> trained(options);
+  const SparseColumns<float> input = random_ratings<float>(8, 6, 0.4, 5);
+  CHECK(trained.gradient().size() == 0);  // allocated by the first pass
+  trained.loss_and_gradient(SparseBatch<float>(input));
+  REQUIRE(trained.gradient().size() == trained.parameters().size());
+  const Network<float> copy = trained.prediction_copy();
+  CHECK(copy.gradient().size() == 0);
+  CHECK_FALSE(copy.options().bf16_weights);
+  CHECK(copy.parameters() == trained.parameters());
+  CHECK(copy.architecture().describe() == trained.architecture().describe());
+  Matrix<float> expected, got;
+  trained.predict(input, expected);
+  copy.predict(input, got);
+  CHECK(got == expected);
+  // An ensemble keeps such copies.
+  CHECK(Ensemble<float>({trained}).member(0).gradient().size() == 0);
+}
+
 TEST_CASE("parameter_count gives a network's size from its architecture without building it") {
   for (HiddenSizes hidden : {HiddenSizes(7), HiddenSizes{6, 3, 5}}) {
     Network<float>::Options options;

@@ -24,8 +24,7 @@ class Ensemble {
   /// their gradients: four matrices of k x n floats for a one-layer network).
   void add(const Network<Scalar>& member) {
     check(member);
-    members_.emplace_back(member.architecture(), member.options());
-    members_.back().parameters() = member.parameters();
+    members_.push_back(member.prediction_copy());
   }
   std::size_t size() const { return members_.size(); }
   const Network<Scalar>& member(std::size_t i) const { return members_.at(i); }

@@ -114,6 +114,16 @@ class Network {
     output_layer_.initialize(theta(stages_.size() + 1), random, init);
   }
 
+  /// A copy that predicts as this one and holds only its parameters: no gradient, no training
+  /// workspace, no bfloat16 copies (what an Ensemble or a Scorer keeps).
+  Network prediction_copy() const {
+    Options options = options_;
+    options.bf16_weights = false;
+    Network copy(architecture_, options);
+    copy.parameters_ = parameters_;
+    return copy;
+  }
+
   const Architecture& architecture() const { return architecture_; }
   const Options& options() const { return options_; }
   Index inputs() const { return architecture_.inputs; }

@@ -190,13 +190,14 @@ class Scorer {
     }
     if (folded.rated.empty()) return folded;  // scores of nobody: recommend() returns nothing
     const Index m = Index(folded.rated.size());
+    const Vector<Scalar> r =  // in network units
+        Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>() / Scalar(rules_.scale);
     for (const Member& member : members_) {
       FoldedFit<Scalar>& fit = folded.fits.emplace_back();
       if (variant_ == Variant::user) {  // the new user's vector is one more input column
         SparseColumns<Scalar> column(training_.rows(), 1);
         column.reserve(Eigen::VectorXi::Constant(1, int(m)));
-        for (Index r = 0; r < m; ++r)
-          column.insert(folded.rated[std::size_t(r)], 0) = Scalar(folded.ratings[std::size_t(r)] / rules_.scale);
+        for (Index j = 0; j < m; ++j) column.insert(folded.rated[std::size_t(j)], 0) = r(j);
         column.makeCompressed();
         Matrix<Scalar> code;
         member.network.encode(column, code);
@@ -206,8 +207,6 @@ class Scorer {
       // I-AutoRec: fit (w, c), and v with fit_encoder, from the rated items' cached codes.
       Matrix<Scalar> codes(member.codes.rows(), m);
       for (Index j = 0; j < m; ++j) codes.col(j) = member.codes.col(folded.rated[std::size_t(j)]);
-      const Vector<Scalar> r =
-          Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>() / Scalar(rules_.scale);
       detail::fit_new_input(
           member.network, codes, r,
           [&](Matrix<Scalar>& P) { member.network.first_layer(gather_columns(training_, folded.rated), P); }, options,
@@ -259,13 +258,9 @@ class Scorer {
     for (Network<Scalar>& member : saved.other_members) parts.networks.push_back(std::move(member));
     return parts;
   }
-  // Fresh copies, built from the architectures: their layers hold no training state.
   static std::vector<Network<Scalar>> copies(const std::vector<const Network<Scalar>*>& networks) {
     std::vector<Network<Scalar>> fresh;
-    for (const Network<Scalar>* network : networks) {
-      fresh.emplace_back(network->architecture(), network->options());
-      fresh.back().parameters() = network->parameters();
-    }
+    for (const Network<Scalar>* network : networks) fresh.push_back(network->prediction_copy());
     return fresh;
   }
   explicit Scorer(Parts parts)
