@@ -283,6 +283,18 @@ TEST_CASE("A prediction copy predicts as the trained network and holds none of i
   CHECK(Ensemble<float>({trained}).member(0).gradient().size() == 0);
 }
 
+TEST_CASE("A network given its parameters holds them, and refuses a vector of another size") {
+  Network<float>::Options options;
+  options.inputs = 8;
+  options.hidden = 4;
+  const Network<float> drawn(options);
+  const Network<float> given(drawn.architecture(), options, drawn.parameters());
+  CHECK(given.parameters() == drawn.parameters());
+  CHECK_THROWS_WITH_AS(Network<float>(drawn.architecture(), options, Vector<float>::Zero(3)),
+                       "Network: 3 parameters given, the architecture (8-4-8, sigmoid, output identity) has 76",
+                       std::invalid_argument);
+}
+
 TEST_CASE("parameter_count gives a network's size from its architecture without building it") {
   for (HiddenSizes hidden : {HiddenSizes(7), HiddenSizes{6, 3, 5}}) {
     Network<float>::Options options;

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -224,22 +223,26 @@ Network<Scalar> read_network(const std::string& path, Reader& in, const NetworkH
       width = stage.size;
     }
   if (!sizes_fit) throw ModelFileError(path, "corrupted: the layer sizes do not match the parameter count");
-  typename Network<Scalar>::Options options;
-  options.lambda = static_cast<Scalar>(head.lambda);
-  options.seed = head.seed;
-  std::optional<Network<Scalar>> network;
+  Index expected = 0;
   try {
-    network.emplace(architecture, options);
+    expected = Network<Scalar>::parameter_count(architecture);
   } catch (const std::exception& error) {
     throw ModelFileError(path, std::string("corrupted architecture: ") + error.what());
   }
-  if (std::uint64_t(network->parameters().size()) != count)
+  if (std::uint64_t(expected) != count)
     throw ModelFileError(path, "corrupted: " + std::to_string(count) + " parameters stored, the architecture (" +
-                                   architecture.describe() + ") has " + std::to_string(network->parameters().size()));
-  in.get_bytes(network->parameters().data(), count * sizeof(Scalar), "the parameters");
-  if (!network->parameters().allFinite())
-    throw ModelFileError(path, "corrupted: the parameters hold NaN or infinite values");
-  return std::move(*network);
+                                   architecture.describe() + ") has " + std::to_string(expected));
+  Vector<Scalar> parameters(static_cast<Index>(count));
+  in.get_bytes(parameters.data(), count * sizeof(Scalar), "the parameters");
+  if (!parameters.allFinite()) throw ModelFileError(path, "corrupted: the parameters hold NaN or infinite values");
+  typename Network<Scalar>::Options options;
+  options.lambda = static_cast<Scalar>(head.lambda);
+  options.seed = head.seed;
+  try {  // given its parameters, the network draws none
+    return Network<Scalar>(architecture, options, std::move(parameters));
+  } catch (const std::exception& error) {
+    throw ModelFileError(path, std::string("corrupted architecture: ") + error.what());
+  }
 }
 
 }  // namespace detail

@@ -71,17 +71,18 @@ class Network {
                 options) {}
 
   /// Any architecture; of `options` only lambda, seed and the scales are used.
-  Network(Architecture architecture, const Options& options)
-      : architecture_(checked(std::move(architecture))),
-        options_(options),
-        input_layer_(architecture_.inputs, architecture_.first_width),
-        stages_(make_stages(architecture_)),
-        output_layer_(stages_.empty() ? architecture_.first_width : stages_.back()->outputs(), architecture_.inputs),
-        output_activation_(make_activation<Scalar>(architecture_.output_activation, architecture_.inputs)) {
-    if (!(options.lambda >= 0)) throw std::invalid_argument("Network: lambda must be >= 0");
-    derive_layout();
+  Network(Architecture architecture, const Options& options) : Network(Layers{}, std::move(architecture), options) {
+    parameters_ = Vector<Scalar>::Zero(count_);
     initialize(options.seed);
-    set_bf16_weights(options.bf16_weights);
+  }
+  /// The same with its parameters given, in the layout the architecture derives: nothing is
+  /// drawn (a network read from a file, or a copy).
+  Network(Architecture architecture, const Options& options, Vector<Scalar> parameters)
+      : Network(Layers{}, std::move(architecture), options) {
+    if (parameters.size() != count_)
+      throw std::invalid_argument("Network: " + std::to_string(parameters.size()) + " parameters given, the architecture (" +
+                                  architecture_.describe() + ") has " + std::to_string(count_));
+    parameters_ = std::move(parameters);
   }
 
   /// The parameter count of `architecture`, from its layers' counts, without allocating the
@@ -119,9 +120,7 @@ class Network {
   Network prediction_copy() const {
     Options options = options_;
     options.bf16_weights = false;
-    Network copy(architecture_, options);
-    copy.parameters_ = parameters_;
-    return copy;
+    return Network(architecture_, options, parameters_);
   }
 
   const Architecture& architecture() const { return architecture_; }
@@ -377,6 +376,20 @@ class Network {
   }
 
  private:
+  // The layers and the layout, without parameters: what both public constructors share.
+  struct Layers {};
+  Network(Layers, Architecture architecture, const Options& options)
+      : architecture_(checked(std::move(architecture))),
+        options_(options),
+        input_layer_(architecture_.inputs, architecture_.first_width),
+        stages_(make_stages(architecture_)),
+        output_layer_(stages_.empty() ? architecture_.first_width : stages_.back()->outputs(), architecture_.inputs),
+        output_activation_(make_activation<Scalar>(architecture_.output_activation, architecture_.inputs)) {
+    if (!(options.lambda >= 0)) throw std::invalid_argument("Network: lambda must be >= 0");
+    derive_layout();
+    set_bf16_weights(options.bf16_weights);
+  }
+
   static Architecture checked(Architecture architecture) {
     if (architecture.inputs <= 0 || architecture.first_width <= 0)
       throw std::invalid_argument("Network: inputs and the first hidden width must be positive, got " +
@@ -418,7 +431,6 @@ class Network {
     }
     append(output_layer_.parameter_groups(), output_layer_.parameter_count());
     check_parameter_groups(groups_, count_);
-    parameters_ = Vector<Scalar>::Zero(count_);
     values_.resize(stages_.size() + 1);
   }
 
