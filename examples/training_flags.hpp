@@ -20,13 +20,17 @@ struct TrainingFlags {
   float learning_rate = 1e-3f;
   autorec::Index batch = 32;
   int patience = 30;
+  int lbfgs_history = 10;
   std::optional<float> rprop_step, rprop_grow, rprop_max_step, rprop_first_max_step;
   std::optional<long> rprop_max_step_epochs;
   std::optional<int> epochs;
 
   void add_to(CLI::App& app) {
-    app.add_option("--optimizer", optimizer, "adam (minibatch) or rprop (full batch, the paper's)")
-        ->check(CLI::IsMember({"adam", "rprop"}))->capture_default_str();
+    app.add_option("--optimizer", optimizer,
+                   "adam (minibatch), rprop (full batch, the paper's) or lbfgs (full batch, quasi-Newton)")
+        ->check(CLI::IsMember(autorec::known_optimizers()))->capture_default_str();
+    app.add_option("--lbfgs-history", lbfgs_history, "L-BFGS curvature pairs kept")
+        ->check(CLI::Range(1, 1000))->capture_default_str();
     app.add_option("--lr", learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
     app.add_option("--rprop-step", rprop_step, "RProp initial step size [0.01 (item), 1e-4 (user)]")
         ->check(CLI::PositiveNumber);
@@ -49,7 +53,8 @@ struct TrainingFlags {
 
   autorec::TrainOptions<float> options(autorec::Variant variant, std::uint64_t seed) const {
     autorec::TrainOptions<float> o = autorec::paper_train_options<float>(variant);
-    o.optimizer = autorec::parse_optimizer(optimizer);
+    o.optimizer = optimizer;
+    o.lbfgs.history = lbfgs_history;
     o.adam.learning_rate = learning_rate;
     o.rprop.grow = rprop_grow.value_or(o.rprop.grow);
     o.rprop.max_step = rprop_max_step.value_or(o.rprop.max_step);

@@ -39,7 +39,7 @@ SparseColumns<float> ml1m_shaped_input(std::uint64_t seed) {
 
 TrainOptions<float> full_batch_rprop(int epochs) {
   TrainOptions<float> options;
-  options.optimizer = OptimizerKind::rprop;
+  options.optimizer = "rprop";
   options.epochs = epochs;
   options.patience = 0;
   return options;

@@ -122,7 +122,7 @@ TEST_CASE("a full-batch sharded run reports each epoch's validation RMSE after i
   data.validation_ratings = double(held_out.nonZeros());
   PredictionRules rules;
   TrainOptions<float> train_options;
-  train_options.optimizer = OptimizerKind::rprop;
+  train_options.optimizer = "rprop";
   train_options.epochs = 8;
   train_options.patience = 0;
   LocalReducer<float> reducer;
@@ -140,8 +140,8 @@ TEST_CASE("a full-batch sharded run reports each epoch's validation RMSE after i
 }
 
 TEST_CASE("a sharded run resumed from its state ends where an uninterrupted run ends") {
-  for (const auto& [optimizer, dropout] : {std::pair{OptimizerKind::rprop, 0.2}, std::pair{OptimizerKind::adam, 0.2},
-                                           std::pair{OptimizerKind::rprop, 0.0}}) {
+  for (const auto& [optimizer, dropout] : {std::pair{"rprop", 0.2}, std::pair{"adam", 0.2},
+                                           std::pair{"rprop", 0.0}}) {
     CAPTURE(dropout);
     const Options options = small_options(6, dropout);
     const SparseColumns<float> ratings = testing::random_ratings<float>(20, 12, 0.3, 5);
@@ -205,4 +205,20 @@ TEST_CASE("prediction rules fitted over shards are those fitted on all the ratin
     CHECK(sharded.user_bias[u] == doctest::Approx(whole.user_bias[u]).epsilon(1e-5));
   for (std::size_t i = 0; i < whole.item_bias.size(); ++i)
     CHECK(sharded.item_bias[i] == doctest::Approx(whole.item_bias[i]).epsilon(1e-5));
+}
+
+TEST_CASE("The sharded trainer refuses an optimizer that couples all parameters, naming it") {
+  Network<float>::Options options;
+  options.inputs = 20;
+  options.hidden = 6;
+  const ShardLayout layout(20, 2);
+  ShardedData<float> data;
+  data.inputs = split_rows(testing::random_ratings<float>(20, 12, 0.3, 5), layout, layout.owned(0, 1));
+  data.ratings = double(data.inputs[0].nonZeros() + data.inputs[1].nonZeros());
+  TrainOptions<float> train_options;
+  train_options.optimizer = "lbfgs";
+  LocalReducer<float> reducer;
+  ShardedNetwork<float> model(Architecture::stack(20, 6, "sigmoid"), options, layout, layout.owned(0, 1));
+  CHECK_THROWS_WITH(ShardedTrainer<float>(model, data, PredictionRules{}, train_options, reducer),
+                    doctest::Contains("which 'lbfgs' cannot"));
 }

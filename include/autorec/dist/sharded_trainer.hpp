@@ -8,7 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,10 +46,10 @@ class ShardedTrainer {
                                   std::to_string(count) + " owned shards");
     if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
     vectors_ = data.inputs.front().cols();
-    full_batch_ = options.optimizer == OptimizerKind::rprop || options.batch_size >= vectors_;
     for (int i = 0; i < count; ++i) {
       const Network<Scalar>& shard = model.shard(i);
       add_optimizer(shard.parameter_groups(), shard.parameters().size());
+      full_batch_ = optimizers_.front()->full_batch() || options.batch_size >= vectors_;
       if (full_batch_) whole_.emplace_back(data.inputs[std::size_t(i)]);
       best_.push_back(shard.parameters());
     }
@@ -142,28 +142,21 @@ class ShardedTrainer {
     return report;
   }
 
-  // Optimizer j: owned shard j's, or (j = shards owned) the replicated parameters'.
+  // Optimizer j: owned shard j's, or (j = shards owned) the replicated parameters'. Each
+  // steps its part alone, which only an elementwise (separable) optimizer may.
   void add_optimizer(const std::vector<ParameterGroup>& groups, Index size) {
-    if (options_.optimizer == OptimizerKind::rprop)
-      rprop_.emplace_back(size, options_.rprop);
-    else
-      adam_.emplace_back(groups, size, options_.adam);
+    optimizers_.push_back(make_optimizer(options_, groups, size));
+    if (!optimizers_.back()->separable())
+      throw std::invalid_argument("ShardedTrainer: the sharded trainer steps each shard's parameters alone, which '" +
+                                  options_.optimizer + "' cannot (it couples all parameters): use adam or rprop");
   }
   void step_optimizer(std::size_t j, Eigen::Ref<Vector<Scalar>> parameters,
                       const Eigen::Ref<const Vector<Scalar>>& gradient) {
-    if (rprop_.empty())
-      adam_.at(j).step(parameters, gradient);
-    else
-      rprop_.at(j).step(parameters, gradient);
+    optimizers_.at(j)->step(parameters, gradient, 0, [] { return 0.0; });
   }
-  std::vector<Vector<Scalar>> optimizer_state(std::size_t j) const {
-    return rprop_.empty() ? adam_.at(j).state() : rprop_.at(j).state();
-  }
+  std::vector<Vector<Scalar>> optimizer_state(std::size_t j) const { return optimizers_.at(j)->state(); }
   void set_optimizer_state(std::size_t j, std::vector<Vector<Scalar>> state) {
-    if (rprop_.empty())
-      adam_.at(j).set_state(std::move(state));
-    else
-      rprop_.at(j).set_state(std::move(state));
+    optimizers_.at(j)->set_state(std::move(state));
   }
 
   // One epoch: every shard steps its own parameters on each batch.
@@ -207,8 +200,7 @@ class ShardedTrainer {
   ShardReducer<Scalar>& reducer_;
   Index vectors_ = 0;
   bool full_batch_ = false;
-  std::vector<Adam<Scalar>> adam_;
-  std::vector<RProp<Scalar>> rprop_;
+  std::vector<std::unique_ptr<Optimizer<Scalar>>> optimizers_;
   std::vector<SparseBatch<Scalar>> whole_;
   std::vector<Vector<Scalar>> best_;
   std::vector<EpochReport> history_;

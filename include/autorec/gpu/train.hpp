@@ -60,21 +60,42 @@ inline std::vector<float> predict_ratings(const DeviceModel& device, const Spars
   return predict_ratings(device, PredictionPlan<float>(input, pairs, variant), rules);
 }
 
+/// One optimizer step on the device: where the CPU optimizers (optim/optimizers.hpp) map to
+/// the device's kernels, the only place that names them. The device has Adam and RProp.
+class DeviceStep {
+ public:
+  explicit DeviceStep(const TrainOptions<float>& options) : options_(options) {
+    if (options.optimizer != "adam" && options.optimizer != "rprop")
+      throw std::invalid_argument("gpu::train has device kernels for adam and rprop, not '" + options.optimizer +
+                                  "': train with it on the CPU");
+  }
+  void operator()(DeviceModel& device) {
+    if (options_.optimizer == "rprop") {
+      const auto& o = options_.rprop;
+      // the CPU RProp's cap schedule
+      device.rprop_step({o.initial_step, o.grow, o.shrink, o.min_step, o.max_step_at(steps_++)});
+    } else {
+      const auto& o = options_.adam;
+      device.adam_step({o.learning_rate, o.beta1, o.beta2, o.epsilon, o.weight_decay});
+    }
+  }
+
+ private:
+  TrainOptions<float> options_;
+  long steps_ = 0;
+};
+
 /// autorec::train on the device, full batch (RProp, or Adam with batch_size >= the number of
 /// encoded vectors): minibatches would re-upload data every step. Early stopping restores the
 /// best epoch's parameters, which end in `model`.
 inline TrainReport train(Network<float>& model, const SparseColumns<float>& input,
                          const std::vector<Rating>& validation, Variant variant, const PredictionRules& rules,
                          const TrainOptions<float>& options, const TrainCallbacks& callbacks = {}) {
-  if (options.optimizer == OptimizerKind::adam && options.batch_size < input.cols())
+  DeviceStep step(options);
+  if (options.optimizer == "adam" && options.batch_size < input.cols())
     throw std::invalid_argument("gpu::train trains full batch: use the rprop optimizer or a batch size of at least " +
                                 std::to_string(input.cols()));
   DeviceModel device = upload(model, input);
-  const AdamSettings adam{options.adam.learning_rate, options.adam.beta1, options.adam.beta2, options.adam.epsilon,
-                          options.adam.weight_decay};
-  RPropSettings rprop{options.rprop.initial_step, options.rprop.grow, options.rprop.shrink,
-                      options.rprop.min_step, options.rprop.max_step};
-  long rprop_steps = 0;
   const PredictionPlan<float> validation_plan(input, validation, variant);
   Vector<float> best_parameters = model.parameters();
   const TrainReport report = run_epochs(
@@ -82,12 +103,7 @@ inline TrainReport train(Network<float>& model, const SparseColumns<float>& inpu
       [&] {
         device.loss_and_gradient(1);
         const double squared_error = device.last_squared_error();
-        if (options.optimizer == OptimizerKind::rprop) {
-          rprop.max_step = options.rprop.max_step_at(rprop_steps++);  // the CPU RProp's cap schedule
-          device.rprop_step(rprop);
-        } else {
-          device.adam_step(adam);
-        }
+        step(device);
         return squared_error;
       },
       [&] { return score(validation, predict_ratings(device, validation_plan, rules)).rmse; },

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "autorec/optim/optimizer.hpp"
 #include "autorec/optim/parameter_group.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/types.hpp"
@@ -18,7 +19,7 @@
 namespace autorec {
 
 template <typename Scalar>
-class Adam {
+class Adam final : public Optimizer<Scalar> {
  public:
   struct Options {
     Scalar learning_rate = Scalar(1e-3);
@@ -39,6 +40,12 @@ class Adam {
   }
 
   /// One update of `parameters` from `gradient` (both the model's flat vectors).
+  /// The Optimizer interface: the gradient alone decides the step.
+  void step(Eigen::Ref<Vector<Scalar>> parameters, const Eigen::Ref<const Vector<Scalar>>& gradient, double /*loss*/,
+            const typename Optimizer<Scalar>::Evaluate& /*evaluate*/) override {
+    step(parameters, gradient);
+  }
+
   void step(Eigen::Ref<Vector<Scalar>> parameters, const Eigen::Ref<const Vector<Scalar>>& gradient) {
     if (parameters.size() != first_moment_.size() || gradient.size() != first_moment_.size())
       throw std::invalid_argument("Adam: parameter or gradient size differs from the optimizer's");
@@ -69,10 +76,10 @@ class Adam {
 
   /// Everything a later step depends on, for checkpoints: the two moments and the step
   /// count (as a one-element vector).
-  std::vector<Vector<Scalar>> state() const {
+  std::vector<Vector<Scalar>> state() const override {
     return {first_moment_, second_moment_, Vector<Scalar>::Constant(1, Scalar(steps_))};
   }
-  void set_state(std::vector<Vector<Scalar>> state) {
+  void set_state(std::vector<Vector<Scalar>> state) override {
     if (state.size() != 3 || state[0].size() != first_moment_.size() || state[1].size() != first_moment_.size() ||
         state[2].size() != 1 || !(state[2][0] >= 0))
       throw std::invalid_argument("Adam: a state of another shape");

@@ -17,13 +17,15 @@
 #include <utility>
 #include <vector>
 
+#include "autorec/optim/optimizer.hpp"
+#include "autorec/optim/parameter_group.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/types.hpp"
 
 namespace autorec {
 
 template <typename Scalar>
-class RProp {
+class RProp final : public Optimizer<Scalar> {
  public:
   struct Options {
     // Defaults for I-AutoRec on ML-1M (docs/results.md): capping steps at 0.01 and growing
@@ -64,6 +66,13 @@ class RProp {
                                   std::to_string(options.max_step_steps));
   }
 
+  /// The Optimizer interface: the gradient alone decides the step.
+  void step(Eigen::Ref<Vector<Scalar>> parameters, const Eigen::Ref<const Vector<Scalar>>& gradient, double /*loss*/,
+            const typename Optimizer<Scalar>::Evaluate& /*evaluate*/) override {
+    step(parameters, gradient);
+  }
+  bool full_batch() const override { return true; }
+
   void step(Eigen::Ref<Vector<Scalar>> parameters, const Eigen::Ref<const Vector<Scalar>>& gradient) {
     if (parameters.size() != step_.size() || gradient.size() != step_.size())
       throw std::invalid_argument("RProp: parameter or gradient size differs from the optimizer's");
@@ -94,10 +103,10 @@ class RProp {
 
   /// Everything a later step depends on, for checkpoints: the step sizes, the last gradients
   /// (as taken: 0 after a sign change) and the step count (as a one-element vector).
-  std::vector<Vector<Scalar>> state() const {
+  std::vector<Vector<Scalar>> state() const override {
     return {step_, previous_gradient_, Vector<Scalar>::Constant(1, Scalar(steps_))};
   }
-  void set_state(std::vector<Vector<Scalar>> state) {
+  void set_state(std::vector<Vector<Scalar>> state) override {
     if (state.size() != 3 || state[0].size() != step_.size() || state[1].size() != step_.size() ||
         state[2].size() != 1 || !(state[2][0] >= 0))
       throw std::invalid_argument("RProp: a state of another shape");

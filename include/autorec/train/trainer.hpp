@@ -1,6 +1,7 @@
 #pragma once
-// The training loop: Adam over minibatches of encoded vectors reshuffled every epoch, or
-// full-batch RProp (the paper's choice); early stopping on validation RMSE that restores the
+// The training loop: any optimizer (optim/optimizers.hpp) over minibatches of encoded vectors
+// reshuffled every epoch, or over the full batch (RProp, the paper's choice, and L-BFGS,
+// which evaluates the objective again in its line search); early stopping on validation RMSE that restores the
 // best parameters; a callback per epoch. Deterministic for a fixed seed. A full batch whose
 // layers draw no noise validates from the next pass's codes instead of encoding again.
 
@@ -9,36 +10,23 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <optional>
+#include <memory>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "autorec/eval/predict.hpp"
 #include "autorec/model/autorec.hpp"
-#include "autorec/optim/adam.hpp"
-#include "autorec/optim/rprop.hpp"
+#include "autorec/optim/optimizers.hpp"
 #include "autorec/random.hpp"
 #include "autorec/train/report.hpp"
 
 namespace autorec {
 
-enum class OptimizerKind { adam, rprop };
-
-inline OptimizerKind parse_optimizer(std::string_view name) {
-  if (name == "adam") return OptimizerKind::adam;
-  if (name == "rprop") return OptimizerKind::rprop;
-  throw std::invalid_argument("unknown optimizer '" + std::string(name) + "' (expected adam or rprop)");
-}
-
 template <typename Scalar>
-struct TrainOptions {
-  OptimizerKind optimizer = OptimizerKind::adam;
-  typename Adam<Scalar>::Options adam;    ///< learning rate etc. (Adam)
-  typename RProp<Scalar>::Options rprop;  ///< step sizes (RProp)
-  Index batch_size = 256;  ///< encoded vectors per Adam step; RProp always takes the full batch
-  int epochs = 100;        ///< at most this many passes over the training data
+struct TrainOptions : OptimizerOptions<Scalar> {
+  Index batch_size = 256;  ///< encoded vectors per minibatch step; full-batch optimizers take them all
+  int epochs = 100;        ///< at most this many passes over the training data (iterations, full batch)
   int patience = 10;       ///< stop after this many epochs without a better validation RMSE (0: never)
   std::uint64_t seed = 1;  ///< minibatch order
 };
@@ -51,7 +39,7 @@ struct TrainOptions {
 template <typename Scalar>
 TrainOptions<Scalar> paper_train_options(Variant variant) {
   TrainOptions<Scalar> options;
-  options.optimizer = OptimizerKind::rprop;
+  options.optimizer = "rprop";
   options.patience = 30;
   options.epochs = variant == Variant::item ? 500 : 3000;
   if (variant == Variant::user) {
@@ -126,6 +114,16 @@ TrainReport run_epochs(const TrainOptions<Scalar>& options, double ratings, doub
   return report;
 }
 
+/// `callbacks` with should_stop also true once `optimizer` has converged (an L-BFGS whose
+/// line search found no lower point): further epochs would repeat the same parameters.
+template <typename Scalar>
+TrainCallbacks stopping_when_converged(TrainCallbacks callbacks, const Optimizer<Scalar>& optimizer) {
+  callbacks.should_stop = [stop = callbacks.should_stop, &optimizer](const EpochReport& report) {
+    return (stop && stop(report)) || optimizer.converged();
+  };
+  return callbacks;
+}
+
 /// Trains `model` on `input` (the training ratings in the model's layout, see rating_matrix)
 /// and, when `validation` is not empty, stops early on its RMSE and restores the best
 /// epoch's parameters. `rules` clip and default the validation predictions.
@@ -139,14 +137,9 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
   const Index vectors = input.cols();
 
-  // Only the chosen optimizer's state is allocated: each holds two parameter-sized vectors.
-  std::optional<Adam<Scalar>> adam;
-  std::optional<RProp<Scalar>> rprop;
-  if (options.optimizer == OptimizerKind::rprop)
-    rprop.emplace(model.parameters().size(), options.rprop);
-  else
-    adam.emplace(model.parameter_groups(), model.parameters().size(), options.adam);
-  const bool full_batch = options.optimizer == OptimizerKind::rprop || options.batch_size >= vectors;
+  const std::unique_ptr<Optimizer<Scalar>> optimizer =
+      make_optimizer(options, model.parameter_groups(), model.parameters().size());
+  const bool full_batch = optimizer->full_batch() || options.batch_size >= vectors;
   const SparseBatch<Scalar> whole = full_batch ? SparseBatch<Scalar>(input) : SparseBatch<Scalar>();
   std::vector<int> order(static_cast<std::size_t>(vectors));
   for (Index j = 0; j < vectors; ++j) order[std::size_t(j)] = int(j);
@@ -163,22 +156,20 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   // pass). The last epoch encodes as usual.
   const bool reuse_pass = full_batch && model.trains_deterministically() && !validation.empty();
   bool pass_ready = false;  // the model holds the pass (gradient, squared error) at its parameters
+  double pass_loss = 0;     // and its objective
   int epoch = 0;
+  const auto evaluate = [&] { return pass_loss = double(model.loss_and_gradient(whole, Scalar(1))); };
   const TrainReport report = run_epochs(
-      options, double(input.nonZeros()), double(rules.scale), !validation.empty(), callbacks,
+      options, double(input.nonZeros()), double(rules.scale), !validation.empty(),
+      stopping_when_converged(callbacks, *optimizer),
       [&] {
         ++epoch;
-        auto step = [&] {
-          if (rprop)
-            rprop->step(model.parameters(), model.gradient());
-          else
-            adam->step(model.parameters(), model.gradient());
-        };
         if (full_batch) {
-          if (!pass_ready) model.loss_and_gradient(whole, Scalar(1));
-          pass_ready = false;
-          step();  // leaves the pass's squared error in place
-          return double(model.last_squared_error());
+          if (!pass_ready) evaluate();
+          const double squared_error = double(model.last_squared_error());
+          optimizer->step(model.parameters(), model.gradient(), pass_loss, evaluate);
+          pass_ready = optimizer->leaves_evaluation();  // L-BFGS ends evaluated at its new point
+          return squared_error;
         }
         double squared_error = 0;
         random.shuffle(order);
@@ -188,18 +179,20 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
           const auto last = order.begin() + std::min(vectors, (b + 1) * options.batch_size);
           const std::vector<int> columns(first, last);
           // The regulariser is spread over the epoch: each batch adds its share of it.
-          model.loss_and_gradient(SparseBatch<Scalar>(gather_columns(input, columns)),
-                                  Scalar(double(columns.size()) / double(vectors)));
+          const SparseBatch<Scalar> batch(gather_columns(input, columns));
+          const Scalar share = Scalar(double(columns.size()) / double(vectors));
+          const double loss = double(model.loss_and_gradient(batch, share));
           squared_error += double(model.last_squared_error());
-          step();
+          optimizer->step(model.parameters(), model.gradient(), loss,
+                          [&] { return double(model.loss_and_gradient(batch, share)); });
           if (callbacks.on_progress) callbacks.on_progress(double(b + 1) / double(batches));
         }
         return squared_error;
       },
       [&] {
         const auto reconstruct_at = [&](const SparseColumns<Scalar>& pattern) {
-          if (reuse_pass && epoch < options.epochs) {
-            model.loss_and_gradient(whole, Scalar(1));
+          if (reuse_pass && (pass_ready || epoch < options.epochs)) {
+            if (!pass_ready) evaluate();
             pass_ready = true;
             model.decode_at(model.training_code(), pattern, validation_values);
           } else {
