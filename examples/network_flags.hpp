@@ -23,6 +23,8 @@ struct NetworkFlags {
   float weight_scale = 0.01f;
   int ensemble = 1;
   bool bf16_weights = false;
+  autorec::Index kernel_dims = 0;
+  float kernel_lambda = 0;
 
   void add_to(CLI::App& app) {
     const auto activations = CLI::IsMember(activation_names());
@@ -40,6 +42,13 @@ struct NetworkFlags {
         ->check(CLI::PositiveNumber)->capture_default_str();
     app.add_option("--ensemble", ensemble, "train this many networks from successive seeds and average them (--save writes them all)")
         ->check(CLI::Range(1, 100))->capture_default_str();
+    app.add_option("--kernel-dims", kernel_dims,
+                   "kernelise every Dense, the ends included, with a local kernel whose unit embeddings have this "
+                   "size (Sparse FC: 5; 0: plain weights)")
+        ->check(CLI::Range(0, 1000))->capture_default_str();
+    app.add_option("--kernel-lambda", kernel_lambda,
+                   "lambda_s: the objective adds lambda_s / 2 |K|^2 for each kernelised layer")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     app.add_flag("--bf16-weights", bf16_weights,
                  "training passes read the sparse layers' weights as bfloat16 (faster on CPUs; sums, parameters "
                  "and the model stay float; see docs/performance.md)");
@@ -57,6 +66,8 @@ struct NetworkFlags {
     o.seed = seed;
     o.weight_scale = weight_scale;
     o.bf16_weights = bf16_weights;
+    o.kernel_dims = kernel_dims;
+    o.kernel_lambda = kernel_lambda;
     return o;
   }
 
@@ -69,6 +80,7 @@ struct NetworkFlags {
     if (output_activation != "identity") text += ", output " + output_activation;
     if (dropout > 0) text += ", dropout " + format(dropout);
     if (input_dropout > 0) text += ", input dropout " + format(input_dropout);
+    if (kernel_dims > 0) text += ", local kernel " + std::to_string(kernel_dims) + " (lambda_s " + format(kernel_lambda) + ")";
     if (bf16_weights) text += ", bf16 weights";
     if (ensemble > 1) text += ", ensemble of " + std::to_string(ensemble);
     return text;

@@ -58,9 +58,28 @@ std::string version_1_bytes(const SavedModel<float>& saved) {
 
 // The same model in version 4's layout (one network, its architecture before the rules and its
 // parameters last).
+// A network as versions 2 to 5 wrote it: no kernel sizes, no kernel lambda.
+void put_network_before_version_6(detail::Writer& out, const Network<float>& network) {
+  const Architecture& architecture = network.architecture();
+  out.put(std::int64_t(architecture.inputs));
+  out.put(std::int64_t(architecture.first_width));
+  out.put(double(architecture.input_dropout));
+  out.put(std::uint32_t(architecture.stages.size()));
+  for (const LayerSpec& stage : architecture.stages) {
+    out.put_string(stage.kind);
+    out.put(std::int64_t(stage.size));
+    out.put(double(stage.rate));
+  }
+  out.put_string(architecture.output_activation);
+  out.put(double(network.lambda()));
+  out.put(std::uint64_t(network.options().seed));
+  out.put(std::uint64_t(network.parameters().size()));
+  out.put_bytes(network.parameters().data(), sizeof(float) * std::size_t(network.parameters().size()));
+}
+
 std::string version_4_bytes(const SavedModel<float>& saved) {
   detail::Writer network;
-  detail::put_network(network, saved.model);  // architecture, lambda, seed, parameters
+  put_network_before_version_6(network, saved.model);  // architecture, lambda, seed, parameters
   const std::string& parts = network.bytes();
   const std::size_t parameters = 8 + sizeof(float) * std::size_t(saved.model.parameters().size());
   detail::Writer out;
@@ -266,7 +285,7 @@ TEST_CASE("A model file of another version is refused with both versions named")
   std::string bytes = read_bytes(file.path());
   bytes[8] = 7;  // the version follows the 8-byte magic number
   write_bytes(file.path(), bytes);
-  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 5)");
+  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 6)");
 }
 
 TEST_CASE("A file that is not a model, or missing, or of another precision is refused") {

@@ -42,7 +42,8 @@ class ShardedNetwork {
   /// the start does not depend on the number of ranks either.
   ShardedNetwork(const Architecture& architecture, const Options& options, ShardLayout layout,
                  ShardLayout::Range owned)
-      : architecture_(architecture), options_(options), layout_(layout), owned_(owned), core_(one_input(architecture), options) {
+      : architecture_(unkernelised(architecture)), options_(options), layout_(layout), owned_(owned),
+        core_(one_input(architecture), options) {
     if (architecture.inputs != layout.inputs)
       throw std::invalid_argument("ShardedNetwork: the layout splits " + std::to_string(layout.inputs) +
                                   " inputs, the network has " + std::to_string(architecture.inputs));
@@ -179,6 +180,14 @@ class ShardedNetwork {
   }
 
  private:
+  // A kernelised layer's embeddings are split over the shards on one side and replicated on
+  // the other, which the shards' contiguous runs cannot hold yet: refused by name.
+  static const Architecture& unkernelised(const Architecture& architecture) {
+    if (architecture.kernelised())
+      throw std::invalid_argument("ShardedNetwork: kernelised layers (" + architecture.describe() +
+                                  ") train on one machine only, with autorec-train");
+    return architecture;
+  }
   static Architecture one_input(Architecture architecture) {
     architecture.inputs = 1;
     return architecture;

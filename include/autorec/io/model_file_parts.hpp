@@ -160,9 +160,13 @@ void put_network(Writer& out, const Network<Scalar>& network) {
     out.put_string(stage.kind);
     out.put(std::int64_t(stage.size));
     out.put(double(stage.rate));
+    out.put(std::int64_t(stage.dims));
   }
   out.put_string(architecture.output_activation);
+  out.put(std::int64_t(architecture.input_kernel_dims));
+  out.put(std::int64_t(architecture.output_kernel_dims));
   out.put(double(network.lambda()));
+  out.put(double(network.kernel_lambda()));
   out.put(std::uint64_t(network.options().seed));
   const Vector<Scalar>& parameters = network.parameters();
   out.put(std::uint64_t(parameters.size()));
@@ -174,6 +178,7 @@ void put_network(Writer& out, const Network<Scalar>& network) {
 struct NetworkHead {
   Architecture architecture;
   double lambda = 0;
+  double kernel_lambda = 0;
   std::uint64_t seed = 0;
 };
 inline NetworkHead read_network_head(const std::string& path, Reader& in, std::uint32_t version) {
@@ -192,11 +197,17 @@ inline NetworkHead read_network_head(const std::string& path, Reader& in, std::u
       stage.kind = in.get_string("a stage kind");
       stage.size = in.get<std::int64_t>("a stage size");
       stage.rate = in.get<double>("a stage rate");
+      if (version >= 6) stage.dims = in.get<std::int64_t>("a stage's kernel size");
       architecture.stages.push_back(std::move(stage));
     }
     architecture.output_activation = in.get_string("the output activation");
+    if (version >= 6) {
+      architecture.input_kernel_dims = in.get<std::int64_t>("the input layer's kernel size");
+      architecture.output_kernel_dims = in.get<std::int64_t>("the output layer's kernel size");
+    }
   }
   head.lambda = in.get<double>("lambda");
+  if (version >= 6) head.kernel_lambda = in.get<double>("the kernel lambda");
   head.seed = in.get<std::uint64_t>("the seed");
   return head;
 }
@@ -237,6 +248,7 @@ Network<Scalar> read_network(const std::string& path, Reader& in, const NetworkH
   if (!parameters.allFinite()) throw ModelFileError(path, "corrupted: the parameters hold NaN or infinite values");
   typename Network<Scalar>::Options options;
   options.lambda = static_cast<Scalar>(head.lambda);
+  options.kernel_lambda = static_cast<Scalar>(head.kernel_lambda);
   options.seed = head.seed;
   try {  // given its parameters, the network draws none
     return Network<Scalar>(architecture, options, std::move(parameters));

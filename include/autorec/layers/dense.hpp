@@ -18,21 +18,23 @@ class Dense final : public Layer<Scalar>, public DenseWeights<Scalar, Eigen::Col
  public:
   static constexpr const char* kind = "dense";
 
-  Dense(Index inputs, Index outputs) : Weights(inputs, outputs) {}
+  Dense(Index inputs, Index outputs, Index kernel_dims = 0) : Weights(inputs, outputs, kernel_dims) {}
   static std::unique_ptr<Layer<Scalar>> from_spec(const LayerSpec& spec, Index inputs) {
-    return std::make_unique<Dense>(inputs, spec.size);
+    return std::make_unique<Dense>(inputs, spec.size, spec.dims);
   }
 
-  LayerSpec spec() const override { return {kind, Weights::outputs(), 0}; }
+  LayerSpec spec() const override { return {kind, Weights::outputs(), 0, Weights::kernel_dims()}; }
   Index inputs() const override { return Weights::inputs(); }
   Index outputs() const override { return Weights::outputs(); }
   Index parameter_count() const override { return Weights::parameter_count(); }
   std::vector<ParameterGroup> parameter_groups() const override { return Weights::parameter_groups(); }
+  std::optional<KernelSite> kernel_site() const override { return Weights::kernel_site(); }
 
   /// W from N(0, 1) / sqrt(inputs) (LeCun: unit-variance outputs for unit-variance inputs,
   /// what SELU assumes and a safe start for the other activations); b as the AutoRec ends.
   void initialize(Scalar* theta, Random& random, const Initialization<Scalar>& init) const override {
     this->draw(theta, random, Scalar(1 / std::sqrt(double(inputs()))), init.bias_scale);
+    this->draw_kernel(theta, random, init);
   }
 
   void forward(const Scalar* theta, const Matrix<Scalar>& input, Matrix<Scalar>& output) const override {

@@ -1,7 +1,9 @@
 #pragma once
 // What every fully connected layer shares: Y = W X + b 1^T with W: out x in, b: out,
 // X: in x B, Y: out x B; its parameter slice is [W | b] with W stored in `Layout` order.
-// Dense (hidden), SparseInputDense and ObservedOutputDense add their own data roles.
+// Dense (hidden), SparseInputDense and ObservedOutputDense add their own data roles. Any of
+// them can be kernelised (layers/local_kernel.hpp): its slice is then [W | b | A | C], and the
+// network hands it W .* K where W stands.
 //
 // With dY = dL/dY (out x B):
 //   dX = W^T dY        in x B
@@ -9,11 +11,13 @@
 //   db += dY 1         out
 
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "autorec/layers/layer.hpp"
+#include "autorec/layers/local_kernel.hpp"
 #include "autorec/optim/parameter_group.hpp"
 #include "autorec/random.hpp"
 #include "autorec/types.hpp"
@@ -25,7 +29,10 @@ class DenseWeights {
  public:
   using WeightMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Layout>;
 
-  DenseWeights(Index inputs, Index outputs) : inputs_(inputs), outputs_(outputs) {
+  /// `dims` > 0: kernelised (local_kernel.hpp), with embeddings of that size per unit.
+  DenseWeights(Index inputs, Index outputs, Index dims = 0) : inputs_(inputs), outputs_(outputs), dims_(dims) {
+    if (dims < 0 || dims > 1000)
+      throw std::invalid_argument("Dense: the kernel's embedding size must lie in [0, 1000], got " + std::to_string(dims));
     if (inputs <= 0 || outputs <= 0)
       throw std::invalid_argument("Dense: inputs and outputs must be positive, got " + std::to_string(inputs) +
                                   " and " + std::to_string(outputs));
@@ -36,11 +43,19 @@ class DenseWeights {
 
   Index inputs() const { return inputs_; }
   Index outputs() const { return outputs_; }
-  /// Size of the [W | b] slice: out * in + out.
-  Index parameter_count() const { return outputs_ * inputs_ + outputs_; }
-  /// W decays, b does not.
+  Index kernel_dims() const { return dims_; }
+  /// Size of the [W | b] slice: out * in + out, and with a kernel [A | C]: dims (in + out).
+  Index parameter_count() const { return outputs_ * inputs_ + outputs_ + dims_ * (inputs_ + outputs_); }
+  /// W decays, b does not, nor do the kernel's embeddings (|K|^2 regularises them).
   std::vector<ParameterGroup> parameter_groups() const {
-    return {{0, outputs_ * inputs_, true}, {outputs_ * inputs_, outputs_, false}};
+    std::vector<ParameterGroup> groups{{0, outputs_ * inputs_, true}, {outputs_ * inputs_, outputs_, false}};
+    if (dims_ > 0) groups.push_back({outputs_ * inputs_ + outputs_, dims_ * (inputs_ + outputs_), false});
+    return groups;
+  }
+  /// W, then A and C after b, for a kernelised layer.
+  std::optional<KernelSite> kernel_site() const {
+    if (dims_ == 0) return std::nullopt;
+    return KernelSite{0, outputs_, inputs_, Layout == Eigen::RowMajor, outputs_ * inputs_ + outputs_, dims_};
   }
 
   Eigen::Map<const WeightMatrix> weights(const Scalar* theta) const { return {theta, outputs_, inputs_}; }
@@ -52,6 +67,11 @@ class DenseWeights {
   /// bias_scale * N(0, 1).
   void initialize(Scalar* theta, Random& random, const Initialization<Scalar>& init) const {
     draw(theta, random, init.weight_scale, init.bias_scale);
+    draw_kernel(theta, random, init);
+  }
+  /// A kernelised layer's embeddings, after W and b (LocalKernel::initialize).
+  void draw_kernel(Scalar* theta, Random& random, const Initialization<Scalar>& init) const {
+    if (const auto site = kernel_site()) LocalKernel<Scalar>{*site}.initialize(theta, random, init.kernel_scale);
   }
 
   /// W from weight_scale * N(0, 1), then b from bias_scale * N(0, 1).
@@ -106,6 +126,7 @@ class DenseWeights {
  private:
   Index inputs_;
   Index outputs_;
+  Index dims_;
 };
 
 }  // namespace autorec

@@ -25,6 +25,8 @@
 //   accumulate_gradient(gradient, X, dY)  adds dL/dtheta into the layer's gradient slice
 //                                         (+=, so minibatch parts and the regulariser sum).
 //   initialize(theta, random, init)       draws the layer's starting parameters.
+//   kernel_site()                         where a kernelised layer's W and embeddings lie;
+//                                         its calls then see W .* K (local_kernel.hpp).
 //   spec()                                what the model file stores to rebuild the layer.
 //
 // The two ends of an AutoRec network have the same calls with other types, because their
@@ -33,10 +35,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "autorec/layers/local_kernel.hpp"
 #include "autorec/optim/parameter_group.hpp"
 #include "autorec/random.hpp"
 #include "autorec/types.hpp"
@@ -44,11 +48,13 @@
 namespace autorec {
 
 /// How a network describes one layer in a model file: a kind known to the layer registry
-/// (layers/registry.hpp), and the kind's size (Dense: outputs) or rate (Dropout).
+/// (layers/registry.hpp), and the kind's size (Dense: outputs) or rate (Dropout); `dims` > 0
+/// makes a Dense a kernelised one (layers/local_kernel.hpp) with embeddings of that size.
 struct LayerSpec {
   std::string kind;
   Index size = 0;
   double rate = 0;
+  Index dims = 0;
 };
 
 /// Starting scales: weights weight_scale * N(0, 1), biases bias_scale * N(0, 1) (the
@@ -57,6 +63,7 @@ template <typename Scalar>
 struct Initialization {
   Scalar weight_scale = Scalar(0.01);
   Scalar bias_scale = Scalar(0.001);
+  Scalar kernel_scale = Scalar(0.001);  ///< a local kernel's embeddings (truncated normal)
 };
 
 /// A dense-to-dense stage between a network's sparse ends: Dense, activations, Dropout.
@@ -72,6 +79,10 @@ class Layer {
   virtual Index parameter_count() const { return 0; }
   virtual std::vector<ParameterGroup> parameter_groups() const { return {}; }
   virtual void initialize(Scalar* /*theta*/, Random& /*random*/, const Initialization<Scalar>& /*init*/) const {}
+  /// A kernelised layer's weight and embeddings within its slice (layers/local_kernel.hpp):
+  /// the network then hands every call the slice with W .* K in place of W, and turns the
+  /// weight gradient the layer accumulates into those of W and the embeddings.
+  virtual std::optional<KernelSite> kernel_site() const { return std::nullopt; }
 
   virtual void forward(const Scalar* theta, const Matrix<Scalar>& input, Matrix<Scalar>& output) const = 0;
   virtual void forward_training(const Scalar* theta, const Matrix<Scalar>& input, Matrix<Scalar>& output,

@@ -27,20 +27,33 @@ struct Architecture {
   double input_dropout = 0;       ///< dropout on the sparse input (denoising), in [0, 1)
   std::vector<LayerSpec> stages;  ///< between the two sparse layers
   std::string output_activation = "identity";
+  Index input_kernel_dims = 0;   ///< > 0: the sparse-input Dense is kernelised (layers/local_kernel.hpp)
+  Index output_kernel_dims = 0;  ///< > 0: the observed-output Dense is kernelised
+
+  /// Whether any layer is kernelised.
+  bool kernelised() const {
+    if (input_kernel_dims > 0 || output_kernel_dims > 0) return true;
+    for (const LayerSpec& stage : stages)
+      if (stage.dims > 0) return true;
+    return false;
+  }
 
   /// The usual stack: for each width w_i, Dense (the sparse-input one for i = 0), then
   /// `activation`, then Dropout(`dropout`) if it is > 0; then the observed-output Dense.
-  /// AutoRec is stack(d, 500, "sigmoid").
+  /// AutoRec is stack(d, 500, "sigmoid"). With kernel_dims > 0 every Dense, the ends
+  /// included, is kernelised with embeddings of that size: Sparse FC is
+  /// stack(d, {500, 500}, "sigmoid", "identity", 0, 0, 5).
   static Architecture stack(Index inputs, const HiddenSizes& hidden, const std::string& activation,
                             const std::string& output_activation = "identity", double dropout = 0,
-                            double input_dropout = 0) {
+                            double input_dropout = 0, Index kernel_dims = 0) {
     Architecture a;
     a.inputs = inputs;
+    a.input_kernel_dims = a.output_kernel_dims = kernel_dims;
     a.first_width = hidden.empty() ? 0 : hidden.front();
     a.input_dropout = input_dropout;
     a.output_activation = output_activation;
     for (std::size_t i = 0; i < hidden.size(); ++i) {
-      if (i > 0) a.stages.push_back({"dense", hidden[i], 0});
+      if (i > 0) a.stages.push_back({"dense", hidden[i], 0, kernel_dims});
       a.stages.push_back({activation, 0, 0});
       if (dropout > 0) a.stages.push_back({"dropout", 0, dropout});
     }
@@ -61,6 +74,12 @@ struct Architecture {
     }
     text += "-" + std::to_string(inputs) + kinds + ", output " + output_activation;
     if (input_dropout > 0) text += ", input dropout " + format_rate(input_dropout);
+    if (kernelised()) {
+      text += ", local kernel " + std::to_string(input_kernel_dims);
+      for (const LayerSpec& stage : stages)
+        if (stage.kind == "dense") text += "/" + std::to_string(stage.dims);
+      text += "/" + std::to_string(output_kernel_dims);
+    }
     return text;
   }
 

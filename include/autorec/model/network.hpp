@@ -11,6 +11,9 @@
 //   L = sum over Omega of (h(X)(u, j) - X(u, j))^2 + share * (lambda / 2) * |weights|^2
 // where `share` is the batch's share of one epoch (1 for a full batch), so one epoch of
 // minibatches adds the regulariser once, and the weights are every decaying parameter group.
+// A kernelised Dense (layers/local_kernel.hpp; Options::kernel_dims) acts with W .* K, and
+// adds share * (lambda_s / 2) |K|^2: the network forms W .* K once per training pass (and
+// for prediction when the parameters have changed), so the sparse ends stay O(nnz k).
 //
 // The network owns one flat parameter vector and its gradient. Its layout is the layers'
 // parameter groups concatenated in order (input layer, stages, output layer), so for AutoRec
@@ -18,8 +21,11 @@
 // pointers into it, so copies and moves need no care.
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -31,6 +37,7 @@
 #include "autorec/layers/dense.hpp"
 #include "autorec/layers/dropout.hpp"
 #include "autorec/layers/input_dropout.hpp"
+#include "autorec/layers/local_kernel.hpp"
 #include "autorec/layers/observed_output.hpp"
 #include "autorec/layers/registry.hpp"
 #include "autorec/layers/sparse_input.hpp"
@@ -62,12 +69,18 @@ class Network {
     /// the parameters at the start of each pass: half the bytes per rating, sums still in
     /// Scalar. The parameters, gradients, predictions and model files stay Scalar.
     bool bf16_weights = false;
+    /// > 0: every Dense of the stack, the ends included, is kernelised with embeddings of
+    /// this size (Sparse FC's local kernel, layers/local_kernel.hpp; the paper used 5).
+    Index kernel_dims = 0;
+    /// lambda_s: the objective adds share * (lambda_s / 2) |K|^2 for each kernelised layer.
+    Scalar kernel_lambda = Scalar(0);
+    Scalar kernel_scale = Scalar(0.001);  ///< the kernel embeddings start as kernel_scale * N(0, 1), truncated at 2
   };
 
   /// The stack that `options` describe (Architecture::stack).
   explicit Network(const Options& options)
       : Network(Architecture::stack(options.inputs, options.hidden, options.activation, options.output_activation,
-                                    options.dropout, options.input_dropout),
+                                    options.dropout, options.input_dropout, options.kernel_dims),
                 options) {}
 
   /// Any architecture; of `options` only lambda, seed and the scales are used.
@@ -95,13 +108,13 @@ class Network {
         throw std::invalid_argument("Network: the parameter count overflows");
       count += n;
     };
-    add(SparseInputDense<Scalar>(a.inputs, a.first_width).parameter_count());
+    add(SparseInputDense<Scalar>(a.inputs, a.first_width, a.input_kernel_dims).parameter_count());
     Index width = a.first_width;
     for (const auto& stage : make_stages(a)) {
       add(stage->parameter_count());
       width = stage->outputs();
     }
-    add(ObservedOutputDense<Scalar>(width, a.inputs).parameter_count());
+    add(ObservedOutputDense<Scalar>(width, a.inputs, a.output_kernel_dims).parameter_count());
     return count;
   }
 
@@ -109,10 +122,10 @@ class Network {
   /// layer in order.
   void initialize(std::uint64_t seed) {
     Random random(seed);
-    const Initialization<Scalar> init{options_.weight_scale, options_.bias_scale};
-    input_layer_.initialize(theta(0), random, init);
-    for (std::size_t s = 0; s < stages_.size(); ++s) stages_[s]->initialize(theta(s + 1), random, init);
-    output_layer_.initialize(theta(stages_.size() + 1), random, init);
+    const Initialization<Scalar> init{options_.weight_scale, options_.bias_scale, options_.kernel_scale};
+    input_layer_.initialize(raw(0), random, init);
+    for (std::size_t s = 0; s < stages_.size(); ++s) stages_[s]->initialize(raw(s + 1), random, init);
+    output_layer_.initialize(raw(stages_.size() + 1), random, init);
   }
 
   /// A copy that predicts as this one and holds only its parameters: no gradient, no training
@@ -143,8 +156,19 @@ class Network {
 
   /// The flat parameter vector and its gradient from the last loss_and_gradient (empty before
   /// the first: a network that only predicts holds no gradient).
-  Vector<Scalar>& parameters() { return parameters_; }
+  /// Writing through the non-const one marks the kernelised layers' W .* K for forming anew
+  /// at the next use: change the parameters through a fresh call, not a kept reference.
+  Vector<Scalar>& parameters() {
+    ++parameters_version_;
+    return parameters_;
+  }
   const Vector<Scalar>& parameters() const { return parameters_; }
+  /// (lambda_s / 2) |K|^2 per kernelised layer is added to the objective with this lambda_s
+  /// (Options::kernel_lambda; a loaded network has 0 until it is set).
+  Scalar kernel_lambda() const { return options_.kernel_lambda; }
+  void set_kernel_lambda(Scalar kernel_lambda) { options_.kernel_lambda = kernel_lambda; }
+  /// The kernelised layers, in layer order, with their sites in the whole parameter vector.
+  const std::vector<LocalKernel<Scalar>>& kernels() const { return kernels_; }
   const Vector<Scalar>& gradient() const { return gradient_; }
   /// The layout: every layer's parameter groups, in order (weights decay, biases do not).
   const std::vector<ParameterGroup>& parameter_groups() const { return groups_; }
@@ -182,7 +206,7 @@ class Network {
     const std::uint64_t step = begin_pass();
     const SparseBatch<Scalar>& input = training_input(batch, step);
     // Z1 = V X + mu 1^T (k1 x B), then each stage: values_[s + 1] = stage_s(values_[s])
-    input_layer_.forward(theta(0), input.by_column, values_[0], bf16_v());
+    input_layer_.forward(effective(0), input.by_column, values_[0], bf16_v());
     forward_stages(step);
     // O = W H + b 1^T on Omega only, A = f(O), L = |A - X|^2 on Omega; dH = W^T dO (kn x B);
     // dW += dO H^T; db += dO 1
@@ -191,7 +215,9 @@ class Network {
     const Matrix<Scalar>& first_gradient = backward_stages();
     // dV += dZ1 X^T; dmu += dZ1 1
     input_layer_.accumulate_gradient(grad(0), input.by_row, first_gradient);
-    return squared_error_ + add_regularization(share, 0, count_);
+    // kernelised layers: dW = G .* K, and the embeddings' gradients, from G = dL/d(W .* K)
+    const Scalar kernel_penalty = kernels_backward(share);
+    return squared_error_ + add_regularization(share, 0, count_) + kernel_penalty;
   }
 
   // ---- the pass in phases, for a trainer that splits the inputs over shards (dist/) ----
@@ -208,10 +234,11 @@ class Network {
   /// their bfloat16 copies): returns its noise step.
   std::uint64_t begin_pass() {
     gradient_.setZero(count_);
+    form_kernels();
     if (!bf16_.empty()) {
       const Index v = input_weight_count();
-      to_bf16(theta(0), v, bf16_.data());
-      to_bf16(theta(stages_.size() + 1), Index(bf16_.size()) - v, bf16_.data() + v);
+      to_bf16(effective(0), v, bf16_.data());
+      to_bf16(effective(stages_.size() + 1), Index(bf16_.size()) - v, bf16_.data() + v);
     }
     return noise_step_++;
   }
@@ -226,13 +253,13 @@ class Network {
   /// P = V X (k1 x B), the input layer without its bias: one shard's part of Z1 - mu 1^T.
   void input_product(const SparseColumns<Scalar>& input, Matrix<Scalar>& product) const {
     require_inputs(input.rows());
-    input_layer_.product(theta(0), input, product, bf16_v());
+    input_layer_.product(effective(0), input, product, bf16_v());
   }
   /// The training forward from P = sum of the shards' products: Z1 = P + mu 1^T, then the
   /// stages with `step`'s noise. Returns the code H (kn x B).
   const Matrix<Scalar>& forward_code(const Matrix<Scalar>& product, std::uint64_t step) {
     values_[0] = product;
-    values_[0].colwise() += input_layer_.bias(theta(0));
+    values_[0].colwise() += input_layer_.bias(effective(0));
     forward_stages(step);
     return values_.back();
   }
@@ -281,21 +308,23 @@ class Network {
     if (architecture_.input_dropout > 0)
       throw std::invalid_argument("Network: the dense reference path does not apply input dropout");
     gradient_.setZero(count_);
+    form_kernels();
     const std::uint64_t step = noise_step_++;
-    input_layer_.forward(theta(0), ratings, values_[0]);
+    input_layer_.forward(effective(0), ratings, values_[0]);
     forward_stages(step);
     const Matrix<Scalar>& code = values_.back();
     const std::size_t out = stages_.size() + 1;
     Matrix<Scalar> output, activated, activated_gradient, output_gradient;
-    output_layer_.forward(theta(out), code, output);
+    output_layer_.forward(effective(out), code, output);
     output_activation_->forward(nullptr, output, activated);
     squared_error_ = masked_squared_error(activated, ratings, mask, activated_gradient);
     output_activation_->backward(nullptr, output, activated, activated_gradient, output_gradient);
     output_layer_.accumulate_gradient(grad(out), code, output_gradient);
-    output_layer_.backward(theta(out), output_gradient, gradient_a_);
+    output_layer_.backward(effective(out), output_gradient, gradient_a_);
     const Matrix<Scalar>& first_gradient = backward_stages();
     input_layer_.accumulate_gradient(grad(0), ratings, first_gradient);
-    return squared_error_ + add_regularization(share, 0, count_);
+    const Scalar kernel_penalty = kernels_backward(share);
+    return squared_error_ + add_regularization(share, 0, count_) + kernel_penalty;
   }
 
   /// The last hidden layer's output for each column of `inputs` (d x B sparse): kn x B.
@@ -307,9 +336,9 @@ class Network {
   /// The same with `other` as the stages' scratch (kept by callers that encode repeatedly).
   void encode(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& code, Matrix<Scalar>& other) const {
     require_inputs(inputs.rows());
-    input_layer_.forward(theta(0), inputs, code);
+    input_layer_.forward(effective(0), inputs, code);
     for (std::size_t s = 0; s < stages_.size(); ++s) {
-      stages_[s]->forward(theta(s + 1), code, other);
+      stages_[s]->forward(effective(s + 1), code, other);
       code.swap(other);
     }
   }
@@ -317,17 +346,17 @@ class Network {
   // ---- pieces for serving and fold-in (serve/): prediction mode, parameters fixed ----
 
   /// The output layer's W (d x kn, row-major: row u holds output u's weights) and b (d).
-  auto output_weights() const { return output_layer_.weights(theta(stages_.size() + 1)); }
-  auto output_bias() const { return output_layer_.bias(theta(stages_.size() + 1)); }
+  auto output_weights() const { return output_layer_.weights(effective(stages_.size() + 1)); }
+  auto output_bias() const { return output_layer_.bias(effective(stages_.size() + 1)); }
   /// The sparse-input layer: Z1 = V X + mu 1^T (k1 x B) for each column of `inputs`.
   void first_layer(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& z1) const {
     require_inputs(inputs.rows());
-    input_layer_.forward(theta(0), inputs, z1);
+    input_layer_.forward(effective(0), inputs, z1);
   }
   /// The stages from trace[0] = Z1: trace[s + 1] = stage s(trace[s]); the code is trace.back().
   void forward_hidden(std::vector<Matrix<Scalar>>& trace) const {
     trace.resize(stages_.size() + 1);
-    for (std::size_t s = 0; s < stages_.size(); ++s) stages_[s]->forward(theta(s + 1), trace[s], trace[s + 1]);
+    for (std::size_t s = 0; s < stages_.size(); ++s) stages_[s]->forward(effective(s + 1), trace[s], trace[s + 1]);
   }
   /// dL/dZ1 from `gradient` = dL/d(code), back through the stages of a forward_hidden trace.
   /// Valid for a network that has not trained since it was built or loaded (a Dropout layer
@@ -335,7 +364,7 @@ class Network {
   void backward_hidden(const std::vector<Matrix<Scalar>>& trace, Matrix<Scalar>& gradient) const {
     Matrix<Scalar> other;
     for (std::size_t s = stages_.size(); s-- > 0;) {
-      stages_[s]->backward(theta(s + 1), trace[s], trace[s + 1], gradient, other);
+      stages_[s]->backward(effective(s + 1), trace[s], trace[s + 1], gradient, other);
       gradient.swap(other);
     }
   }
@@ -344,7 +373,7 @@ class Network {
   void predict(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& outputs) const {
     Matrix<Scalar> code;
     encode(inputs, code);
-    output_layer_.forward(theta(stages_.size() + 1), code, outputs);
+    output_layer_.forward(effective(stages_.size() + 1), code, outputs);
     for (Index j = 0; j < outputs.cols(); ++j)
       output_activation_->forward_values(outputs.col(j).data(), outputs.col(j).data(), outputs.rows());
   }
@@ -371,21 +400,50 @@ class Network {
   }
   /// The reconstruction from codes (kn x B) at the stored entries of `pattern` (d x B).
   void decode_at(const Matrix<Scalar>& code, const SparseColumns<Scalar>& pattern, Vector<Scalar>& values) const {
-    output_layer_.forward_at(theta(stages_.size() + 1), code, pattern, values);
+    output_layer_.forward_at(effective(stages_.size() + 1), code, pattern, values);
     output_activation_->forward_values(values.data(), values.data(), values.size());
   }
 
  private:
+  // The parameters as the layers read them (W .* K for kernelised W), the kernels K, and the
+  // parameters_version_ they were formed at. Copies carry the values, not the lock.
+  struct EffectiveParameters {
+    Vector<Scalar> values;
+    std::vector<Vector<Scalar>> kernels;
+    std::atomic<std::uint64_t> version{std::numeric_limits<std::uint64_t>::max()};
+    std::mutex mutex;
+    EffectiveParameters() = default;
+    EffectiveParameters(const EffectiveParameters& other)
+        : values(other.values), kernels(other.kernels), version(other.version.load()) {}
+    EffectiveParameters(EffectiveParameters&& other) noexcept
+        : values(std::move(other.values)), kernels(std::move(other.kernels)), version(other.version.load()) {}
+    EffectiveParameters& operator=(const EffectiveParameters& other) {
+      values = other.values;
+      kernels = other.kernels;
+      version.store(other.version.load());
+      return *this;
+    }
+    EffectiveParameters& operator=(EffectiveParameters&& other) noexcept {
+      values = std::move(other.values);
+      kernels = std::move(other.kernels);
+      version.store(other.version.load());
+      return *this;
+    }
+  };
+
   // The layers and the layout, without parameters: what both public constructors share.
   struct Layers {};
   Network(Layers, Architecture architecture, const Options& options)
       : architecture_(checked(std::move(architecture))),
         options_(options),
-        input_layer_(architecture_.inputs, architecture_.first_width),
+        input_layer_(architecture_.inputs, architecture_.first_width, architecture_.input_kernel_dims),
         stages_(make_stages(architecture_)),
-        output_layer_(stages_.empty() ? architecture_.first_width : stages_.back()->outputs(), architecture_.inputs),
+        output_layer_(stages_.empty() ? architecture_.first_width : stages_.back()->outputs(), architecture_.inputs,
+                      architecture_.output_kernel_dims),
         output_activation_(make_activation<Scalar>(architecture_.output_activation, architecture_.inputs)) {
     if (!(options.lambda >= 0)) throw std::invalid_argument("Network: lambda must be >= 0");
+    if (!(options.kernel_lambda >= 0 && options.kernel_lambda < std::numeric_limits<Scalar>::infinity()))
+      throw std::invalid_argument("Network: the kernel lambda must be finite and >= 0");
     derive_layout();
     set_bf16_weights(options.bf16_weights);
   }
@@ -414,12 +472,17 @@ class Network {
 
   // Each layer's groups, shifted to where its slice starts, make the model's layout.
   void derive_layout() {
-    auto append = [this](const std::vector<ParameterGroup>& groups, Index count) {
+    auto append = [this](const std::vector<ParameterGroup>& groups, Index count, std::optional<KernelSite> site = {}) {
       offsets_.push_back(count_);
       for (const ParameterGroup& group : groups) groups_.push_back({count_ + group.offset, group.size, group.decays});
+      if (site) {
+        site->weights += count_;
+        site->embeddings += count_;
+        kernels_.push_back(LocalKernel<Scalar>{*site});
+      }
       count_ += count;
     };
-    append(input_layer_.parameter_groups(), input_layer_.parameter_count());
+    append(input_layer_.parameter_groups(), input_layer_.parameter_count(), input_layer_.kernel_site());
     Index width = architecture_.first_width;
     for (const auto& stage : stages_) {
       if (stage->inputs() != width)  // a layer factory that ignored the width it was given
@@ -427,9 +490,9 @@ class Network {
                                     std::to_string(stage->inputs()) + " inputs after a width of " +
                                     std::to_string(width));
       width = stage->outputs();
-      append(stage->parameter_groups(), stage->parameter_count());
+      append(stage->parameter_groups(), stage->parameter_count(), stage->kernel_site());
     }
-    append(output_layer_.parameter_groups(), output_layer_.parameter_count());
+    append(output_layer_.parameter_groups(), output_layer_.parameter_count(), output_layer_.kernel_site());
     check_parameter_groups(groups_, count_);
     values_.resize(stages_.size() + 1);
   }
@@ -440,8 +503,10 @@ class Network {
   const Bf16* bf16_v() const { return bf16_.empty() ? nullptr : bf16_.data(); }
   const Bf16* bf16_w() const { return bf16_.empty() ? nullptr : bf16_.data() + input_weight_count(); }
 
-  const Scalar* theta(std::size_t layer) const { return parameters_.data() + offsets_[layer]; }
-  Scalar* theta(std::size_t layer) { return parameters_.data() + offsets_[layer]; }
+  // Layer `layer`'s slice of the parameters as the layers' calls read it: with every
+  // kernelised W replaced by W .* K (effective_parameters()), and of the parameters themselves.
+  const Scalar* effective(std::size_t layer) const { return effective_parameters() + offsets_[layer]; }
+  Scalar* raw(std::size_t layer) { return parameters_.data() + offsets_[layer]; }
   Scalar* grad(std::size_t layer) { return gradient_.data() + offsets_[layer]; }
 
   std::uint64_t noise_seed(std::uint64_t step, std::size_t layer) const {
@@ -450,14 +515,14 @@ class Network {
 
   void forward_stages(std::uint64_t step) {
     for (std::size_t s = 0; s < stages_.size(); ++s)
-      stages_[s]->forward_training(theta(s + 1), values_[s], values_[s + 1], noise_seed(step, s + 1));
+      stages_[s]->forward_training(effective(s + 1), values_[s], values_[s + 1], noise_seed(step, s + 1));
   }
 
   // gradient_a_ holds dL/d(values_.back()); returns dL/d(values_[0]).
   const Matrix<Scalar>& backward_stages() {
     for (std::size_t s = stages_.size(); s-- > 0;) {
       stages_[s]->accumulate_gradient(grad(s + 1), values_[s], gradient_a_);
-      stages_[s]->backward(theta(s + 1), values_[s], values_[s + 1], gradient_a_, gradient_b_);
+      stages_[s]->backward(effective(s + 1), values_[s], values_[s + 1], gradient_a_, gradient_b_);
       gradient_a_.swap(gradient_b_);
     }
     return gradient_a_;
@@ -474,7 +539,7 @@ class Network {
     column_loss_.assign(std::size_t(ratings.cols()), 0.0);
     const ActivationLayer<Scalar>& activation = *output_activation_;
     output_layer_.forward_backward_at(
-        theta(stages_.size() + 1), code, ratings,
+        effective(stages_.size() + 1), code, ratings,
         [&](Index j, int begin, int end, Scalar* values) {
           const Index n = end - begin;
           thread_local std::vector<Scalar> scratch;  // grows to the longest run, then stays
@@ -492,6 +557,37 @@ class Network {
     double loss = 0;
     for (double column : column_loss_) loss += column;
     return static_cast<Scalar>(loss);
+  }
+
+  // ---- kernelised layers ----
+  // The parameters with each kernelised W replaced by W .* K, formed again when the
+  // parameters have changed since (parameters_version_): without kernels, the parameters.
+  const Scalar* effective_parameters() const {
+    if (kernels_.empty()) return parameters_.data();
+    if (effective_.version.load(std::memory_order_acquire) != parameters_version_) {
+      const std::lock_guard<std::mutex> lock(effective_.mutex);  // const callers may share a network
+      if (effective_.version.load(std::memory_order_relaxed) != parameters_version_) form_kernels_into(effective_);
+    }
+    return effective_.values.data();
+  }
+  void form_kernels() {
+    if (!kernels_.empty()) form_kernels_into(effective_);
+  }
+  void form_kernels_into(EffectiveParameters& target) const {
+    target.values = parameters_;
+    target.kernels.resize(kernels_.size());
+    for (std::size_t k = 0; k < kernels_.size(); ++k)
+      kernels_[k].form(parameters_.data(), target.kernels[k], target.values.data());
+    target.version.store(parameters_version_, std::memory_order_release);
+  }
+  // After a backward pass: each kernelised W's gradient G = dL/d(W .* K) becomes dW, the
+  // embeddings get theirs, and share * (lambda_s / 2) |K|^2 is returned (its gradient added).
+  Scalar kernels_backward(Scalar share) {
+    Scalar penalty = 0;
+    for (std::size_t k = 0; k < kernels_.size(); ++k)
+      penalty += kernels_[k].backward(parameters_.data(), effective_.kernels[k], gradient_.data(),
+                                      share * options_.kernel_lambda, kernel_scratch_);
+    return penalty;
   }
 
   void require_inputs(Index rows) const {
@@ -536,6 +632,10 @@ class Network {
   Vector<Scalar> output_gradient_;  // dL/dO at the observed entries
   std::vector<double> column_loss_;
   std::vector<Bf16> bf16_;  // [V | W] as bfloat16, with bf16_weights
+  std::vector<LocalKernel<Scalar>> kernels_;  // the kernelised layers' sites, in layer order
+  std::uint64_t parameters_version_ = 0;     // counts the non-const parameters() calls
+  mutable EffectiveParameters effective_;
+  Vector<Scalar> kernel_scratch_;
 };
 
 }  // namespace autorec
