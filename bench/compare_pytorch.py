@@ -127,7 +127,9 @@ def main():
                    "--rprop-max-step", str(args.rprop_max_step), "--epochs", str(args.iterations), "--patience", "0",
                    "--threads", str(args.threads), "--seed", str(args.seed)] + args.autorec_flag
         for validation in ("0", "0.1"):
-            result = subprocess.run(command + ["--validation-fraction", validation], capture_output=True,
+            # with validation: trained on 90% and stopped early, without the protocol's refit
+            extra = ["--no-refit"] if validation != "0" else []
+            result = subprocess.run(command + ["--validation-fraction", validation] + extra, capture_output=True,
                                     text=True, check=True)
             # An epoch's time may include the next epoch's pass (validation reads its codes),
             # so the mean over all epochs is the figure, not any one epoch's.

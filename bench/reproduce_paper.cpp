@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -19,6 +20,7 @@
 #include "autorec/data/split.hpp"
 #include "autorec/eval/predict.hpp"
 #include "autorec/io/peak_memory.hpp"
+#include "autorec/train/fit.hpp"
 #include "autorec/train/trainer.hpp"
 #include "network_flags.hpp"
 #include "training_flags.hpp"
@@ -49,7 +51,6 @@ double t_quantile(int n) {
 
 int run(const Settings& s) {
   using namespace autorec;
-  using Clock = std::chrono::steady_clock;
   set_thread_count(s.threads);
   RatingData data;
   LoadOptions load_options;
@@ -87,55 +88,42 @@ int run(const Settings& s) {
     const SparseColumns<float> fit_input = rating_matrix<float>(fit.train, data.users.size(), data.items.size(), variant);
     const SparseColumns<float> train_input = rating_matrix<float>(split.train, data.users.size(), data.items.size(), variant);
 
-    auto make_model = [&](float lambda, std::uint64_t model_seed) {
-      return AutoRec<float>(s.network.options(fit_input.rows(), lambda, model_seed));
+    // The library's protocol (train/fit.hpp): lambda and the epoch count chosen on the
+    // validation slice, then a refit on the whole training part (an ensemble refits one network
+    // per seed), or the model chosen on validation; either way the whole training part is the
+    // input at test time.
+    FitSettings protocol;
+    protocol.lambdas.assign(s.lambdas.begin(), s.lambdas.end());
+    std::sort(protocol.lambdas.begin(), protocol.lambdas.end());
+    protocol.grid_extensions = 0;  // the candidates given, no more
+    protocol.refit = s.refit;
+    protocol.members = s.network.ensemble;
+    protocol.seed = seed;
+    protocol.member_seed_step = 100000;
+    FitEvents<float> events;
+    events.on_trial = [&](const LambdaTrial& trial) {
+      const TrainReport& report = trial.report;
+      std::cout << "split " << split_index + 1 << " lambda " << trial.lambda << ": validation RMSE "
+                << std::setprecision(5) << report.best_validation_rmse << " at epoch " << report.best_epoch << " of "
+                << report.history.size() << " (" << report.history.back().seconds << " s/epoch)" << std::endl;
     };
-    const TrainOptions<float> train_options = s.training.options(variant, seed);
-
-    // Choose lambda and the epoch count on the validation slice.
-    float best_lambda = s.lambdas.front();
-    int best_epochs = 0;
-    double best_validation = INFINITY;
-    AutoRec<float> chosen = make_model(best_lambda, seed);
-    for (float lambda : s.lambdas) {
-      AutoRec<float> model = make_model(lambda, seed);
-      const auto start = Clock::now();
-      const TrainReport report = fit_model(model, fit_input, fit.test, rules, train_options);
-      seconds += std::chrono::duration<double>(Clock::now() - start).count();
-      std::cout << "split " << split_index + 1 << " lambda " << lambda << ": validation RMSE "
-                << std::setprecision(5) << report.best_validation_rmse << " at epoch " << report.best_epoch
-                << " of " << report.history.size() << " ("
-                << report.history.back().seconds << " s/epoch)" << std::endl;
-      if (report.best_validation_rmse < best_validation) {
-        best_validation = report.best_validation_rmse;
-        best_lambda = lambda;
-        best_epochs = report.best_epoch;
-        chosen = std::move(model);
-      }
-    }
-    // Refit on the whole training part for the chosen number of epochs (an ensemble refits
-    // one network per seed), or keep the model chosen on validation; either way the whole
-    // training part is the input at test time.
-    Ensemble<float> ensemble;
-    if (s.refit) {
-      for (int member = 0; member < s.network.ensemble; ++member) {
-        const std::uint64_t member_seed = seed + 100000 * std::uint64_t(member);
-        AutoRec<float> model = make_model(best_lambda, member_seed);
-        TrainOptions<float> refit_options = train_options;
-        refit_options.epochs = best_epochs;
-        refit_options.patience = 0;
-        refit_options.seed = member_seed;
-        const auto start = Clock::now();
-        fit_model(model, train_input, {}, rules, refit_options);
-        seconds += std::chrono::duration<double>(Clock::now() - start).count();
-        if (s.network.ensemble > 1)
-          std::cout << "split " << split_index + 1 << " member " << member + 1 << ": test RMSE " << std::setprecision(5)
-                    << evaluate(model, train_input, split.test, variant, rules).rmse << std::endl;
-        ensemble.add(model);
-      }
-    } else {
-      ensemble.add(chosen);
-    }
+    events.on_member = [&](int member, const Network<float>& model, const TrainReport&) {
+      if (s.network.ensemble > 1 && s.refit)
+        std::cout << "split " << split_index + 1 << " member " << member + 1 << ": test RMSE " << std::setprecision(5)
+                  << evaluate(model, train_input, split.test, variant, rules).rmse << std::endl;
+    };
+    const Fitted<float> fitted = autorec::fit<float>(
+        protocol, FitData<float>{fit_input, fit.test, train_input}, s.training.options(variant, seed),
+        [&](double lambda, std::uint64_t model_seed) {
+          return AutoRec<float>(s.network.options(fit_input.rows(), float(lambda), model_seed));
+        },
+        [&](AutoRec<float>& model, const SparseColumns<float>& input, const std::vector<Rating>& validation,
+            const TrainOptions<float>& options) { return fit_model(model, input, validation, rules, options); },
+        events);
+    seconds += fitted.seconds;
+    const Ensemble<float>& ensemble = fitted.ensemble;
+    const double best_lambda = fitted.lambda;
+    const int best_epochs = fitted.choice.epochs;
     const Metrics metrics = evaluate(ensemble, train_input, split.test, variant, rules);
     std::cout << "split " << split_index + 1 << ": lambda " << best_lambda << ", " << best_epochs
               << " epochs" << (s.refit ? " (refit on the whole training part)" : "") << ", test RMSE "

@@ -24,6 +24,7 @@
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/serve/scorer.hpp"
+#include "autorec/train/fit.hpp"
 #include "autorec/train/lambda_search.hpp"
 #include "autorec/train/trainer.hpp"
 #include "network_flags.hpp"
@@ -165,69 +166,76 @@ int run(const Settings& settings) {
   if (settings.device == "cuda") std::cout << "device: " << gpu::device_name() << "\n";
 #endif
 
-  // lambda: given, or chosen on validation from a grid scaled to the data, then refit on the
-  // whole training part for the chosen trial's best epoch count (the paper's protocol).
+  // The library's protocol (train/fit.hpp): lambda (given, or chosen on validation from a
+  // grid scaled to the data) and the epoch count chosen on validation, then every network,
+  // ensemble members alike, refit on the whole training part for that many epochs.
   const bool choose = settings.lambda == "auto";
-  const bool refit = choose && !settings.no_refit;
-  double lambda = choose ? 0 : std::stod(settings.lambda);
-  int refit_epochs = 0;
-  TrainReport report;  // the learning curve: of the given lambda, or the chosen trial
-  check_memory(settings.network.options(input.rows(), float(lambda), settings.seed), input);
+  check_memory(settings.network.options(input.rows(), choose ? 0.f : std::stof(settings.lambda), settings.seed), input);
   if (choose && fit.test.empty())
     throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none "
                              "(--validation-fraction " + std::to_string(settings.validation_fraction) +
                              "): raise it, or give --lambda");
+  FitSettings protocol;
+  protocol.lambdas = choose ? lambda_grid(fit.train.size()) : std::vector<double>{std::stod(settings.lambda)};
+  protocol.refit = !settings.no_refit && !fit.test.empty();
+  protocol.members = settings.network.ensemble;
+  protocol.seed = settings.seed;
   if (choose) {
-    TrainCallbacks trial_callbacks = callbacks;
-    double trial_lambda = 0;
-    if (interactive)
-      trial_callbacks.on_epoch = [&](const EpochReport& e) {
-        std::cerr << "\r\033[K  lambda " << trial_lambda << ": epoch " << e.epoch << ", validation RMSE " << std::fixed
-                  << std::setprecision(4) << e.validation_rmse << std::defaultfloat << std::flush;
-      };
-    const LambdaChoice choice =
-        autorec_programs::search_lambda(std::cout, fit.train.size(), interactive, [&](double value) {
-          trial_lambda = value;
-          AutoRec<float> model(settings.network.options(input.rows(), float(value), settings.seed));
-          return fit_model(model, input, fit.test, train_options, trial_callbacks);
-        });
-    lambda = choice.lambda;
-    refit_epochs = choice.epochs;
-    report = autorec_programs::report_choice(std::cout, choice, refit, double(train_part.size()));
+    std::cout << "choosing lambda on the validation ratings, starting from the grid";
+    for (double value : protocol.lambdas) std::cout << " " << value;
+    std::cout << " (--lambda sets one)\n";
   }
-
-  // One network, or an ensemble of networks from successive seeds whose predictions are averaged.
-  Ensemble<float> ensemble;
-  for (int member = 0; member < settings.network.ensemble; ++member) {
-    const std::uint64_t seed = settings.seed + std::uint64_t(member);
-    AutoRec<float> model(settings.network.options(input.rows(), float(lambda), seed));
-    if (member == 0)
-      std::cout << "network " << model.architecture().describe()
-                << (model.options().bf16_weights ? ", bf16 weights in the passes" : "") << "\n";
-    if (settings.network.ensemble > 1) std::cout << "ensemble member " << member + 1 << " (seed " << seed << ")\n";
-    TrainOptions<float> member_options = train_options;
-    member_options.seed = seed;
-    if (refit) {
-      member_options.epochs = refit_epochs;
-      TrainCallbacks refit_callbacks = callbacks;
-      if (interactive)
-        refit_callbacks.on_epoch = [&](const EpochReport& e) {
-          std::cerr << "\r\033[K  refit: epoch " << e.epoch << " of " << refit_epochs << std::flush;
-        };
-      fit_model(model, train_input, {}, member_options, refit_callbacks);
-      if (interactive) std::cerr << "\r\033[K";
-    } else {
-      TrainCallbacks member_callbacks = callbacks;
-      member_callbacks.on_epoch = print_epoch;
-      const TrainReport member_report = fit_model(model, input, fit.test, member_options, member_callbacks);
+  // Trials with a grid show their progress on the terminal alone, a single trial (or a member
+  // trained without a refit) every epoch.
+  TrainCallbacks trial_callbacks = callbacks;
+  double trial_lambda = 0;
+  if (!choose)
+    trial_callbacks.on_epoch = print_epoch;
+  else if (interactive)
+    trial_callbacks.on_epoch = [&](const EpochReport& e) {
+      std::cerr << "\r\033[K  lambda " << trial_lambda << ": epoch " << e.epoch << ", validation RMSE " << std::fixed
+                << std::setprecision(4) << e.validation_rmse << std::defaultfloat << std::flush;
+    };
+  FitEvents<float> events;
+  events.on_trial_start = [&](double value) { trial_lambda = value; };
+  events.on_trial = [&](const LambdaTrial& trial) {
+    if (interactive) std::cerr << "\r\033[K";
+    autorec_programs::print_trial(std::cout, trial);
+  };
+  events.on_choice = [&](const LambdaChoice& choice) {
+    std::cout << (choose ? "chose lambda " : "lambda ") << choice.lambda;
+    if (protocol.refit)
+      std::cout << "; refitting on all " << train_part.size() << " training ratings for " << choice.epochs << " epochs\n";
+    else
+      std::cout << "; training on the training ratings less validation, stopped early as the trials were\n";
+  };
+  events.on_member_start = [&](int member, std::uint64_t seed) {
+    if (protocol.members > 1) std::cout << "ensemble member " << member + 1 << " (seed " << seed << ")\n";
+  };
+  events.on_member = [&](int, const Network<float>&, const TrainReport& member_report) {
+    if (interactive) std::cerr << "\r\033[K";
+    if (!protocol.refit)
       std::cout << "kept epoch " << member_report.best_epoch << " (validation RMSE " << std::fixed
                 << std::setprecision(4) << member_report.best_validation_rmse << std::defaultfloat << ")"
                 << (member_report.stopped_early ? ", stopped early" : "") << "\n";
-      if (member == 0) report = member_report;
-    }
-    ensemble.add(model);
-  }
-  if (ensemble.size() > 1 && !refit)
+  };
+  std::cout << "network " << settings.network.architecture(input.rows()).describe()
+            << (settings.network.bf16_weights ? ", bf16 weights in the passes" : "") << "\n";
+  const FitData<float> fit_data{input, fit.test, train_input};
+  const Fitted<float> fitted = autorec::fit<float>(
+      protocol, fit_data, train_options,
+      [&](double lambda, std::uint64_t seed) {
+        return AutoRec<float>(settings.network.options(input.rows(), float(lambda), seed));
+      },
+      [&](AutoRec<float>& model, const SparseColumns<float>& on, const std::vector<Rating>& validation,
+          const TrainOptions<float>& options) {
+        return fit_model(model, on, validation, options, validation.empty() ? callbacks : trial_callbacks);
+      },
+      events);
+  const Ensemble<float>& ensemble = fitted.ensemble;
+  const double lambda = fitted.lambda;
+  const TrainReport& report = fitted.report;
+  if (ensemble.size() > 1 && !protocol.refit)
     std::cout << "ensemble validation RMSE " << std::fixed << std::setprecision(4)
               << evaluate(ensemble, input, fit.test, variant, rules).rmse << std::defaultfloat << "\n";
 

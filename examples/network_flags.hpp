@@ -71,6 +71,12 @@ struct NetworkFlags {
     return o;
   }
 
+  /// The network's shape for `inputs` inputs.
+  autorec::Architecture architecture(autorec::Index inputs) const {
+    return autorec::Architecture::stack(inputs, hidden, activation, output_activation, dropout, input_dropout,
+                                        kernel_dims);
+  }
+
   /// "k = 500" or "500-250-500, elu, dropout 0.2", for progress lines and titles.
   std::string describe() const {
     std::string text;

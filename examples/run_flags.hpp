@@ -48,11 +48,12 @@ struct RunFlags {
     app.add_option("--variant", variant, "item (I-AutoRec) or user (U-AutoRec)")
         ->check(CLI::IsMember({"item", "user"}))->capture_default_str();
     app.add_option("--lambda", lambda, "L2 strength (paper's units), or auto: chosen on validation from a grid "
-                   "scaled to the data, then refit on all training ratings")
+                   "scaled to the data (autorec-train then refits on all training ratings for the epoch count "
+                   "chosen on validation, with a given lambda too)")
         ->check(CLI::IsMember({"auto"}) | CLI::NonNegativeNumber)->capture_default_str();
     app.add_flag("--no-refit", no_refit,
-                 "with --lambda auto: train the chosen lambda's network as the trials were (stopped early on "
-                 "validation) instead of refitting on all training ratings");
+                 "keep the networks trained as the trials were (stopped early on validation) instead of refitting "
+                 "on all training ratings");
     app.set_config("--config", "", "read options from a TOML file (a recipe; see examples/recipes)");
     app.add_option("--seed", seed, "seed for the split, the initial weights and the batch order")->capture_default_str();
     app.add_option("--test-fraction", test_fraction, "share of ratings held out for test (with --data)")
@@ -110,6 +111,17 @@ autorec::LambdaChoice search_lambda(std::ostream& out, std::size_t training_rati
     out << line.str() << std::endl;
     return report;
   });
+}
+
+/// "lambda    280: validation RMSE 0.8612 at epoch 41 (3.2 s)": one trial of the protocol.
+inline void print_trial(std::ostream& out, const autorec::LambdaTrial& trial) {
+  double seconds = 0;
+  for (const autorec::EpochReport& e : trial.report.history) seconds += e.seconds;
+  std::ostringstream line;
+  line << "lambda " << std::setw(6) << trial.lambda << ": validation RMSE " << std::fixed << std::setprecision(4)
+       << trial.report.best_validation_rmse << " at epoch " << trial.report.best_epoch << std::setprecision(1) << " ("
+       << seconds << " s)";
+  out << line.str() << std::endl;
 }
 
 /// The chosen trial's learning curve, and the line that says what happens next.

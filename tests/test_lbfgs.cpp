@@ -237,3 +237,32 @@ TEST_CASE("Training with L-BFGS gives the same parameters with one and two threa
   set_thread_count(saved);
   CHECK(results[0] == results[1]);
 }
+
+namespace {
+// docs/extending.md's example: a host's optimizer, registered by name.
+struct SignDescent final : Optimizer<double> {
+  void step(Eigen::Ref<Vector<double>> theta, const Eigen::Ref<const Vector<double>>& g, double,
+            const Evaluate&) override {
+    theta -= 1e-3 * g.array().sign().matrix();
+  }
+  std::vector<Vector<double>> state() const override { return {}; }
+  void set_state(std::vector<Vector<double>>) override {}
+};
+}  // namespace
+
+TEST_CASE("A host's optimizer registered by name trains a network through the trainer") {
+  register_optimizer<double>("sign", [](const OptimizerOptions<double>&, const std::vector<ParameterGroup>&, Index) {
+    return std::unique_ptr<Optimizer<double>>(std::make_unique<SignDescent>());
+  });
+  const Problem p;
+  AutoRec<double> model = small_network();
+  const Vector<double> start = model.parameters();
+  TrainOptions<double> options;
+  options.optimizer = "sign";
+  options.epochs = 2;
+  options.batch_size = 1000;  // one step per epoch
+  train(model, p.input, {}, Variant::item, p.rules, options);
+  // every parameter with a nonzero gradient moved by exactly 2e-3 or less (a sign flip)
+  CHECK((model.parameters() - start).cwiseAbs().maxCoeff() == doctest::Approx(2e-3));
+  optimizer_factories<double>().erase("sign");
+}

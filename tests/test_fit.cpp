@@ -1,0 +1,140 @@
+// The training protocol (train/fit.hpp): trials on validation, then a refit of every network.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "autorec/data/split.hpp"
+#include "autorec/train/fit.hpp"
+#include "synthetic.hpp"
+
+using namespace autorec;
+
+namespace {
+std::vector<Rating> ratings_of(const SparseColumns<float>& matrix) {
+  std::vector<Rating> ratings;
+  for (Index j = 0; j < matrix.outerSize(); ++j)
+    for (SparseColumns<float>::InnerIterator it(matrix, j); it; ++it)
+      ratings.push_back({int(j), int(it.row()), float(it.value())});
+  return ratings;
+}
+
+// 40 users x 30 items; item variant, so the networks have 40 inputs.
+struct Problem {
+  std::vector<Rating> all = ratings_of(testing::random_ratings<float>(30, 40, 0.4, 3));
+  RatingSplit fit = split_ratings(all, 0.2, 4);
+  SparseColumns<float> fit_input = rating_matrix<float>(fit.train, 40, 30, Variant::item);
+  SparseColumns<float> train_input = rating_matrix<float>(all, 40, 30, Variant::item);
+  PredictionRules rules = rules_from(all, 3);
+  FitData<float> data{fit_input, fit.test, train_input};
+};
+
+MakeNetwork<float> small_networks() {
+  return [](double lambda, std::uint64_t seed) {
+    Network<float>::Options options;
+    options.inputs = 40;
+    options.hidden = 8;
+    options.lambda = float(lambda);
+    options.seed = seed;
+    return Network<float>(options);
+  };
+}
+
+// Records every training call the protocol makes.
+struct Call {
+  Index vectors, nonzeros;
+  bool validated;
+  int epochs;
+  std::uint64_t seed;
+  float lambda;
+};
+
+TrainNetwork<float> recording(std::vector<Call>& calls, const Problem& p) {
+  return [&calls, &p](Network<float>& network, const SparseColumns<float>& input, const std::vector<Rating>& validation,
+                      const TrainOptions<float>& options) {
+    calls.push_back({input.cols(), input.nonZeros(), !validation.empty(), options.epochs, options.seed, network.lambda()});
+    return train(network, input, validation, Variant::item, p.rules, options);
+  };
+}
+
+TrainOptions<float> rprop(int epochs) {
+  TrainOptions<float> options;
+  options.optimizer = "rprop";
+  options.epochs = epochs;
+  options.patience = 3;
+  return options;
+}
+}  // namespace
+
+TEST_CASE("The protocol chooses lambda on validation and refits every member for the chosen trial's epochs") {
+  const Problem p;
+  FitSettings settings;
+  settings.lambdas = {1, 10, 100};
+  settings.grid_extensions = 0;
+  settings.members = 2;
+  settings.seed = 5;
+  std::vector<Call> calls;
+  const Fitted<float> fitted = fit<float>(settings, p.data, rprop(40), small_networks(), recording(calls, p));
+  REQUIRE(calls.size() == 5);  // three trials, two refits
+  for (int t = 0; t < 3; ++t) {
+    CHECK(calls[std::size_t(t)].validated);
+    CHECK(calls[std::size_t(t)].nonzeros == p.fit_input.nonZeros());
+    CHECK(calls[std::size_t(t)].seed == 5);
+  }
+  CHECK(fitted.choice.trials.size() == 3);
+  CHECK(fitted.epochs == fitted.choice.epochs);
+  CHECK(fitted.epochs > 0);
+  for (int m = 0; m < 2; ++m) {
+    const Call& refit = calls[std::size_t(3 + m)];
+    CHECK_FALSE(refit.validated);
+    CHECK(refit.nonzeros == p.train_input.nonZeros());
+    CHECK(refit.epochs == fitted.epochs);
+    CHECK(refit.seed == 5 + std::uint64_t(m));
+    CHECK(refit.lambda == float(fitted.lambda));
+  }
+  CHECK(fitted.ensemble.size() == 2);
+}
+
+TEST_CASE("With one lambda the protocol still chooses the epoch count on validation and refits") {
+  const Problem p;
+  FitSettings settings;
+  settings.lambdas = {10};
+  std::vector<Call> calls;
+  const Fitted<float> fitted = fit<float>(settings, p.data, rprop(40), small_networks(), recording(calls, p));
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].validated);
+  CHECK_FALSE(calls[1].validated);
+  CHECK(calls[1].epochs == fitted.choice.trials.front().report.best_epoch);
+  CHECK(fitted.lambda == 10);
+}
+
+TEST_CASE("Without a refit the chosen trial's network is member 0 and the others train as the trials did") {
+  const Problem p;
+  FitSettings settings;
+  settings.lambdas = {1, 10};
+  settings.grid_extensions = 0;
+  settings.refit = false;
+  settings.members = 2;
+  std::vector<Call> calls;
+  const Fitted<float> fitted = fit<float>(settings, p.data, rprop(30), small_networks(), recording(calls, p));
+  REQUIRE(calls.size() == 3);  // two trials and member 1
+  CHECK(calls[2].validated);
+  CHECK(calls[2].nonzeros == p.fit_input.nonZeros());
+  CHECK(fitted.epochs == 0);
+  // member 0 predicts as a network trained like the chosen trial
+  Network<float> again = small_networks()(fitted.lambda, settings.seed);
+  TrainOptions<float> options = rprop(30);
+  options.seed = settings.seed;
+  train(again, p.fit_input, p.fit.test, Variant::item, p.rules, options);
+  CHECK(fitted.ensemble.member(0).parameters() == again.parameters());
+}
+
+TEST_CASE("The protocol refuses to choose without validation ratings, saying so") {
+  const Problem p;
+  const std::vector<Rating> none;
+  const FitData<float> data{p.fit_input, none, p.train_input};
+  FitSettings settings;
+  CHECK_THROWS_WITH(fit<float>(settings, data, rprop(5), Variant::item, p.rules, small_networks()),
+                    doctest::Contains("needs validation ratings"));
+  settings.refit = false;  // one lambda, trained on all: nothing to choose
+  CHECK(fit<float>(settings, data, rprop(5), Variant::item, p.rules, small_networks()).ensemble.size() == 1);
+}
