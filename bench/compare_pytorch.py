@@ -44,6 +44,22 @@ def read_ratings(path):
     return users, items, values
 
 
+def split_to_files(path, seed, folder):
+    """Reads the ratings file, splits it 90/10 at random (seed) and writes the parts to
+    folder/train.tsv and folder/test.tsv for autorec-train's --train and --test. Returns
+    (users, items, values, train indices, test indices, train path, test path)."""
+    import numpy as np
+    users, items, values = read_ratings(path)
+    order = np.random.RandomState(seed).permutation(len(values))
+    test_count = int(round(0.1 * len(values)))
+    test_idx, train_idx = order[:test_count], order[test_count:]
+    train_path, test_path = os.path.join(folder, "train.tsv"), os.path.join(folder, "test.tsv")
+    for part, idx in ((train_path, train_idx), (test_path, test_idx)):
+        with open(part, "w") as f:
+            f.writelines(f"{users[i]}\t{items[i]}\t{values[i]}\n" for i in sorted(idx))
+    return users, items, values, train_idx, test_idx, train_path, test_path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="ratings file (user item rating ...)")
@@ -70,17 +86,8 @@ def main():
         print(f"compare_pytorch: skipped, PyTorch is not installed ({error}); apt-get install python3-torch")
         return 0
 
-    users, items, values = read_ratings(args.data)
-    rng = np.random.RandomState(args.seed)
-    order = rng.permutation(len(values))
-    test_count = int(round(0.1 * len(values)))
-    test_idx, train_idx = order[:test_count], order[test_count:]
-
     with tempfile.TemporaryDirectory() as folder:
-        train_path, test_path = os.path.join(folder, "train.tsv"), os.path.join(folder, "test.tsv")
-        for path, idx in ((train_path, train_idx), (test_path, test_idx)):
-            with open(path, "w") as f:
-                f.writelines(f"{users[i]}\t{items[i]}\t{values[i]}\n" for i in sorted(idx))
+        users, items, values, train_idx, test_idx, train_path, test_path = split_to_files(args.data, args.seed, folder)
 
         # ---- PyTorch: dense masked I-AutoRec, one column per item ----
         torch.set_num_threads(args.threads)

@@ -34,10 +34,12 @@ def cpu_type():
         return "Haswell"
 
 
-os.environ.setdefault("OPENBLAS_CORETYPE", cpu_type())
+# whatever the shell set (some machines here set Haswell and an L2 size for older OpenBLAS builds)
+os.environ["OPENBLAS_CORETYPE"] = cpu_type()
+os.environ.pop("OPENBLAS_L2_SIZE", None)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from compare_pytorch import read_ratings  # noqa: E402  (the same reader, after the environment)
+from compare_pytorch import split_to_files  # noqa: E402  (the same split, after the environment)
 
 
 def main():
@@ -64,17 +66,8 @@ def main():
         print(f"compare_pytorch_kernel: skipped, PyTorch is not installed ({error}); apt-get install python3-torch")
         return 0
 
-    users, items, values = read_ratings(args.data)
-    rng = np.random.RandomState(args.seed)
-    order = rng.permutation(len(values))
-    test_count = int(round(0.1 * len(values)))
-    test_idx, train_idx = order[:test_count], order[test_count:]
-
     with tempfile.TemporaryDirectory() as folder:
-        train_path, test_path = os.path.join(folder, "train.tsv"), os.path.join(folder, "test.tsv")
-        for path, idx in ((train_path, train_idx), (test_path, test_idx)):
-            with open(path, "w") as f:
-                f.writelines(f"{users[i]}\t{items[i]}\t{values[i]}\n" for i in sorted(idx))
+        users, items, values, train_idx, test_idx, train_path, test_path = split_to_files(args.data, args.seed, folder)
 
         # ---- PyTorch: dense masked I-AutoRec, one row per item, every layer kernelised ----
         torch.set_num_threads(args.threads)

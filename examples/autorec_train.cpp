@@ -196,6 +196,11 @@ int run(const Settings& settings) {
       std::cerr << "\r\033[K  lambda " << trial_lambda << ": epoch " << e.epoch << ", validation RMSE " << std::fixed
                 << std::setprecision(4) << e.validation_rmse << std::defaultfloat << std::flush;
     };
+  TrainCallbacks refit_callbacks = callbacks;
+  if (interactive)
+    refit_callbacks.on_epoch = [&](const EpochReport& e) {
+      std::cerr << "\r\033[K  refit: epoch " << e.epoch << std::flush;
+    };
   FitEvents<float> events;
   events.on_trial_start = [&](double value) { trial_lambda = value; };
   events.on_trial = [&](const LambdaTrial& trial) {
@@ -229,7 +234,9 @@ int run(const Settings& settings) {
       },
       [&](AutoRec<float>& model, const SparseColumns<float>& on, const std::vector<Rating>& validation,
           const TrainOptions<float>& options) {
-        return fit_model(model, on, validation, options, validation.empty() ? callbacks : trial_callbacks);
+        // a refit shows its progress on the terminal; any other training is shown as a trial is
+        return fit_model(model, on, validation, options,
+                         protocol.refit && validation.empty() ? refit_callbacks : trial_callbacks);
       },
       events);
   const Ensemble<float>& ensemble = fitted.ensemble;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "autorec/random.hpp"
+#include "autorec/data/ratings.hpp"
 #include "autorec/types.hpp"
 
 namespace autorec::testing {
@@ -31,6 +32,16 @@ SparseColumns<Scalar> random_ratings(Index rows, Index cols, double density, std
 }
 
 /// 0/1 mask of the stored entries of `m`, dense.
+/// The stored entries of `matrix` as ratings: column j is user j, row i item i.
+template <typename Scalar>
+std::vector<Rating> rating_list(const SparseColumns<Scalar>& matrix) {
+  std::vector<Rating> ratings;
+  for (Index j = 0; j < matrix.outerSize(); ++j)
+    for (typename SparseColumns<Scalar>::InnerIterator it(matrix, j); it; ++it)
+      ratings.push_back({int(j), int(it.row()), float(it.value())});
+  return ratings;
+}
+
 template <typename Scalar>
 Matrix<Scalar> observed_mask(const SparseColumns<Scalar>& m) {
   Matrix<Scalar> mask = Matrix<Scalar>::Zero(m.rows(), m.cols());

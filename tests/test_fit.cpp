@@ -10,17 +10,9 @@
 using namespace autorec;
 
 namespace {
-std::vector<Rating> ratings_of(const SparseColumns<float>& matrix) {
-  std::vector<Rating> ratings;
-  for (Index j = 0; j < matrix.outerSize(); ++j)
-    for (SparseColumns<float>::InnerIterator it(matrix, j); it; ++it)
-      ratings.push_back({int(j), int(it.row()), float(it.value())});
-  return ratings;
-}
-
 // 40 users x 30 items; item variant, so the networks have 40 inputs.
 struct Problem {
-  std::vector<Rating> all = ratings_of(testing::random_ratings<float>(30, 40, 0.4, 3));
+  std::vector<Rating> all = testing::rating_list(testing::random_ratings<float>(30, 40, 0.4, 3));
   RatingSplit fit = split_ratings(all, 0.2, 4);
   SparseColumns<float> fit_input = rating_matrix<float>(fit.train, 40, 30, Variant::item);
   SparseColumns<float> train_input = rating_matrix<float>(all, 40, 30, Variant::item);

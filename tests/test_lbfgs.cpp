@@ -71,16 +71,8 @@ void check_wolfe(const LBFGS<double>& lbfgs) {
   CHECK(std::abs(search.slope) <= o.curvature * std::abs(search.slope0));       // curvature
 }
 
-std::vector<Rating> ratings_of(const SparseColumns<double>& matrix) {
-  std::vector<Rating> ratings;
-  for (Index j = 0; j < matrix.outerSize(); ++j)
-    for (SparseColumns<double>::InnerIterator it(matrix, j); it; ++it)
-      ratings.push_back({int(j), int(it.row()), float(it.value())});
-  return ratings;
-}
-
 struct Problem {
-  RatingSplit split = split_ratings(ratings_of(testing::random_ratings<double>(30, 50, 0.4, 7)), 0.15, 2);
+  RatingSplit split = split_ratings(testing::rating_list(testing::random_ratings<double>(30, 50, 0.4, 7)), 0.15, 2);
   SparseColumns<double> input = rating_matrix<double>(split.train, 50, 30, Variant::item);
   PredictionRules rules = rules_from(split.train, 3);
 };
