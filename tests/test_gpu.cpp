@@ -76,6 +76,10 @@ TEST_CASE("The GPU path takes the paper network's layout from the network and re
   options.hidden = 4;
   options.dropout = 0.5;
   CHECK_THROWS_AS(gpu::layout_of(AutoRec<float>(options)), std::invalid_argument);
+  options.dropout = 0;
+  options.kernel_dims = 5;  // the paper's shape, kernelised
+  CHECK_THROWS_WITH_AS(gpu::layout_of(AutoRec<float>(options)), doctest::Contains("local kernel 5/5"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("One GPU training step equals the CPU step within 1e-4") {

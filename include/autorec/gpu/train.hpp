@@ -24,14 +24,14 @@ inline CscView view_of(const SparseColumns<float>& matrix) {
 }
 
 /// The device trains the paper's network: one sigmoid hidden layer, identity output, no
-/// dropout. Any other network is rejected with this message.
+/// dropout, no kernelised layer. Any other network is rejected with this message.
 inline void require_device_architecture(const Network<float>& model) {
   const bool paper = model.stage_count() == 1 && model.stage(0).spec().kind == "sigmoid" &&
                      model.output_activation().spec().kind == "identity" &&
-                     model.architecture().input_dropout == 0;
+                     model.architecture().input_dropout == 0 && !model.architecture().kernelised();
   if (!paper)
     throw std::invalid_argument("gpu: the CUDA path trains the one-hidden-layer sigmoid AutoRec with an identity "
-                                "output and no dropout; this network is " + model.architecture().describe() +
+                                "output, no dropout and no kernel; this network is " + model.architecture().describe() +
                                 ": train it on the CPU");
 }
 
