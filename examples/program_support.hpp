@@ -14,7 +14,7 @@
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/io/atomic_file.hpp"
 #include "autorec/io/learning_curve.hpp"
-#include "autorec/train/report.hpp"
+#include "autorec/report.hpp"
 
 namespace autorec_programs {
 

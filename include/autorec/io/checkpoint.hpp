@@ -22,7 +22,7 @@
 #include "autorec/dist/shard_state.hpp"
 #include "autorec/io/atomic_file.hpp"
 #include "autorec/io/model_file.hpp"
-#include "autorec/train/report.hpp"
+#include "autorec/report.hpp"
 
 namespace autorec {
 

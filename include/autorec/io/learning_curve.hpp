@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "autorec/io/atomic_file.hpp"
-#include "autorec/train/report.hpp"
+#include "autorec/report.hpp"
 
 namespace autorec {
 

@@ -26,7 +26,7 @@
 #include "autorec/data/ratings.hpp"
 #include "autorec/model/ensemble.hpp"
 #include "autorec/train/lambda_search.hpp"
-#include "autorec/train/report.hpp"
+#include "autorec/report.hpp"
 #include "autorec/train/trainer.hpp"
 
 namespace autorec {

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "autorec/train/report.hpp"
+#include "autorec/report.hpp"
 
 namespace autorec {
 

@@ -19,7 +19,7 @@
 #include "autorec/model/autorec.hpp"
 #include "autorec/optim/optimizers.hpp"
 #include "autorec/random.hpp"
-#include "autorec/train/report.hpp"
+#include "autorec/report.hpp"
 
 namespace autorec {
 
