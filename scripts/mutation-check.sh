@@ -37,6 +37,8 @@ mutants=(
   "include/autorec/data/load.hpp|if (!std::isfinite(value))|if (false)|infinite ratings load"
   "include/autorec/data/load.hpp|const long line_number = summary.lines;|const long line_number = summary.lines - 1;|errors name the line before the bad one"
   "include/autorec/data/split.hpp|for (std::size_t i = 0; i < test_count; ++i) in_test[order[i]] = 1;|for (std::size_t i = 1; i < test_count; ++i) in_test[order[i]] = 1;|the split holds out one rating too few"
+  "include/autorec/optim/lbfgs.hpp|return std::abs(p.slope) <= -options_.curvature * last_.slope0;|return true;|L-BFGS accepts steps without the curvature condition"
+  "include/autorec/optim/lbfgs.hpp|pair.y = gradient - start_gradient_;|pair.y = gradient;|L-BFGS stores the gradient, not its change, as y"
 )
 
 selected=("$@")
