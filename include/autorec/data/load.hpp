@@ -1,7 +1,8 @@
 #pragma once
 // Rating file loaders: MovieLens 100K `u.data` and its splits (tab separated), MovieLens
 // 1M/10M `ratings.dat` (`::` separated), MovieLens latest/20M/25M `ratings.csv` (with a
-// header), and any delimited `user item rating [timestamp]` file. LF and CRLF both work.
+// header), and any delimited `user item rating [timestamp]` file; with ratings_required off,
+// also events files of `user item` lines (each an event of value 1). LF and CRLF both work.
 // Every problem is an exception naming the file and the line; nothing is dropped silently.
 
 #include <algorithm>
@@ -37,7 +38,9 @@ inline RatingFormat parse_rating_format(std::string_view name) {
                               "' (expected auto, ml100k, ml1m, csv or tsv)");
 }
 
-enum class DuplicatePolicy { error, keep_last };
+/// A (user, item) given again: an error, the last line's value kept, or the largest value
+/// kept (events merged: a pair is positive when any of its events is).
+enum class DuplicatePolicy { error, keep_last, keep_max };
 enum class HeaderPolicy { detect, present, absent };
 
 struct LoadOptions {
@@ -49,6 +52,9 @@ struct LoadOptions {
   DuplicatePolicy duplicates = DuplicatePolicy::error;
   float min_rating = -std::numeric_limits<float>::infinity();  ///< ratings outside are errors
   float max_rating = std::numeric_limits<float>::infinity();
+  /// false: a line may be just `user item` (an event, of value 1), as in a file of clicks
+  /// or plays; a third field, when a line has one, is still a number.
+  bool ratings_required = true;
 };
 
 /// A problem in a rating file; what() reads "FILE:LINE: what is wrong".
@@ -119,7 +125,8 @@ inline std::string format_delimiter(RatingFormat format, std::string_view first_
 
 // Finds (user, item) pairs given more than once among data.ratings[first..] by sorting their
 // keys (O(n log n) time, 16 bytes a rating, where a hash set would need several times that).
-// policy error: throws naming the earliest repeated line; keep_last: keeps the last line's.
+// policy error: throws naming the earliest repeated line; keep_last: keeps the last line's;
+// keep_max: keeps the last line's with the largest value of them all.
 inline void resolve_duplicates(const std::string& path, RatingData& data, std::size_t first,
                                const std::vector<long>& line_of, DuplicatePolicy policy,
                                LoadSummary& summary) {
@@ -139,6 +146,10 @@ inline void resolve_duplicates(const std::string& path, RatingData& data, std::s
       if (repeat == n || line_of[keys[a + 1].second] < line_of[repeat])
         repeat = keys[a + 1].second, original = keys[a].second;
       for (std::size_t c = a; c + 1 < b; ++c) drop[keys[c].second] = 1;  // all but the last
+      if (policy == DuplicatePolicy::keep_max) {
+        float& kept = data.ratings[first + keys[b - 1].second].value;
+        for (std::size_t c = a; c + 1 < b; ++c) kept = std::max(kept, data.ratings[first + keys[c].second].value);
+      }
       summary.duplicates += static_cast<long>(b - a - 1);
     }
     a = b;
@@ -233,12 +244,13 @@ class RatingParser {
     const auto fields = split_fields(line, delimiter_);
     const bool is_first = first_content_line_;
     first_content_line_ = false;
-    double value = 0;
-    const bool numeric_rating = fields.size() >= 3 && parse_number(fields[2], value);
+    double value = 1;  // an event's, when the line has no rating and none is required
+    const bool event = fields.size() == 2 && !options_.ratings_required;
+    const bool numeric_rating = event || (fields.size() >= 3 && parse_number(fields[2], value));
     // A header names its columns: none of its first three fields is a number. A first line
     // with numeric ids and a bad rating is a malformed rating, reported as one.
     double ignored;
-    bool any_number = numeric_rating;
+    bool any_number = numeric_rating && !event;
     for (std::size_t f = 0; f < 2 && f < fields.size(); ++f) any_number = any_number || parse_number(fields[f], ignored);
     if (is_first && (options_.header == HeaderPolicy::present ||
                      (options_.header == HeaderPolicy::detect && !any_number &&
@@ -247,9 +259,11 @@ class RatingParser {
       return;
     }
     const long line_number = summary_.lines;
-    if (fields.size() < 3)
+    if (fields.size() < (options_.ratings_required ? 3u : 2u))
       throw RatingFileError(path_, line_number,
-                            "expected at least 3 fields (user, item, rating) separated by '" +
+                            std::string(options_.ratings_required ? "expected at least 3 fields (user, item, rating)"
+                                                                  : "expected at least 2 fields (user, item)") +
+                                " separated by '" +
                                 (delimiter_ == "\t" ? std::string("\\t") : delimiter_) + "', found " +
                                 std::to_string(fields.size()));
     if (fields[0].empty() || fields[1].empty()) throw RatingFileError(path_, line_number, "empty user or item id");

@@ -26,7 +26,7 @@ struct LoadSummary {
   std::string path;
   long lines = 0;           ///< lines read, header and blank lines included
   long ratings = 0;         ///< ratings kept
-  long duplicates = 0;      ///< (user, item) pairs seen again and replaced (keep_last)
+  long duplicates = 0;      ///< (user, item) pairs seen again and merged (keep_last, keep_max)
   int users = 0;            ///< distinct users in this file
   int items = 0;            ///< distinct items in this file
   float min_rating = 0;

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstddef>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "autorec/report.hpp"
@@ -48,36 +49,53 @@ inline std::vector<double> lambda_grid(std::size_t ratings) {
   return {two_digits(centre / 3), two_digits(centre), two_digits(centre * 3)};
 }
 
-/// Trains with each lambda of `grid` (ascending, each the previous times a constant ratio)
-/// through `train_with(lambda) -> TrainReport`, which trains a fresh network with validation.
-/// While the best lies at an end of the grid, the grid grows past that end by its ratio, at
-/// most `extensions` times, so a data set unlike those the grid was scaled on still gets an
-/// interior optimum.
+/// Tries each value of `grid` (ascending, each the previous times a constant ratio) through
+/// `trial(value) -> Result`, and ranks the results by `loss(result)` (lower is better). While
+/// the best lies at an end of the grid, the grid grows past that end by its ratio, at most
+/// `extensions` times, so data unlike those the grid was scaled on still gets an interior
+/// optimum. Returns the (value, result) pairs in the order tried and sets `best` to the best's.
+template <typename Result, typename Trial, typename Loss>
+std::vector<std::pair<double, Result>> search_grid(const std::vector<double>& grid, Trial&& trial, Loss&& loss,
+                                                   int extensions, std::size_t& best) {
+  if (grid.size() < 2 || !std::is_sorted(grid.begin(), grid.end()) || !(grid.front() > 0))
+    throw std::invalid_argument("search_grid: the grid needs at least two ascending positive values");
+  const double ratio = grid[1] / grid[0];
+  std::vector<std::pair<double, Result>> tried;
+  auto find_best = [&] {
+    best = 0;
+    for (std::size_t t = 1; t < tried.size(); ++t)
+      if (loss(tried[t].second) < loss(tried[best].second)) best = t;
+    return tried[best].first;
+  };
+  for (double value : grid) tried.emplace_back(value, trial(value));
+  double low = grid.front(), high = grid.back();
+  for (int extension = 0; extension < extensions; ++extension) {
+    const double best_value = find_best();
+    double next;
+    if (best_value == low)
+      next = low = two_digits(low / ratio);
+    else if (best_value == high)
+      next = high = two_digits(high * ratio);
+    else
+      break;
+    tried.emplace_back(next, trial(next));
+  }
+  find_best();
+  return tried;
+}
+
+/// Trains with each lambda of `grid` through `train_with(lambda) -> TrainReport`, which
+/// trains a fresh network with validation, and chooses by validation RMSE (search_grid).
 template <typename TrainWith>
 LambdaChoice choose_lambda(const std::vector<double>& grid, TrainWith&& train_with, int extensions = 3) {
   if (grid.size() < 2 || !std::is_sorted(grid.begin(), grid.end()) || !(grid.front() > 0))
     throw std::invalid_argument("choose_lambda: the grid needs at least two ascending positive values");
-  const double ratio = grid[1] / grid[0];
+  std::size_t best = 0;
+  const auto tried = search_grid<TrainReport>(
+      grid, train_with, [](const TrainReport& report) { return report.best_validation_rmse; }, extensions, best);
   LambdaChoice choice;
-  auto best = [&] {
-    return std::min_element(choice.trials.begin(), choice.trials.end(), [](const LambdaTrial& a, const LambdaTrial& b) {
-      return a.report.best_validation_rmse < b.report.best_validation_rmse;
-    });
-  };
-  for (double lambda : grid) choice.trials.push_back({lambda, train_with(lambda)});
-  double low = grid.front(), high = grid.back();
-  for (int extension = 0; extension < extensions; ++extension) {
-    const double best_lambda = best()->lambda;
-    double next;
-    if (best_lambda == low)
-      next = low = two_digits(low / ratio);
-    else if (best_lambda == high)
-      next = high = two_digits(high * ratio);
-    else
-      break;
-    choice.trials.push_back({next, train_with(next)});
-  }
-  const LambdaTrial& chosen = *best();
+  for (const auto& [lambda, report] : tried) choice.trials.push_back({lambda, report});
+  const LambdaTrial& chosen = choice.trials[best];
   if (!(chosen.report.best_validation_rmse < 1e300))
     throw std::runtime_error("choose_lambda: no lambda gave a finite validation RMSE (is there validation data?)");
   choice.lambda = chosen.lambda;
