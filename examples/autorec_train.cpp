@@ -1,4 +1,5 @@
-// autorec-train: train I-AutoRec or U-AutoRec on a ratings file and report test RMSE and MAE.
+// autorec-train: train I-AutoRec or U-AutoRec on a ratings file and report test RMSE and MAE;
+// with --feedback implicit, a top-N model on positives, scored on held-out users.
 // With no arguments it trains on the embedded MovieLens ml-latest-small data set.
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,7 @@
 #include "autorec/train/fit.hpp"
 #include "autorec/train/lambda_search.hpp"
 #include "autorec/train/trainer.hpp"
+#include "implicit_training.hpp"
 #include "network_flags.hpp"
 #include "program_support.hpp"
 #include "run_flags.hpp"
@@ -45,6 +47,7 @@ struct Settings : autorec_programs::RunFlags {
   int threads = 0;
   int top_k = 0;
   double relevance_threshold = std::numeric_limits<double>::quiet_NaN();
+  autorec_programs::ImplicitFlags implicit;
 };
 
 void print_ranking(const char* name, const autorec::RankingMetrics& m) {
@@ -295,8 +298,12 @@ int main(int argc, char** argv) {
                  "(and the popularity baseline's)")->check(CLI::PositiveNumber);
   app.add_option("--relevance-threshold", s.relevance_threshold,
                  "a test rating at or above it is relevant (default: 3/4 up the training range, 4 on 1-5)");
+  s.implicit.add_to(app, app.get_option("--data"));
   CLI11_PARSE(app, argc, argv);
   try {
+    s.implicit.check_against(app);
+    if (s.implicit.implicit())
+      return autorec_programs::run_implicit(s, s.implicit, s.data.empty() ? autorec_programs::default_data() : s.data);
     return run(s);
   } catch (const std::exception& error) {
     std::cerr << "autorec-train: " << error.what() << "\n";

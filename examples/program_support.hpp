@@ -45,10 +45,11 @@ inline void check_outputs(const std::vector<std::string>& outputs, const std::ve
   }
 }
 
-inline void print_summary(std::ostream& out, const autorec::LoadSummary& s) {
+inline void print_summary(std::ostream& out, const autorec::LoadSummary& s,
+                          const char* duplicates = "replaced by their last rating") {
   out << "loaded " << s.path << ": " << s.ratings << " ratings, " << s.users << " users, " << s.items
             << " items, ratings in [" << s.min_rating << ", " << s.max_rating << "]";
-  if (s.duplicates) out << ", " << s.duplicates << " duplicates replaced by their last rating";
+  if (s.duplicates) out << ", " << s.duplicates << " duplicates " << duplicates;
   out << "\n";
 }
 

@@ -47,7 +47,9 @@ struct ImplicitSplitOptions {
   /// A value above it is a positive; NaN: default_positive_threshold of the values' range.
   double threshold = std::numeric_limits<double>::quiet_NaN();
   int min_positives = 5;
-  int heldout_users = 600;  ///< H: as many validation users, and as many test users
+  /// H: as many validation users, and as many test users; 0: a tenth of the users kept
+  /// (at least 1), about 600 on ML-1M as in the Mult-VAE paper.
+  int heldout_users = 0;
   double target_fraction = 0.2;
   std::uint64_t seed = 1;
 };
@@ -59,6 +61,7 @@ struct ImplicitSummary {
   long positives = 0;          ///< of them above the threshold
   int users_kept = 0;          ///< with at least min_positives positives
   int users_dropped = 0;       ///< with fewer (but at least one event)
+  int heldout_users = 0;       ///< H: validation users, and as many test users
   long heldout_outside = 0;    ///< held-out positives of items no training user has, dropped
   int unscored_users = 0;      ///< held-out users left with no targets
 };
@@ -104,8 +107,9 @@ inline void split_heldout_row(std::vector<int> items, double target_fraction, Ra
 /// options give the same split.
 inline ImplicitData split_strong_generalisation(const RatingData& data, const ImplicitSplitOptions& options,
                                                 ImplicitSummary* summary_out = nullptr) {
-  if (options.heldout_users < 1)
-    throw std::invalid_argument("held-out users: need at least 1, got " + std::to_string(options.heldout_users));
+  if (options.heldout_users < 0)
+    throw std::invalid_argument("held-out users: need at least 1 (or 0: a tenth), got " +
+                                std::to_string(options.heldout_users));
   if (!(options.target_fraction > 0 && options.target_fraction < 1))
     throw std::invalid_argument("target fraction must lie in (0, 1), got " + std::to_string(options.target_fraction));
   ImplicitSummary summary;
@@ -121,18 +125,20 @@ inline ImplicitData split_strong_generalisation(const RatingData& data, const Im
     else if (count > 0) ++summary.users_dropped;
   }
   summary.users_kept = int(kept.size());
-  const long heldout = 2L * options.heldout_users;
+  const int held = options.heldout_users > 0 ? options.heldout_users : std::max(1, int(kept.size() / 10));
+  summary.heldout_users = held;
+  const long heldout = 2L * held;
   if (long(kept.size()) <= heldout)
     throw std::invalid_argument(
         std::to_string(kept.size()) + " users have at least " + std::to_string(options.min_positives) +
         " positives (values above " + std::to_string(summary.threshold) + "), and holding out " +
-        std::to_string(options.heldout_users) + " for validation and as many for test would leave none to train on: "
+        std::to_string(held) + " for validation and as many for test would leave none to train on: "
         "lower the held-out users");
 
   Random random(options.seed);
   random.shuffle(kept);
-  std::vector<int> test(kept.begin(), kept.begin() + options.heldout_users);
-  std::vector<int> validation(kept.begin() + options.heldout_users, kept.begin() + heldout);
+  std::vector<int> test(kept.begin(), kept.begin() + held);
+  std::vector<int> validation(kept.begin() + held, kept.begin() + heldout);
   std::vector<int> train(kept.begin() + heldout, kept.end());
   for (auto* group : {&test, &validation, &train}) std::sort(group->begin(), group->end());
 

@@ -116,6 +116,7 @@ inline ImplicitData load_heldout_split(const std::string& folder, ImplicitSummar
   std::map<std::string, std::string> test_taken;
   split.test = detail::read_heldout(paths[3], paths[4], split.items, taken, summary, test_taken);
   summary.events = summary.positives = long(train.ratings.size());
+  summary.heldout_users = int(split.test.users.size());
   summary.users_kept = int(split.train_users.size() + split.validation.users.size() + split.test.users.size());
   if (summary_out) *summary_out = summary;
   return split;

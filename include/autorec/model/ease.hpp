@@ -28,17 +28,20 @@ namespace autorec {
 template <typename Scalar = float>
 class Ease {
  public:
-  /// Bytes a fit of `items` items holds at its peak: G and P in double, and B.
-  static double fit_bytes(int items) { return double(items) * double(items) * (16.0 + sizeof(Scalar)); }
+  /// Bytes a fit of `items` items holds at its peak: G and P in double, and B; a search over
+  /// lambda also keeps G for the next fit and the best B so far.
+  static double fit_bytes(int items, bool search = false) {
+    return double(items) * double(items) * (16.0 + sizeof(Scalar) + (search ? 8.0 + sizeof(Scalar) : 0.0));
+  }
 
   /// Throws, naming the memory needed, when fitting `items` items would not fit in
   /// `available` bytes (<= 0: unknown, no check).
-  static void check_memory(int items, double available = available_memory_bytes()) {
-    const double needed = fit_bytes(items);
+  static void check_memory(int items, double available = available_memory_bytes(), bool search = false) {
+    const double needed = fit_bytes(items, search);
     if (available > 0 && needed > available)
       throw std::runtime_error("EASE on " + std::to_string(items) + " items needs about " +
                                std::to_string(needed / double(1 << 30)) + " GiB (a dense items x items matrix, " +
-                               "three times over), and " + std::to_string(available / double(1 << 30)) +
+                               "several times over), and " + std::to_string(available / double(1 << 30)) +
                                " GiB are available: fewer items (drop rare ones) or a network model");
   }
 
