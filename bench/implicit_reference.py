@@ -7,14 +7,20 @@ and as `autorec-train --feedback implicit --write-split DIR` does), and scores o
 users, with lambda chosen on the validation users:
   - popularity (items ranked by their number of training users);
   - EASE (Steck, WWW 2019) in numpy, float64: P = (X^T X + lambda I)^-1, B = -P / diag(P),
-    diag(B) = 0.
+    diag(B) = 0;
+  - Mult-DAE (Liang et al., WWW 2018) in PyTorch, as the paper specifies it: the user's row
+    L2-normalised, dropout 0.5, [I-200-I] with tanh, log-softmax over all items, loss the
+    batch's mean multinomial negative log-likelihood + lam |W|^2 (lam 0.01), Glorot-uniform
+    weights and N(0, 0.001^2) biases, Adam (lr 1e-3), batch 500; the epoch with the best
+    validation NDCG@100 is kept. Prints seconds per epoch.
 The metrics follow the Mult-VAE paper: folded-in items are never ranked; NDCG@100 with binary
 relevance; Recall@K = hits in the top K / min(K, targets); averaged over users with targets.
 
     autorec-train --feedback implicit --data ML1M_RATINGS --heldout-users 600 --write-split /tmp/split
     python3 bench/implicit_reference.py /tmp/split --ease-lambdas 170,330,660,1300,2700
+    python3 bench/implicit_reference.py /tmp/split --mult-dae-epochs 200
 
-Needs only numpy. OpenBLAS is told the CPU type before numpy loads (Debian's OpenBLAS does
+Needs numpy, and python3-torch for Mult-DAE (skipped with a message without it). OpenBLAS is told the CPU type before numpy loads (Debian's OpenBLAS does
 not recognise these EPYCs); set OPENBLAS_CORETYPE=Haswell on a machine without AVX-512.
 """
 import argparse
@@ -101,10 +107,64 @@ def ease_weights(gram, lam):
     return b
 
 
+def mult_dae(x, parts, epochs, threads, seed=1):
+    try:
+        import torch
+    except ImportError:
+        print("reference Mult-DAE: skipped, no PyTorch (python3-torch)")
+        return
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    n, d = x.shape
+    k, lam, batch = 200, 0.01, 500
+    encoder, decoder = torch.nn.Linear(d, k), torch.nn.Linear(k, d)
+    for layer in (encoder, decoder):
+        torch.nn.init.xavier_uniform_(layer.weight)
+        torch.nn.init.trunc_normal_(layer.bias, std=0.001)
+    parameters = list(encoder.parameters()) + list(decoder.parameters())
+    optimizer = torch.optim.Adam(parameters, lr=1e-3)
+    data = torch.tensor(x, dtype=torch.float32)
+
+    def forward(rows, train):
+        h = torch.nn.functional.normalize(rows, dim=1)
+        h = torch.nn.functional.dropout(h, 0.5, training=train)
+        return decoder(torch.tanh(encoder(h)))
+
+    def scores(f):
+        with torch.no_grad():
+            return forward(torch.tensor(f, dtype=torch.float32), False).numpy()
+
+    best, seconds = None, []
+    for epoch in range(1, epochs + 1):
+        start = time.time()
+        order = torch.randperm(n)
+        for first in range(0, n, batch):
+            rows = data[order[first:first + batch]]
+            logits = forward(rows, True)
+            nll = -(torch.log_softmax(logits, dim=1) * rows).sum(dim=1).mean()
+            loss = nll + lam * (encoder.weight.pow(2).sum() + decoder.weight.pow(2).sum())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        seconds.append(time.time() - start)
+        f, t = parts["validation"]
+        m = metrics(scores(f), f, t)
+        if best is None or m[0] > best[0]:
+            best = (m[0], epoch, metrics(scores(parts["test"][0]), *parts["test"]))
+        if epoch % 10 == 0 or epoch == epochs:
+            print(line("reference Mult-DAE epoch %d: validation " % epoch, m) + " (%.3f s an epoch)" % seconds[-1])
+            sys.stdout.flush()
+    print("reference Mult-DAE kept epoch %d (validation NDCG@100 %.4f); %.3f s an epoch (median), %d threads"
+          % (best[1], best[0], sorted(seconds)[len(seconds) // 2], threads))
+    print(line("reference Mult-DAE test ", best[2]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("split", help="folder of the five split files")
     parser.add_argument("--ease-lambdas", default="", help="comma-separated lambdas to choose from on validation")
+    parser.add_argument("--mult-dae-epochs", type=int, default=0, help="train Mult-DAE for this many epochs")
+    parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     args = parser.parse_args()
     x, parts = load_split(args.split)
     print("reference: %d training users, %d items, %d validation and %d test users"
@@ -113,6 +173,8 @@ def main():
     for name in ("validation", "test"):
         f, t = parts[name]
         print(line("reference popularity %s " % name, metrics(np.tile(popularity, (f.shape[0], 1)), f, t)))
+    if args.mult_dae_epochs:
+        mult_dae(x, parts, args.mult_dae_epochs, args.threads)
     if not args.ease_lambdas:
         return
     start = time.time()

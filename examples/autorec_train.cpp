@@ -303,7 +303,8 @@ int main(int argc, char** argv) {
   try {
     s.implicit.check_against(app);
     if (s.implicit.implicit())
-      return autorec_programs::run_implicit(s, s.implicit, s.data.empty() ? autorec_programs::default_data() : s.data);
+      return autorec_programs::run_implicit(app, s, s.implicit, s.network, s.training,
+                                            s.data.empty() ? autorec_programs::default_data() : s.data);
     return run(s);
   } catch (const std::exception& error) {
     std::cerr << "autorec-train: " << error.what() << "\n";

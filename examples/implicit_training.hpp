@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -19,8 +21,11 @@
 #include "autorec/io/heldout_split_files.hpp"
 #include "autorec/io/peak_memory.hpp"
 #include "autorec/train/fit_implicit.hpp"
+#include "autorec/train/implicit_trainer.hpp"
+#include "network_flags.hpp"
 #include "program_support.hpp"
 #include "run_flags.hpp"
+#include "training_flags.hpp"
 
 namespace autorec_programs {
 
@@ -38,8 +43,11 @@ struct ImplicitFlags {
                    "explicit: ratings, RMSE; implicit: positives (values above --positive-threshold, or every "
                    "event of a file without ratings), top-N on held-out users")
         ->check(CLI::IsMember({"explicit", "implicit"}))->capture_default_str();
-    app.add_option("--model", model, "with --feedback implicit: ease")
-        ->check(CLI::IsMember({"ease"}))->capture_default_str();
+    app.add_option("--model", model,
+                   "with --feedback implicit: ease (closed form; --lambda) or mult-dae (a network with a softmax "
+                   "over all items; --hidden [200], --activation [tanh], --input-dropout [0.5], --optimizer [adam], "
+                   "--lr, --batch [500], --epochs [200], --lambda [0.02 x training users])")
+        ->check(CLI::IsMember({"ease", "mult-dae"}))->capture_default_str();
     app.add_option("--heldout-users", heldout_users,
                    "with --feedback implicit: H validation and H test users [a tenth of the users kept]")
         ->check(CLI::PositiveNumber);
@@ -60,14 +68,20 @@ struct ImplicitFlags {
   /// The flags of one kind of feedback given with the other: an error naming them.
   void check_against(const CLI::App& app) const {
     const std::vector<std::string> explicit_only{"--train", "--test", "--test-fraction", "--validation-fraction",
-                                                 "--variant", "--top-k", "--device", "--curve", "--hidden",
-                                                 "--ensemble", "--optimizer", "--epochs", "--default-rating"};
+                                                 "--variant", "--top-k", "--device", "--curve", "--ensemble",
+                                                 "--default-rating", "--kernel-dims", "--kernel-lambda",
+                                                 "--bf16-weights", "--output-activation", "--no-refit"};
     const std::vector<std::string> implicit_only{"--model", "--heldout-users", "--heldout-split", "--write-split",
                                                  "--positive-threshold", "--min-positives"};
     for (const std::string& name : implicit() ? explicit_only : implicit_only)
       if (app.get_option_no_throw(name) && app.count(name) > 0)
         throw std::runtime_error(name + " does not apply with --feedback " + feedback +
                                  (implicit() ? "" : " (it is an option of --feedback implicit)"));
+    if (implicit() && model == "ease")
+      for (const std::string name : {"--hidden", "--activation", "--dropout", "--input-dropout", "--weight-scale",
+                                     "--optimizer", "--lr", "--batch", "--epochs", "--patience", "--lbfgs-history"})
+        if (app.get_option_no_throw(name) && app.count(name) > 0)
+          throw std::runtime_error(name + " does not apply to --model ease (it has no network)");
   }
 };
 
@@ -114,16 +128,14 @@ inline autorec::ImplicitData implicit_data(std::ostream& out, const RunFlags& ru
   return split;
 }
 
-/// The implicit run: the split, the popularity baseline, the model chosen on validation
-/// users, and the test users' metrics (the baseline's line, then the model's as the last).
-inline int run_implicit(const RunFlags& run, const ImplicitFlags& flags, const std::string& data_file) {
-  using namespace autorec;
-  if (!run.save.empty())
-    throw std::runtime_error("--save with --feedback implicit: model files do not hold EASE models yet");
-  const ImplicitData split = implicit_data(std::cout, run, flags, data_file);
-  const int items = split.catalogue();
-  print_heldout(std::cout, "popularity: validation ", heldout_metrics(split.validation, items, popularity_scorer(split)));
+/// A fitted model as the metrics read it.
+using ImplicitScorer = std::function<void(const autorec::ItemSets&, int, int, autorec::Matrix<float>&)>;
 
+// EASE, lambda given or chosen on the validation users; keeps the model in `model`.
+inline ImplicitScorer fit_ease_model(const RunFlags& run, const autorec::ImplicitData& split,
+                                     std::optional<autorec::Ease<float>>& model) {
+  using namespace autorec;
+  const int items = split.catalogue();
   const bool choose = run.lambda == "auto";
   const std::vector<double> grid =
       choose ? ease_lambda_grid(split.train, items) : std::vector<double>{std::stod(run.lambda)};
@@ -134,18 +146,77 @@ inline int run_implicit(const RunFlags& run, const ImplicitFlags& flags, const s
     for (double value : grid) std::cout << " " << value;
   }
   std::cout << "\n";
-  const EaseFit fit = fit_ease(split, grid, [](const EaseTrial& trial) {
+  EaseFit fit = fit_ease(split, grid, [](const EaseTrial& trial) {
     std::ostringstream line;
-    line << "lambda " << std::setw(6) << trial.lambda << ": validation NDCG@100 " << std::fixed << std::setprecision(4)
-         << trial.validation.ndcg << " Recall@20 " << trial.validation.recall_small << " Recall@50 "
-         << trial.validation.recall_large << std::setprecision(1) << " (" << trial.seconds << " s)";
-    std::cout << line.str() << std::endl;
+    line << "lambda " << std::setw(6) << trial.lambda << ": validation ";
+    print_heldout(line, "", trial.validation);
+    std::cout << line.str().substr(0, line.str().size() - 1) << std::fixed << std::setprecision(1) << " ("
+              << trial.seconds << " s)" << std::defaultfloat << std::endl;
   });
   if (choose) std::cout << "chose lambda " << fit.model->lambda() << "\n";
+  model = std::move(fit.model);
+  return ease_scorer(*model);
+}
+
+// Mult-DAE (Liang et al. 2018): the paper's settings where no flag is given.
+inline ImplicitScorer fit_mult_dae(const CLI::App& app, const RunFlags& run, const NetworkFlags& network_flags,
+                                   const TrainingFlags& training_flags, const autorec::ImplicitData& split,
+                                   std::optional<autorec::Network<float>>& model) {
+  using namespace autorec;
+  auto given = [&app](const char* name) { return app.count(name) > 0; };
+  const Index items = split.catalogue(), users = split.train.rows();
+  // The paper's lambda 0.01 weighs |W|^2 against the batch's mean log-likelihood; ours is
+  // against the sum over an epoch's N users, with (lambda / 2): 2 x 0.01 x N.
+  const double lambda = run.lambda == "auto" ? 0.02 * double(users) : std::stod(run.lambda);
+  Network<float>::Options options = network_flags.options(items, float(lambda), run.seed);
+  if (!given("--hidden")) options.hidden = 200;
+  if (!given("--activation")) options.activation = "tanh";
+  if (!given("--input-dropout")) options.input_dropout = 0.5;
+  // Glorot's scale for the ends, as the paper's code initialises them
+  if (!given("--weight-scale")) options.weight_scale = float(std::sqrt(2.0 / double(items + options.hidden.front())));
+  options.loss = "multinomial";
+  options.normalize_input = true;
+  TrainOptions<float> train_options = training_flags.options(Variant::user, run.seed);
+  if (!given("--optimizer")) train_options.optimizer = "adam";
+  if (!given("--batch")) train_options.batch_size = 500;
+  if (!given("--epochs")) train_options.epochs = 200;
+  if (!given("--patience")) train_options.patience = 50;
+  model.emplace(options);
+  std::cout << "Mult-DAE: network " << model->architecture().describe() << ", lambda " << lambda << ", "
+            << train_options.optimizer << ", batch " << train_options.batch_size << "\n";
+  const ImplicitTrainReport report = train_implicit(*model, split, train_options, [](const ImplicitEpochReport& e) {
+    std::ostringstream line;
+    line << "epoch " << std::setw(4) << e.epoch << "  train loss " << std::fixed << std::setprecision(3)
+         << e.train_loss << "  validation ";
+    print_heldout(line, "", e.validation);
+    std::cout << line.str().substr(0, line.str().size() - 1) << std::setprecision(2) << "  " << e.seconds << " s"
+              << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
+  });
+  std::cout << "kept epoch " << report.best_epoch << " (validation NDCG@100 " << std::fixed << std::setprecision(4)
+            << report.best_ndcg << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "") << "\n";
+  return network_scorer(*model);
+}
+
+/// The implicit run: the split, the popularity baseline, the model chosen on validation
+/// users, and the test users' metrics (the baseline's line, then the model's as the last).
+inline int run_implicit(const CLI::App& app, const RunFlags& run, const ImplicitFlags& flags,
+                        const NetworkFlags& network_flags, const TrainingFlags& training_flags,
+                        const std::string& data_file) {
+  using namespace autorec;
+  if (!run.save.empty())
+    throw std::runtime_error("--save with --feedback implicit: model files do not hold implicit models yet");
+  const ImplicitData split = implicit_data(std::cout, run, flags, data_file);
+  const int items = split.catalogue();
+  print_heldout(std::cout, "popularity: validation ", heldout_metrics(split.validation, items, popularity_scorer(split)));
+  std::optional<Ease<float>> ease;
+  std::optional<Network<float>> network;
+  const ImplicitScorer scorer = flags.model == "ease"
+                                    ? fit_ease_model(run, split, ease)
+                                    : fit_mult_dae(app, run, network_flags, training_flags, split, network);
   std::cout << "peak memory " << std::fixed << std::setprecision(1) << peak_resident_mib() << std::defaultfloat
             << " MiB\n";
   print_heldout(std::cout, "popularity test ", heldout_metrics(split.test, items, popularity_scorer(split)));
-  const HeldoutMetrics test = heldout_metrics(split.test, items, ease_scorer(*fit.model));
+  const HeldoutMetrics test = heldout_metrics(split.test, items, scorer);
   if (!std::isfinite(test.ndcg)) throw std::runtime_error("no test user has a target to score");
   print_heldout(std::cout, "test ", test);
   return 0;

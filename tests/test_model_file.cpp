@@ -175,6 +175,23 @@ TEST_CASE("A saved model loads back exactly") {
   CHECK(Matrix<float>(loaded.training) == Matrix<float>(saved.training));
 }
 
+TEST_CASE("A multinomial network with a normalised input loads back with its loss and normalisation") {
+  TempFile file;
+  SavedModel<float> saved = sample();
+  AutoRec<float>::Options options;
+  options.inputs = 3;
+  options.hidden = 4;
+  options.activation = "tanh";
+  options.loss = "multinomial";
+  options.normalize_input = true;
+  saved.model = AutoRec<float>(options);
+  save_model(file.path(), saved);
+  const SavedModel<float> loaded = load_model<float>(file.path());
+  CHECK(loaded.model.architecture().loss == "multinomial");
+  CHECK(loaded.model.architecture().normalize_input);
+  CHECK(loaded.model.parameters() == saved.model.parameters());
+}
+
 TEST_CASE("Saving a model whose id maps do not fit the network is refused before writing") {
   TempFile file;
   SavedModel<float> saved = sample();
@@ -283,9 +300,9 @@ TEST_CASE("A model file of another version is refused with both versions named")
   TempFile file;
   save_model(file.path(), sample());
   std::string bytes = read_bytes(file.path());
-  bytes[8] = 7;  // the version follows the 8-byte magic number
+  bytes[8] = 8;  // the version follows the 8-byte magic number
   write_bytes(file.path(), bytes);
-  CHECK(load_error(file.path()) == "model file version 7 is not supported (this build reads versions 1 to 6)");
+  CHECK(load_error(file.path()) == "model file version 8 is not supported (this build reads versions 1 to 7)");
 }
 
 TEST_CASE("A file that is not a model, or missing, or of another precision is refused") {

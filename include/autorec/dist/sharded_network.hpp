@@ -186,6 +186,10 @@ class ShardedNetwork {
     if (architecture.kernelised())
       throw std::invalid_argument("ShardedNetwork: kernelised layers (" + architecture.describe() +
                                   ") train on one machine only, with autorec-train");
+    // A normalised column needs its whole norm, and the multinomial loss all outputs at once.
+    if (!architecture.squared_error_on_raw_input())
+      throw std::invalid_argument("ShardedNetwork: the sharded pass is AutoRec's squared error on raw inputs; " +
+                                  architecture.describe() + " trains on one machine only");
     return architecture;
   }
   static Architecture one_input(Architecture architecture) {

@@ -28,7 +28,8 @@ inline CscView view_of(const SparseColumns<float>& matrix) {
 inline void require_device_architecture(const Network<float>& model) {
   const bool paper = model.stage_count() == 1 && model.stage(0).spec().kind == "sigmoid" &&
                      model.output_activation().spec().kind == "identity" &&
-                     model.architecture().input_dropout == 0 && !model.architecture().kernelised();
+                     model.architecture().input_dropout == 0 && !model.architecture().kernelised() &&
+                     model.architecture().squared_error_on_raw_input();
   if (!paper)
     throw std::invalid_argument("gpu: the CUDA path trains the one-hidden-layer sigmoid AutoRec with an identity "
                                 "output, no dropout and no kernel; this network is " + model.architecture().describe() +

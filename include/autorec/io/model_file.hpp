@@ -1,9 +1,9 @@
 #pragma once
 // Model files: everything needed to predict with a trained network, in one versioned binary.
 //
-// Layout of version 6 (little-endian; all integers fixed width):
+// Layout of version 7 (little-endian; all integers fixed width):
 //   magic        8 bytes  "AUTOREC\0"
-//   version      u32      6
+//   version      u32      7
 //   scalar       u32      4 (float) or 8 (double)
 //   variant      u32      0 item, 1 user
 //   rules        4 x f32  min rating, max rating, default rating, scale (eval/predict.hpp)
@@ -24,13 +24,16 @@
 //                     kernel size i64 (0: not kernelised; layers/local_kernel.hpp)
 //       output activation   string
 //       kernel sizes  i64 x 2: of the sparse-input and the observed-output layer
+//       output loss   string  (loss/output_losses.hpp: "squared-error", "multinomial")
+//       normalised    u8      1: input columns scaled to unit norm first
 //     lambda     f64
 //     kernel lambda f64    lambda_s of the kernelised layers
 //     seed       u64
 //     parameters u64 count, then count scalars: the network's flat vector, in the layout
 //                the network derives from its architecture
 //   checksum     u64      FNV-1a of every byte before it
-// A string is u32 length + bytes. Version 5 had no kernel sizes and no kernel lambda (none
+// A string is u32 length + bytes. Version 6 had no output loss (squared error) and no
+// normalisation (none). Version 5 had no kernel sizes and no kernel lambda (none
 // kernelised). Version 4 held one network: its architecture, lambda and
 // seed after the variant, its parameters last. Version 3 had no scale (it is 1) and no biases. Version 2 had no training matrix and no fingerprint: it is
 // still read, and serving it needs the training ratings from elsewhere. Version 1 (AutoRec
@@ -66,7 +69,7 @@
 
 namespace autorec {
 
-inline constexpr std::uint32_t kModelFileVersion = 6;
+inline constexpr std::uint32_t kModelFileVersion = 7;
 inline constexpr std::uint32_t kOldestModelFileVersion = 1;
 inline constexpr char kModelFileMagic[8] = {'A', 'U', 'T', 'O', 'R', 'E', 'C', '\0'};
 

@@ -165,6 +165,8 @@ void put_network(Writer& out, const Network<Scalar>& network) {
   out.put_string(architecture.output_activation);
   out.put(std::int64_t(architecture.input_kernel_dims));
   out.put(std::int64_t(architecture.output_kernel_dims));
+  out.put_string(architecture.loss);
+  out.put(std::uint8_t(architecture.normalize_input));
   out.put(double(network.lambda()));
   out.put(double(network.kernel_lambda()));
   out.put(std::uint64_t(network.options().seed));
@@ -204,6 +206,12 @@ inline NetworkHead read_network_head(const std::string& path, Reader& in, std::u
     if (version >= 6) {
       architecture.input_kernel_dims = in.get<std::int64_t>("the input layer's kernel size");
       architecture.output_kernel_dims = in.get<std::int64_t>("the output layer's kernel size");
+    }
+    if (version >= 7) {
+      architecture.loss = in.get_string("the output loss");
+      const auto normalize = in.get<std::uint8_t>("the input normalisation");
+      if (normalize > 1) throw ModelFileError(path, "corrupted: the input normalisation flag is not 0 or 1");
+      architecture.normalize_input = normalize == 1;
     }
   }
   head.lambda = in.get<double>("lambda");

@@ -29,6 +29,16 @@ struct Architecture {
   std::string output_activation = "identity";
   Index input_kernel_dims = 0;   ///< > 0: the sparse-input Dense is kernelised (layers/local_kernel.hpp)
   Index output_kernel_dims = 0;  ///< > 0: the observed-output Dense is kernelised
+  /// The output loss by name (loss/output_losses.hpp): "squared-error" at the observed
+  /// entries (AutoRec), or "multinomial", a softmax over all outputs (Mult-DAE, Mult-VAE).
+  std::string loss = "squared-error";
+  /// Each input column is scaled to unit L2 norm before the first layer (and before input
+  /// dropout), as Mult-DAE and Mult-VAE read a user's items.
+  bool normalize_input = false;
+
+  /// Whether this is AutoRec's end: squared error on raw inputs (what the sharded and CUDA
+  /// trainers, and the fold-in by gradient steps, know).
+  bool squared_error_on_raw_input() const { return loss == "squared-error" && !normalize_input; }
 
   /// Whether any layer is kernelised.
   bool kernelised() const {
@@ -73,7 +83,9 @@ struct Architecture {
       if (kinds.find(", " + part) == std::string::npos) kinds += ", " + part;
     }
     text += "-" + std::to_string(inputs) + kinds + ", output " + output_activation;
+    if (normalize_input) text += ", input L2-normalised";
     if (input_dropout > 0) text += ", input dropout " + format_rate(input_dropout);
+    if (loss != "squared-error") text += ", " + loss + " loss";
     if (kernelised()) {
       text += ", local kernel " + std::to_string(input_kernel_dims);
       for (const LayerSpec& stage : stages)

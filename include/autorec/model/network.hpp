@@ -1,14 +1,16 @@
 #pragma once
 // The network container: an autoencoder over sparse ratings of any depth.
 //
-//   X (d x B, sparse) -> [input dropout] -> SparseInputDense (k1 x d) -> stages -> H (kn x B)
-//     -> ObservedOutputDense (d x kn), evaluated at the observed entries -> output activation
-//     -> squared error against the observed ratings
+//   X (d x B, sparse) -> [L2 normalisation] -> [input dropout] -> SparseInputDense (k1 x d)
+//     -> stages -> H (kn x B) -> ObservedOutputDense (d x kn) -> output activation
+//     -> the output loss against X (loss/output_loss.hpp): by default the squared error at
+//        the observed entries, where alone the output layer is then evaluated
 //
 // `stages` are dense layers between the ends (Dense, activations, Dropout, or a host's own
 // layers): AutoRec (Sedhain et al., 2015) is the one-stage network [sigmoid] with an identity
 // output. The objective over a batch with observed pattern Omega is
 //   L = sum over Omega of (h(X)(u, j) - X(u, j))^2 + share * (lambda / 2) * |weights|^2
+// (with the multinomial loss, the first term is - sum over Omega of log softmax(O)(u, j))
 // where `share` is the batch's share of one epoch (1 for a full batch), so one epoch of
 // minibatches adds the regulariser once, and the weights are every decaying parameter group.
 // A kernelised Dense (layers/local_kernel.hpp; Options::kernel_dims) acts with W .* K, and
@@ -40,7 +42,9 @@
 #include "autorec/layers/local_kernel.hpp"
 #include "autorec/layers/observed_output.hpp"
 #include "autorec/layers/registry.hpp"
+#include "autorec/layers/input_normalization.hpp"
 #include "autorec/layers/sparse_input.hpp"
+#include "autorec/loss/output_losses.hpp"
 #include "autorec/loss/squared_error.hpp"
 #include "autorec/model/architecture.hpp"
 #include "autorec/optim/parameter_group.hpp"
@@ -52,8 +56,6 @@ namespace autorec {
 template <typename Scalar = float>
 class Network {
  public:
-  using Loss = SquaredError;
-
   struct Options {
     Index inputs = 0;                            ///< d: users for I-AutoRec, items for U-AutoRec
     HiddenSizes hidden = 500;                    ///< hidden widths; {500} is AutoRec's k = 500
@@ -75,13 +77,14 @@ class Network {
     /// lambda_s: the objective adds share * (lambda_s / 2) |K|^2 for each kernelised layer.
     Scalar kernel_lambda = Scalar(0);
     Scalar kernel_scale = Scalar(0.001);  ///< the kernel embeddings start as kernel_scale * N(0, 1), truncated at 2
+    /// The output loss (Architecture::loss): "squared-error", or "multinomial" for top-N
+    /// from implicit feedback (Mult-DAE), with an identity output activation.
+    std::string loss = "squared-error";
+    bool normalize_input = false;  ///< scale each input column to unit norm first (Mult-DAE)
   };
 
   /// The stack that `options` describe (Architecture::stack).
-  explicit Network(const Options& options)
-      : Network(Architecture::stack(options.inputs, options.hidden, options.activation, options.output_activation,
-                                    options.dropout, options.input_dropout, options.kernel_dims),
-                options) {}
+  explicit Network(const Options& options) : Network(stacked(options), options) {}
 
   /// Any architecture; of `options` only lambda, seed and the scales are used.
   Network(Architecture architecture, const Options& options) : Network(Layers{}, std::move(architecture), options) {
@@ -172,8 +175,10 @@ class Network {
   const Vector<Scalar>& gradient() const { return gradient_; }
   /// The layout: every layer's parameter groups, in order (weights decay, biases do not).
   const std::vector<ParameterGroup>& parameter_groups() const { return groups_; }
-  /// The data term (sum of squared errors on observed entries) of the last loss_and_gradient.
+  /// The data term of the last loss_and_gradient: the sum of squared errors on observed
+  /// entries (or the output loss's own, such as the multinomial negative log-likelihood).
   Scalar last_squared_error() const { return squared_error_; }
+  const OutputLoss<Scalar>& output_loss() const { return *output_loss_; }
   /// Whether a training forward equals the prediction forward: no input dropout and no
   /// stochastic stage. Then training_code() is encode() of the last training batch (with
   /// bf16_weights, as read through the pass's bfloat16 V).
@@ -245,14 +250,21 @@ class Network {
   /// `batch`, or its input-dropped copy for `step` (shard `salt` of a split input).
   const SparseBatch<Scalar>& training_input(const SparseBatch<Scalar>& batch, std::uint64_t step,
                                             std::uint64_t salt = 0) {
-    if (!(architecture_.input_dropout > 0)) return batch;
-    drop_inputs(batch, architecture_.input_dropout, salt ? mix64(noise_seed(step, 0) ^ salt) : noise_seed(step, 0),
+    const SparseBatch<Scalar>* input = &batch;
+    if (architecture_.normalize_input) {
+      normalize_columns(batch, normalized_input_);
+      input = &normalized_input_;
+    }
+    if (!(architecture_.input_dropout > 0)) return *input;
+    drop_inputs(*input, architecture_.input_dropout, salt ? mix64(noise_seed(step, 0) ^ salt) : noise_seed(step, 0),
                 noisy_input_);
     return noisy_input_;
   }
   /// P = V X (k1 x B), the input layer without its bias: one shard's part of Z1 - mu 1^T.
   void input_product(const SparseColumns<Scalar>& input, Matrix<Scalar>& product) const {
     require_inputs(input.rows());
+    if (architecture_.normalize_input)  // a shard's part of a column has not the column's norm
+      throw std::logic_error("Network: input_product is for sharded inputs, which are not normalised");
     input_layer_.product(effective(0), input, product, bf16_v());
   }
   /// The training forward from P = sum of the shards' products: Z1 = P + mu 1^T, then the
@@ -263,13 +275,14 @@ class Network {
     forward_stages(step);
     return values_.back();
   }
-  /// The output layer at `batch`'s observed entries for code H: returns the squared error,
+  /// The output layer and the output loss for code H against `batch`: returns the data term,
   /// adds dW and db, and sets code_gradient = W^T dO (kn x B), this shard's part of dH.
   Scalar decode_and_backward(const Matrix<Scalar>& code, const SparseBatch<Scalar>& batch,
                              Matrix<Scalar>& code_gradient) {
     require_inputs(batch.rows());
-    squared_error_ = observed_loss_and_backward(code, batch.by_column, code_gradient);
-    output_layer_.accumulate_gradient_at(grad(stages_.size() + 1), code, batch, output_gradient_);
+    const std::size_t out = stages_.size() + 1;
+    squared_error_ = output_loss_->loss_and_backward(output_layer_, *output_activation_, effective(out), grad(out), code,
+                                                     batch, code_gradient, bf16_w());
     return squared_error_;
   }
   /// From dH (kn x B, summed over shards) back through the stages of the last forward_code:
@@ -307,6 +320,9 @@ class Network {
     require_inputs(ratings.rows());
     if (architecture_.input_dropout > 0)
       throw std::invalid_argument("Network: the dense reference path does not apply input dropout");
+    if (!architecture_.squared_error_on_raw_input())
+      throw std::invalid_argument("Network: the dense reference path is the squared error on raw inputs; this "
+                                  "network is " + architecture_.describe());
     gradient_.setZero(count_);
     form_kernels();
     const std::uint64_t step = noise_step_++;
@@ -335,8 +351,7 @@ class Network {
   }
   /// The same with `other` as the stages' scratch (kept by callers that encode repeatedly).
   void encode(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& code, Matrix<Scalar>& other) const {
-    require_inputs(inputs.rows());
-    input_layer_.forward(effective(0), inputs, code);
+    first_layer(inputs, code);
     for (std::size_t s = 0; s < stages_.size(); ++s) {
       stages_[s]->forward(effective(s + 1), code, other);
       code.swap(other);
@@ -349,9 +364,13 @@ class Network {
   auto output_weights() const { return output_layer_.weights(effective(stages_.size() + 1)); }
   auto output_bias() const { return output_layer_.bias(effective(stages_.size() + 1)); }
   /// The sparse-input layer: Z1 = V X + mu 1^T (k1 x B) for each column of `inputs`.
+  /// With normalize_input, each column is first scaled to unit norm.
   void first_layer(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& z1) const {
     require_inputs(inputs.rows());
-    input_layer_.forward(effective(0), inputs, z1);
+    if (architecture_.normalize_input)
+      input_layer_.forward(effective(0), normalized_columns(inputs), z1);
+    else
+      input_layer_.forward(effective(0), inputs, z1);
   }
   /// The stages from trace[0] = Z1: trace[s + 1] = stage s(trace[s]); the code is trace.back().
   void forward_hidden(std::vector<Matrix<Scalar>>& trace) const {
@@ -440,12 +459,25 @@ class Network {
         stages_(make_stages(architecture_)),
         output_layer_(stages_.empty() ? architecture_.first_width : stages_.back()->outputs(), architecture_.inputs,
                       architecture_.output_kernel_dims),
-        output_activation_(make_activation<Scalar>(architecture_.output_activation, architecture_.inputs)) {
+        output_activation_(make_activation<Scalar>(architecture_.output_activation, architecture_.inputs)),
+        output_loss_(make_output_loss<Scalar>(architecture_.loss)) {
+    if (!output_loss_->reads_activation() && architecture_.output_activation != "identity")
+      throw std::invalid_argument("Network: the " + architecture_.loss + " loss reads the outputs themselves, so the "
+                                  "output activation must be identity, not " + architecture_.output_activation);
     if (!(options.lambda >= 0)) throw std::invalid_argument("Network: lambda must be >= 0");
     if (!(options.kernel_lambda >= 0 && options.kernel_lambda < std::numeric_limits<Scalar>::infinity()))
       throw std::invalid_argument("Network: the kernel lambda must be finite and >= 0");
     derive_layout();
     set_bf16_weights(options.bf16_weights);
+  }
+
+  static Architecture stacked(const Options& options) {
+    Architecture architecture =
+        Architecture::stack(options.inputs, options.hidden, options.activation, options.output_activation,
+                            options.dropout, options.input_dropout, options.kernel_dims);
+    architecture.loss = options.loss;
+    architecture.normalize_input = options.normalize_input;
+    return architecture;
   }
 
   static Architecture checked(Architecture architecture) {
@@ -528,37 +560,6 @@ class Network {
     return gradient_a_;
   }
 
-  // The output layer at Omega fused with its backward pass: per run of entries, the
-  // pre-activations o become a = f(o), the loss adds (a - x)^2, and o becomes
-  // dL/do = f'(o) 2 (a - x). Per-column sums, added in column order, keep L the same for any
-  // thread count. Fills output_gradient_ (dL/dO at Omega) and code_gradient (kn x B).
-  Scalar observed_loss_and_backward(const Matrix<Scalar>& code, const SparseColumns<Scalar>& ratings,
-                                    Matrix<Scalar>& code_gradient) {
-    using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
-    const Scalar* target = ratings.valuePtr();
-    column_loss_.assign(std::size_t(ratings.cols()), 0.0);
-    const ActivationLayer<Scalar>& activation = *output_activation_;
-    output_layer_.forward_backward_at(
-        effective(stages_.size() + 1), code, ratings,
-        [&](Index j, int begin, int end, Scalar* values) {
-          const Index n = end - begin;
-          thread_local std::vector<Scalar> scratch;  // grows to the longest run, then stays
-          if (scratch.size() < std::size_t(2 * n)) scratch.resize(std::size_t(2 * n));
-          Eigen::Map<Array> pre(scratch.data(), n), activated(scratch.data() + n, n);
-          pre = Eigen::Map<const Array>(values + begin, n);
-          activation.forward_values(pre.data(), activated.data(), n);
-          const Eigen::Map<const Array> x(target + begin, n);
-          column_loss_[std::size_t(j)] += Loss::value(activated, x).template cast<double>().sum();
-          Eigen::Map<Array> gradient(values + begin, n);
-          gradient = Loss::derivative(activated, x);
-          activation.backward_values(pre.data(), activated.data(), gradient.data(), gradient.data(), n);
-        },
-        output_gradient_, code_gradient, bf16_w());
-    double loss = 0;
-    for (double column : column_loss_) loss += column;
-    return static_cast<Scalar>(loss);
-  }
-
   // ---- kernelised layers ----
   // The parameters with each kernelised W replaced by W .* K, formed again when the
   // parameters have changed since (parameters_version_): without kernels, the parameters.
@@ -618,6 +619,7 @@ class Network {
   std::vector<Owned<Layer<Scalar>>> stages_;
   ObservedOutputDense<Scalar> output_layer_;
   Owned<ActivationLayer<Scalar>> output_activation_;
+  Owned<OutputLoss<Scalar>> output_loss_;  // with its own workspace
   std::vector<Index> offsets_;
   std::vector<ParameterGroup> groups_;
   Index count_ = 0;
@@ -626,11 +628,9 @@ class Network {
   Scalar squared_error_ = 0;
   std::uint64_t noise_step_ = 0;
   // Work space of the training calls (a network is not shared between threads while training).
-  SparseBatch<Scalar> noisy_input_;
+  SparseBatch<Scalar> normalized_input_, noisy_input_;
   std::vector<Matrix<Scalar>> values_;  // values_[0] = Z1, values_[s + 1] = stage s's output
   Matrix<Scalar> gradient_a_, gradient_b_;
-  Vector<Scalar> output_gradient_;  // dL/dO at the observed entries
-  std::vector<double> column_loss_;
   std::vector<Bf16> bf16_;  // [V | W] as bfloat16, with bf16_weights
   std::vector<LocalKernel<Scalar>> kernels_;  // the kernelised layers' sites, in layer order
   std::uint64_t parameters_version_ = 0;     // counts the non-const parameters() calls

@@ -23,6 +23,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -67,6 +68,10 @@ namespace detail {
 template <typename Scalar, typename FirstLayer>
 void fit_new_input(const Network<Scalar>& network, const Matrix<Scalar>& H0, const Vector<Scalar>& r,
                    FirstLayer&& first_layer, const FoldInOptions& options, FoldedFit<Scalar>& user) {
+  if (!network.architecture().squared_error_on_raw_input())
+    throw std::invalid_argument("fold-in: a new input unit is fitted by the squared error on raw ratings; " +
+                                network.architecture().describe() + " folds a user in by encoding them (the user "
+                                "layout)");
   const Index m = H0.cols(), k1 = network.hidden_sizes().front();
   Matrix<Scalar> P;
   if (options.fit_encoder) first_layer(P);
