@@ -37,6 +37,9 @@ struct ImplicitFlags {
   std::string write_split;
   double positive_threshold = std::numeric_limits<double>::quiet_NaN();
   int min_positives = 5;
+  autorec::Index latent = 200;
+  double beta_cap = 0.2;
+  long anneal_steps = 0;
 
   void add_to(CLI::App& app, CLI::Option* data_option) {
     app.add_option("--feedback", feedback,
@@ -46,8 +49,16 @@ struct ImplicitFlags {
     app.add_option("--model", model,
                    "with --feedback implicit: ease (closed form; --lambda) or mult-dae (a network with a softmax "
                    "over all items; --hidden [200], --activation [tanh], --input-dropout [0.5], --optimizer [adam], "
-                   "--lr, --batch [500], --epochs [200], --lambda [0.02 x training users])")
-        ->check(CLI::IsMember({"ease", "mult-dae"}))->capture_default_str();
+                   "--lr, --batch [500], --epochs [200], --lambda [4e-5 x training users; 0 for mult-vae]) or mult-vae (the same "
+                   "with a Gaussian code: --hidden [600], --latent, --beta-cap, --anneal-steps)")
+        ->check(CLI::IsMember({"ease", "mult-dae", "mult-vae"}))->capture_default_str();
+    app.add_option("--latent", latent, "with --model mult-vae: the Gaussian code's size (the encoder is --hidden "
+                   "[600], then 2 x latent)")->check(CLI::PositiveNumber)->capture_default_str();
+    app.add_option("--beta-cap", beta_cap, "with --model mult-vae: the KL weight beta rises linearly to this")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+    app.add_option("--anneal-steps", anneal_steps,
+                   "with --model mult-vae: beta reaches its cap after this many steps (0: at the last step)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     app.add_option("--heldout-users", heldout_users,
                    "with --feedback implicit: H validation and H test users [a tenth of the users kept]")
         ->check(CLI::PositiveNumber);
@@ -72,11 +83,15 @@ struct ImplicitFlags {
                                                  "--default-rating", "--kernel-dims", "--kernel-lambda",
                                                  "--bf16-weights", "--output-activation", "--no-refit"};
     const std::vector<std::string> implicit_only{"--model", "--heldout-users", "--heldout-split", "--write-split",
-                                                 "--positive-threshold", "--min-positives"};
+                                                 "--positive-threshold", "--min-positives", "--latent",
+                                                 "--beta-cap", "--anneal-steps"};
     for (const std::string& name : implicit() ? explicit_only : implicit_only)
       if (app.get_option_no_throw(name) && app.count(name) > 0)
         throw std::runtime_error(name + " does not apply with --feedback " + feedback +
                                  (implicit() ? "" : " (it is an option of --feedback implicit)"));
+    if (implicit() && model != "mult-vae")
+      for (const std::string name : {"--latent", "--beta-cap", "--anneal-steps"})
+        if (app.count(name) > 0) throw std::runtime_error(name + " applies to --model mult-vae only");
     if (implicit() && model == "ease")
       for (const std::string name : {"--hidden", "--activation", "--dropout", "--input-dropout", "--weight-scale",
                                      "--optimizer", "--lr", "--batch", "--epochs", "--patience", "--lbfgs-history"})
@@ -158,18 +173,22 @@ inline ImplicitScorer fit_ease_model(const RunFlags& run, const autorec::Implici
   return ease_scorer(*model);
 }
 
-// Mult-DAE (Liang et al. 2018): the paper's settings where no flag is given.
-inline ImplicitScorer fit_mult_dae(const CLI::App& app, const RunFlags& run, const NetworkFlags& network_flags,
-                                   const TrainingFlags& training_flags, const autorec::ImplicitData& split,
-                                   std::optional<autorec::Network<float>>& model) {
+// Mult-DAE or Mult-VAE (Liang et al. 2018): the paper's settings where no flag is given.
+inline ImplicitScorer fit_network_model(const CLI::App& app, const RunFlags& run, const ImplicitFlags& flags,
+                                        const NetworkFlags& network_flags, const TrainingFlags& training_flags,
+                                        const autorec::ImplicitData& split,
+                                        std::optional<autorec::Network<float>>& model) {
   using namespace autorec;
   auto given = [&app](const char* name) { return app.count(name) > 0; };
   const Index items = split.catalogue(), users = split.train.rows();
-  // The paper's lambda 0.01 weighs |W|^2 against the batch's mean log-likelihood; ours is
-  // against the sum over an epoch's N users, with (lambda / 2): 2 x 0.01 x N.
-  const double lambda = run.lambda == "auto" ? 0.02 * double(users) : std::stod(run.lambda);
+  // The authors' lam weighs |W|^2 against a batch's mean log-likelihood, ours (lambda / 2)
+  // |W|^2 against the sum over an epoch's N users: lambda = 2 lam N. Their notebooks' lam:
+  // 0.01 / 500 (the batch size) for Mult-DAE, 0 for Mult-VAE.
+  const bool variational = flags.model == "mult-vae";
+  const double lambda =
+      run.lambda != "auto" ? std::stod(run.lambda) : variational ? 0.0 : 2 * (0.01 / 500) * double(users);
   Network<float>::Options options = network_flags.options(items, float(lambda), run.seed);
-  if (!given("--hidden")) options.hidden = 200;
+  if (!given("--hidden")) options.hidden = variational ? 600 : 200;
   if (!given("--activation")) options.activation = "tanh";
   if (!given("--input-dropout")) options.input_dropout = 0.5;
   // Glorot's scale for the ends, as the paper's code initialises them
@@ -181,17 +200,29 @@ inline ImplicitScorer fit_mult_dae(const CLI::App& app, const RunFlags& run, con
   if (!given("--batch")) train_options.batch_size = 500;
   if (!given("--epochs")) train_options.epochs = 200;
   if (!given("--patience")) train_options.patience = 50;
-  model.emplace(options);
-  std::cout << "Mult-DAE: network " << model->architecture().describe() << ", lambda " << lambda << ", "
-            << train_options.optimizer << ", batch " << train_options.batch_size << "\n";
-  const ImplicitTrainReport report = train_implicit(*model, split, train_options, [](const ImplicitEpochReport& e) {
+  if (variational) {
+    const Architecture architecture =
+        Architecture::variational(items, options.hidden, flags.latent, options.activation, options.input_dropout);
+    model.emplace(architecture, options);
+  } else {
+    model.emplace(options);
+  }
+  KlAnnealing annealing{flags.beta_cap, flags.anneal_steps};
+  std::cout << (variational ? "Mult-VAE" : "Mult-DAE") << ": network " << model->architecture().describe()
+            << ", lambda " << lambda << ", " << train_options.optimizer << ", batch " << train_options.batch_size;
+  if (variational)
+    std::cout << ", beta to " << annealing.cap << " over "
+              << (annealing.steps > 0 ? std::to_string(annealing.steps) + " steps" : std::string("the training"));
+  std::cout << "\n";
+  const ImplicitTrainReport report = train_implicit(*model, split, train_options, [variational](const ImplicitEpochReport& e) {
     std::ostringstream line;
     line << "epoch " << std::setw(4) << e.epoch << "  train loss " << std::fixed << std::setprecision(3)
          << e.train_loss << "  validation ";
     print_heldout(line, "", e.validation);
-    std::cout << line.str().substr(0, line.str().size() - 1) << std::setprecision(2) << "  " << e.seconds << " s"
-              << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
-  });
+    std::cout << line.str().substr(0, line.str().size() - 1) << std::setprecision(2) << "  " << e.seconds << " s";
+    if (variational) std::cout << std::setprecision(3) << "  beta " << e.beta;
+    std::cout << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
+  }, annealing);
   std::cout << "kept epoch " << report.best_epoch << " (validation NDCG@100 " << std::fixed << std::setprecision(4)
             << report.best_ndcg << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "") << "\n";
   return network_scorer(*model);
@@ -212,7 +243,7 @@ inline int run_implicit(const CLI::App& app, const RunFlags& run, const Implicit
   std::optional<Network<float>> network;
   const ImplicitScorer scorer = flags.model == "ease"
                                     ? fit_ease_model(run, split, ease)
-                                    : fit_mult_dae(app, run, network_flags, training_flags, split, network);
+                                    : fit_network_model(app, run, flags, network_flags, training_flags, split, network);
   std::cout << "peak memory " << std::fixed << std::setprecision(1) << peak_resident_mib() << std::defaultfloat
             << " MiB\n";
   print_heldout(std::cout, "popularity test ", heldout_metrics(split.test, items, popularity_scorer(split)));

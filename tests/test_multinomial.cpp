@@ -104,6 +104,37 @@ TEST_CASE("a deep multinomial network's gradient matches finite differences") {
   CHECK(gradient_error(model, binary_batch(6, 3, 3)) < 1e-6);
 }
 
+TEST_CASE("a Mult-VAE network's gradient matches finite differences, its noise held fixed") {
+  Network<double>::Options options = mult_dae(6, 4, 0.5);
+  Network<double> model(Architecture::variational(6, {5}, 2, "tanh", 0.5, 0.3), options);
+  CHECK(model.architecture().describe() ==
+        "6-5-4-(2)-5-6, tanh, output identity, input L2-normalised, input dropout 0.5, multinomial loss");
+  CHECK(gradient_error(model, binary_batch(6, 4, 6)) < 1e-6);
+}
+
+TEST_CASE("the Gaussian layer adds beta times the KL divergence to the objective") {
+  Gaussian<double> layer(2, 0.5);
+  Matrix<double> input(4, 1), output;
+  input << 0.3, -0.2, std::log(0.5), std::log(2.0);  // means, then log variances
+  layer.forward_training(nullptr, input, output, 11);
+  const double kl = (0.5 + 0.09 - 1 - std::log(0.5)) / 2 + (2.0 + 0.04 - 1 - std::log(2.0)) / 2;
+  CHECK(layer.penalty() == doctest::Approx(0.5 * kl));
+  layer.set_penalty_weight(0);
+  layer.forward_training(nullptr, input, output, 11);
+  CHECK(layer.penalty() == 0);
+}
+
+TEST_CASE("the Gaussian layer predicts its mean and draws around it in training") {
+  Gaussian<double> layer(3, 1);
+  Matrix<double> input = Matrix<double>::Zero(6, 2000), output;
+  input.topRows(3).setConstant(1.5);  // mean 1.5, variance 1
+  layer.forward(nullptr, input, output);
+  CHECK((output.array() == 1.5).all());
+  layer.forward_training(nullptr, input, output, 3);
+  CHECK(output.mean() == doctest::Approx(1.5).epsilon(0.05));
+  CHECK((output.array() - output.mean()).square().mean() == doctest::Approx(1).epsilon(0.05));
+}
+
 TEST_CASE("the multinomial loss stays finite for logits far beyond exp's range") {
   Network<double> model(mult_dae(5, 3, 0));
   const Index bias = model.layer_offsets().back() + 5 * 3;  // the output bias b
@@ -171,4 +202,28 @@ TEST_CASE("Mult-DAE trained on grouped tastes ranks held-out targets far above p
   MESSAGE("Mult-DAE NDCG@100 ", dae.ndcg, ", popularity ", popularity.ndcg);
   CHECK(dae.ndcg > 0.4);
   CHECK(dae.ndcg > 2 * popularity.ndcg);
+}
+
+TEST_CASE("Mult-VAE with beta annealed learns grouped tastes too") {
+  const RatingData data = grouped_events(400, 8, 25, 10, 3);
+  ImplicitSplitOptions split_options;
+  split_options.heldout_users = 40;
+  const ImplicitData split = split_strong_generalisation(data, split_options);
+  Network<float>::Options options;
+  options.lambda = 1;
+  options.weight_scale = 0.1f;
+  Network<float> model(Architecture::variational(split.catalogue(), {20}, 8), options);
+  TrainOptions<float> train_options;
+  train_options.optimizer = "adam";
+  train_options.adam.learning_rate = 0.01f;
+  train_options.batch_size = 50;
+  train_options.epochs = 30;
+  std::vector<double> betas;
+  train_implicit(model, split, train_options, [&](const ImplicitEpochReport& e) { betas.push_back(e.beta); },
+                 KlAnnealing{0.2, 100});
+  CHECK(betas.front() < betas.back());
+  CHECK(betas.back() == doctest::Approx(0.2));
+  const HeldoutMetrics vae = heldout_metrics(split.test, split.catalogue(), network_scorer(model));
+  MESSAGE("Mult-VAE NDCG@100 ", vae.ndcg);
+  CHECK(vae.ndcg > 0.4);
 }

@@ -17,6 +17,10 @@
 //   forward_training(theta, X, Y, seed)   the training forward: a stochastic layer (dropout)
 //                                         draws its noise from `seed` and keeps what backward
 //                                         needs; others do what forward does.
+//   penalty()                             a term the layer adds to the objective, of the last
+//                                         forward_training (a Gaussian layer's beta KL; 0 for
+//                                         most), whose gradient backward includes in dX;
+//   set_penalty_weight(w)                 that term's weight (beta), which a trainer anneals
 //   stochastic()                          whether forward_training differs from forward
 //                                         (false unless the layer draws noise): a trainer
 //                                         may then reuse a training forward as a prediction.
@@ -90,6 +94,8 @@ class Layer {
     forward(theta, input, output);
   }
   virtual bool stochastic() const { return false; }
+  virtual double penalty() const { return 0; }
+  virtual void set_penalty_weight(double /*weight*/) {}
   virtual void backward(const Scalar* theta, const Matrix<Scalar>& input, const Matrix<Scalar>& output,
                         const Matrix<Scalar>& output_gradient, Matrix<Scalar>& input_gradient) const = 0;
   virtual void accumulate_gradient(Scalar* /*gradient*/, const Matrix<Scalar>& /*input*/,

@@ -70,6 +70,33 @@ struct Architecture {
     return a;
   }
 
+  /// A variational autoencoder over d inputs (Mult-VAE is variational(d, {600}, 200)): the
+  /// encoder's widths with `activation`, a Dense to 2 x latent (mean and log variance, no
+  /// activation), a Gaussian layer drawing the latent code (layers/gaussian.hpp, KL weight
+  /// `beta`), then the decoder's widths (the encoder's reversed) with `activation`, and the
+  /// output Dense back to d; the input L2-normalised with `input_dropout`, the multinomial loss.
+  static Architecture variational(Index inputs, const HiddenSizes& encoder, Index latent,
+                                  const std::string& activation = "tanh", double input_dropout = 0.5,
+                                  double beta = 0) {
+    Architecture a;
+    a.inputs = inputs;
+    a.first_width = encoder.empty() ? 0 : encoder.front();
+    a.input_dropout = input_dropout;
+    a.normalize_input = true;
+    a.loss = "multinomial";
+    for (std::size_t i = 0; i < encoder.size(); ++i) {
+      if (i > 0) a.stages.push_back({"dense", encoder[i], 0});
+      a.stages.push_back({activation, 0, 0});
+    }
+    a.stages.push_back({"dense", 2 * latent, 0});
+    a.stages.push_back({"gaussian", latent, beta});
+    for (std::size_t i = encoder.size(); i-- > 0;) {
+      a.stages.push_back({"dense", encoder[i], 0});
+      a.stages.push_back({activation, 0, 0});
+    }
+    return a;
+  }
+
   /// "d-500-250-500-d, elu, output identity, dropout 0.2": the shape in one line.
   std::string describe() const {
     std::string text = std::to_string(inputs) + "-" + std::to_string(first_width);
@@ -77,6 +104,10 @@ struct Architecture {
     for (const LayerSpec& stage : stages) {
       if (stage.kind == "dense") {
         text += "-" + std::to_string(stage.size);
+        continue;
+      }
+      if (stage.kind == "gaussian") {
+        text += "-(" + std::to_string(stage.size) + ")";
         continue;
       }
       const std::string part = stage.kind == "dropout" ? "dropout " + format_rate(stage.rate) : stage.kind;

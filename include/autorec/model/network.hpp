@@ -38,6 +38,7 @@
 #include "autorec/layers/activations.hpp"
 #include "autorec/layers/dense.hpp"
 #include "autorec/layers/dropout.hpp"
+#include "autorec/layers/gaussian.hpp"
 #include "autorec/layers/input_dropout.hpp"
 #include "autorec/layers/local_kernel.hpp"
 #include "autorec/layers/observed_output.hpp"
@@ -222,7 +223,19 @@ class Network {
     input_layer_.accumulate_gradient(grad(0), input.by_row, first_gradient);
     // kernelised layers: dW = G .* K, and the embeddings' gradients, from G = dL/d(W .* K)
     const Scalar kernel_penalty = kernels_backward(share);
-    return squared_error_ + add_regularization(share, 0, count_) + kernel_penalty;
+    return squared_error_ + add_regularization(share, 0, count_) + kernel_penalty + stage_penalties();
+  }
+
+  /// The stages' own terms of the last training forward (a Gaussian layer's beta KL).
+  Scalar stage_penalties() const {
+    double total = 0;
+    for (const auto& stage : stages_) total += stage->penalty();
+    return Scalar(total);
+  }
+  /// Sets the weight of every stage's own term (a Gaussian layer's beta, which a trainer
+  /// anneals); a stage without one ignores it.
+  void set_penalty_weight(double weight) {
+    for (auto& stage : stages_) stage->set_penalty_weight(weight);
   }
 
   // ---- the pass in phases, for a trainer that splits the inputs over shards (dist/) ----

@@ -6,7 +6,8 @@
 // The best epoch's parameters are kept; training stops after `patience` epochs without a
 // better one. The objective of a batch of B of the N training users is its data term (the
 // multinomial negative log-likelihood) plus (B / N) (lambda / 2) |weights|^2, so one epoch
-// adds the regulariser once.
+// adds the regulariser once, plus the stages' own terms: a Gaussian layer's beta KL, with
+// beta annealed linearly from 0 to a cap over a number of steps (Mult-VAE; Bowman et al.).
 
 #include <chrono>
 #include <cmath>
@@ -25,10 +26,17 @@
 
 namespace autorec {
 
+/// beta at step t (from 0): cap min(1, t / steps); steps 0: over the whole training.
+struct KlAnnealing {
+  double cap = 0.2;
+  long steps = 0;
+};
+
 /// One epoch: the data term per training user, the validation users' metrics, the seconds.
 struct ImplicitEpochReport {
   int epoch = 0;
   double train_loss = 0;
+  double beta = 0;  ///< the KL weight of the epoch's last step
   HeldoutMetrics validation;
   double seconds = 0;
   bool best = false;
@@ -62,7 +70,8 @@ auto network_scorer(const Network<Scalar>& network) {
 /// parameters in it. `on_epoch` sees each epoch as it ends.
 template <typename Scalar>
 ImplicitTrainReport train_implicit(Network<Scalar>& model, const ImplicitData& data, const TrainOptions<Scalar>& options,
-                                   const std::function<void(const ImplicitEpochReport&)>& on_epoch = {}) {
+                                   const std::function<void(const ImplicitEpochReport&)>& on_epoch = {},
+                                   const KlAnnealing& annealing = {}) {
   const int items = data.catalogue(), users = data.train.rows();
   if (model.inputs() != items)
     throw std::invalid_argument("train_implicit: the network has " + std::to_string(model.inputs()) +
@@ -81,6 +90,9 @@ ImplicitTrainReport train_implicit(Network<Scalar>& model, const ImplicitData& d
   Random random(options.seed);
   Vector<Scalar> best_parameters = model.parameters();
   ImplicitTrainReport report;
+  const long batches = (users + long(options.batch_size) - 1) / long(options.batch_size);
+  const double anneal_steps = annealing.steps > 0 ? double(annealing.steps) : double(batches) * options.epochs;
+  long step = 0;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     ImplicitEpochReport line;
@@ -91,6 +103,8 @@ ImplicitTrainReport train_implicit(Network<Scalar>& model, const ImplicitData& d
       const int last = std::min(users, first + int(options.batch_size));
       const SparseBatch<Scalar> batch(gather_columns(input, std::vector<int>(order.begin() + first, order.begin() + last)));
       const Scalar share = Scalar(double(last - first) / double(users));
+      line.beta = annealing.cap * std::min(1.0, double(step++) / anneal_steps);
+      model.set_penalty_weight(line.beta);
       const double loss = double(model.loss_and_gradient(batch, share));
       data_term += double(model.last_squared_error());
       optimizer->step(model.parameters(), model.gradient(), loss,
