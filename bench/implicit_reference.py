@@ -25,6 +25,11 @@ relevance; Recall@K = hits in the top K / min(K, targets); averaged over users w
     python3 bench/implicit_reference.py /tmp/split --ease-lambdas 170,330,660,1300,2700
     python3 bench/implicit_reference.py /tmp/split --mult-dae-epochs 200
     python3 bench/implicit_reference.py /tmp/split --mult-vae-epochs 200
+    python3 bench/implicit_reference.py /tmp/split --mult-vae-epochs 20 --autorec build/examples/autorec-train
+
+With --autorec, autorec-train trains the same model on the same split files for the same
+epochs right after the reference, and the script prints both median epoch times and their
+ratio (autorec's epoch includes scoring the validation users; the reference's does not).
 
 Needs numpy, and python3-torch for Mult-DAE (skipped with a message without it). OpenBLAS is told the CPU type before numpy loads (Debian's OpenBLAS does
 not recognise these EPYCs); set OPENBLAS_CORETYPE=Haswell on a machine without AVX-512.
@@ -32,6 +37,8 @@ not recognise these EPYCs); set OPENBLAS_CORETYPE=Haswell on a machine without A
 import argparse
 import csv
 import os
+import re
+import subprocess
 import sys
 import time
 
@@ -125,8 +132,8 @@ def mult_network(x, parts, epochs, threads, variational, seed=1):
     n, d = x.shape
     batch, cap = 500, 0.2
     lam = 0.0 if variational else 0.01 / batch
-    widths = [d, 600, 400, 200, 600, d] if variational else [d, 200, d]
-    layers = [torch.nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])]
+    shapes = [(d, 600), (600, 400), (200, 600), (600, d)] if variational else [(d, 200), (200, d)]
+    layers = [torch.nn.Linear(a, b) for a, b in shapes]
     for layer in layers:
         torch.nn.init.xavier_uniform_(layer.weight)
         torch.nn.init.trunc_normal_(layer.bias, std=0.001)
@@ -177,6 +184,18 @@ def mult_network(x, parts, epochs, threads, variational, seed=1):
     print("reference %s kept epoch %d (validation NDCG@100 %.4f); %.3f s an epoch (median), %d threads"
           % (name, best[1], best[0], sorted(seconds)[len(seconds) // 2], threads))
     print(line("reference %s test " % name, best[2]))
+    return sorted(seconds)[len(seconds) // 2]
+
+
+def autorec_epoch_seconds(binary, split, model, epochs):
+    """Median epoch seconds of autorec-train on the same split, and its test line."""
+    command = [binary, "--feedback", "implicit", "--model", model, "--heldout-split", split,
+               "--epochs", str(epochs), "--patience", "0"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    seconds = [float(m) for m in re.findall(r"^epoch .*  ([0-9.]+) s", output, re.M)]
+    test = [l for l in output.splitlines() if l.startswith("test NDCG@100")]
+    print("autorec %s: %s" % (model, test[-1] if test else "no test line"))
+    return sorted(seconds)[len(seconds) // 2]
 
 
 def main():
@@ -186,6 +205,7 @@ def main():
     parser.add_argument("--mult-dae-epochs", type=int, default=0, help="train Mult-DAE for this many epochs")
     parser.add_argument("--mult-vae-epochs", type=int, default=0, help="train Mult-VAE for this many epochs")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
+    parser.add_argument("--autorec", default="", help="autorec-train to time on the same split and epochs")
     args = parser.parse_args()
     x, parts = load_split(args.split)
     print("reference: %d training users, %d items, %d validation and %d test users"
@@ -194,10 +214,14 @@ def main():
     for name in ("validation", "test"):
         f, t = parts[name]
         print(line("reference popularity %s " % name, metrics(np.tile(popularity, (f.shape[0], 1)), f, t)))
-    if args.mult_dae_epochs:
-        mult_network(x, parts, args.mult_dae_epochs, args.threads, False)
-    if args.mult_vae_epochs:
-        mult_network(x, parts, args.mult_vae_epochs, args.threads, True)
+    for model, epochs in (("mult-dae", args.mult_dae_epochs), ("mult-vae", args.mult_vae_epochs)):
+        if not epochs:
+            continue
+        reference = mult_network(x, parts, epochs, args.threads, model == "mult-vae")
+        if args.autorec and reference:
+            ours = autorec_epoch_seconds(args.autorec, args.split, model, epochs)
+            print("%s epoch: autorec %.3f s, PyTorch %.3f s: autorec %.2fx faster"
+                  % (model, ours, reference, reference / ours))
     if not args.ease_lambdas:
         return
     start = time.time()

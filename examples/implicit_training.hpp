@@ -102,7 +102,7 @@ struct ImplicitFlags {
 
 inline void print_heldout(std::ostream& out, const char* name, const autorec::HeldoutMetrics& m) {
   out << std::fixed << std::setprecision(4) << name << "NDCG@100 " << m.ndcg << " Recall@20 " << m.recall_small
-      << " Recall@50 " << m.recall_large << std::defaultfloat << "\n";
+      << " Recall@50 " << m.recall_large << std::defaultfloat << std::setprecision(6) << "\n";
 }
 
 // The split of --data (or the embedded data) by the library's protocol, or --heldout-split's.
@@ -154,8 +154,9 @@ inline ImplicitScorer fit_ease_model(const RunFlags& run, const autorec::Implici
   const bool choose = run.lambda == "auto";
   const std::vector<double> grid =
       choose ? ease_lambda_grid(split.train, items) : std::vector<double>{std::stod(run.lambda)};
-  std::cout << "EASE on " << items << " items (about " << std::setprecision(3)
-            << Ease<float>::fit_bytes(items, grid.size() > 1) / double(1 << 20) << std::defaultfloat << " MiB to fit)";
+  std::cout << "EASE on " << items << " items (about " << std::fixed << std::setprecision(0)
+            << Ease<float>::fit_bytes(items, grid.size() > 1) / double(1 << 20) << std::defaultfloat
+            << std::setprecision(6) << " MiB to fit)";
   if (choose) {
     std::cout << "; choosing lambda on the validation users from the grid";
     for (double value : grid) std::cout << " " << value;
@@ -166,7 +167,7 @@ inline ImplicitScorer fit_ease_model(const RunFlags& run, const autorec::Implici
     line << "lambda " << std::setw(6) << trial.lambda << ": validation ";
     print_heldout(line, "", trial.validation);
     std::cout << line.str().substr(0, line.str().size() - 1) << std::fixed << std::setprecision(1) << " ("
-              << trial.seconds << " s)" << std::defaultfloat << std::endl;
+              << trial.seconds << " s)" << std::defaultfloat << std::setprecision(6) << std::endl;
   });
   if (choose) std::cout << "chose lambda " << fit.model->lambda() << "\n";
   model = std::move(fit.model);
@@ -221,10 +222,10 @@ inline ImplicitScorer fit_network_model(const CLI::App& app, const RunFlags& run
     print_heldout(line, "", e.validation);
     std::cout << line.str().substr(0, line.str().size() - 1) << std::setprecision(2) << "  " << e.seconds << " s";
     if (variational) std::cout << std::setprecision(3) << "  beta " << e.beta;
-    std::cout << (e.best ? "  *" : "") << std::defaultfloat << std::endl;
+    std::cout << (e.best ? "  *" : "") << std::defaultfloat << std::setprecision(6) << std::endl;
   }, annealing);
   std::cout << "kept epoch " << report.best_epoch << " (validation NDCG@100 " << std::fixed << std::setprecision(4)
-            << report.best_ndcg << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "") << "\n";
+            << report.best_ndcg << std::defaultfloat << std::setprecision(6) << ")" << (report.stopped_early ? ", stopped early" : "") << "\n";
   return network_scorer(*model);
 }
 
@@ -245,7 +246,7 @@ inline int run_implicit(const CLI::App& app, const RunFlags& run, const Implicit
                                     ? fit_ease_model(run, split, ease)
                                     : fit_network_model(app, run, flags, network_flags, training_flags, split, network);
   std::cout << "peak memory " << std::fixed << std::setprecision(1) << peak_resident_mib() << std::defaultfloat
-            << " MiB\n";
+            << std::setprecision(6) << " MiB\n";
   print_heldout(std::cout, "popularity test ", heldout_metrics(split.test, items, popularity_scorer(split)));
   const HeldoutMetrics test = heldout_metrics(split.test, items, scorer);
   if (!std::isfinite(test.ndcg)) throw std::runtime_error("no test user has a target to score");
