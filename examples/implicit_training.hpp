@@ -50,8 +50,9 @@ struct ImplicitFlags {
                    "with --feedback implicit: ease (closed form; --lambda) or mult-dae (a network with a softmax "
                    "over all items; --hidden [200], --activation [tanh], --input-dropout [0.5], --optimizer [adam], "
                    "--lr, --batch [500], --epochs [200], --lambda [4e-5 x training users; 0 for mult-vae]) or mult-vae (the same "
-                   "with a Gaussian code: --hidden [600], --latent, --beta-cap, --anneal-steps)")
-        ->check(CLI::IsMember({"ease", "mult-dae", "mult-vae"}))->capture_default_str();
+                   "with a Gaussian code: --hidden [600], --latent, --beta-cap, --anneal-steps), or ease+mult-dae (both, "
+                   "their standardised scores blended with a weight chosen on the validation users)")
+        ->check(CLI::IsMember({"ease", "mult-dae", "mult-vae", "ease+mult-dae"}))->capture_default_str();
     app.add_option("--latent", latent, "with --model mult-vae: the Gaussian code's size (the encoder is --hidden "
                    "[600], then 2 x latent)")->check(CLI::PositiveNumber)->capture_default_str();
     app.add_option("--beta-cap", beta_cap, "with --model mult-vae: the KL weight beta rises linearly to this")
@@ -144,7 +145,7 @@ inline autorec::ImplicitData implicit_data(std::ostream& out, const RunFlags& ru
 }
 
 /// A fitted model as the metrics read it.
-using ImplicitScorer = std::function<void(const autorec::ItemSets&, int, int, autorec::Matrix<float>&)>;
+using ImplicitScorer = autorec::HeldoutScorer;
 
 // EASE, lambda given or chosen on the validation users; keeps the model in `model`.
 inline ImplicitScorer fit_ease_model(const RunFlags& run, const autorec::ImplicitData& split,
@@ -242,9 +243,27 @@ inline int run_implicit(const CLI::App& app, const RunFlags& run, const Implicit
   print_heldout(std::cout, "popularity: validation ", heldout_metrics(split.validation, items, popularity_scorer(split)));
   std::optional<Ease<float>> ease;
   std::optional<Network<float>> network;
-  const ImplicitScorer scorer = flags.model == "ease"
-                                    ? fit_ease_model(run, split, ease)
-                                    : fit_network_model(app, run, flags, network_flags, training_flags, split, network);
+  ImplicitScorer scorer;
+  if (flags.model == "ease") {
+    scorer = fit_ease_model(run, split, ease);
+  } else if (flags.model == "ease+mult-dae") {
+    RunFlags ease_run = run;
+    ease_run.lambda = "auto";  // --lambda is the network's
+    const ImplicitScorer first = fit_ease_model(ease_run, split, ease);
+    const ImplicitScorer second = fit_network_model(app, run, flags, network_flags, training_flags, split, network);
+    std::cout << "blending EASE's and Mult-DAE's standardised scores; EASE's weight chosen on the validation users\n";
+    const double weight = choose_blend(split, first, second, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9},
+                                       [](const BlendTrial& trial) {
+                                         std::ostringstream line;
+                                         line << "EASE weight " << trial.weight << ": validation ";
+                                         print_heldout(line, "", trial.validation);
+                                         std::cout << line.str();
+                                       });
+    std::cout << "chose EASE weight " << weight << "\n";
+    scorer = blended_scorer({first, second}, {weight, 1 - weight});
+  } else {
+    scorer = fit_network_model(app, run, flags, network_flags, training_flags, split, network);
+  }
   std::cout << "peak memory " << std::fixed << std::setprecision(1) << peak_resident_mib() << std::defaultfloat
             << std::setprecision(6) << " MiB\n";
   print_heldout(std::cout, "popularity test ", heldout_metrics(split.test, items, popularity_scorer(split)));

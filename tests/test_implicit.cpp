@@ -313,3 +313,35 @@ TEST_CASE("the EASE lambda grid centres on the mean positives per item") {
   const ItemSets train = rows_of({{0, 1, 2, 3}, {0, 1, 2, 3}});  // 8 positives, 4 items: 2 each
   CHECK(ease_lambda_grid(train, 4) == std::vector<double>{0.5, 1, 2, 4, 8});
 }
+
+TEST_CASE("a blend standardises each model's scores per user before weighting them") {
+  const ItemSets users = rows_of({{0}, {1}});
+  auto small = [](const ItemSets&, int, int count, Matrix<float>& out) {
+    out.resize(count, 3);
+    out.rowwise() = Eigen::RowVector3f(1, 2, 3);  // standardised: -1.22, 0, 1.22
+  };
+  auto large = [](const ItemSets&, int, int count, Matrix<float>& out) {
+    out.resize(count, 3);
+    out.rowwise() = Eigen::RowVector3f(300, 200, 100);
+  };
+  Matrix<float> out;
+  blended_scorer({small, large}, {0.5, 0.5})(users, 0, 2, out);
+  CHECK(out.cwiseAbs().maxCoeff() < 1e-6f);  // equal weights of opposite orders cancel
+  blended_scorer({small, large}, {0.75, 0.25})(users, 0, 2, out);
+  CHECK(out(0, 2) == doctest::Approx(0.5 * std::sqrt(1.5)).epsilon(1e-5));
+  CHECK(out(0, 2) > out(0, 1));
+}
+
+TEST_CASE("the blend weight is chosen by validation NDCG") {
+  const RatingData data = grouped_ratings(200, 4, 25, 10, 13);
+  ImplicitSplitOptions options;
+  options.heldout_users = 20;
+  const ImplicitData split = split_strong_generalisation(data, options);
+  const Ease<float> ease = Ease<float>::fit(split.train, split.catalogue(), 20);
+  std::vector<BlendTrial> trials;
+  const double weight = choose_blend(split, ease_scorer(ease), popularity_scorer(split), {0, 0.5, 1},
+                                     [&](const BlendTrial& trial) { trials.push_back(trial); });
+  REQUIRE(trials.size() == 3);
+  CHECK(weight > 0);  // some EASE beats popularity alone
+  CHECK(trials[0].validation.ndcg < trials[2].validation.ndcg);
+}

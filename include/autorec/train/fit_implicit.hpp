@@ -10,6 +10,7 @@
 // (c 660, best 530) and ml-latest-small (c 46, best 110); docs/results.md.
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -46,6 +47,53 @@ inline std::vector<double> ease_lambda_grid(const ItemSets& train, int items) {
   const double centre = std::max(counts.cast<double>().squaredNorm() / counts.cast<double>().sum(), 1.0);
   return {two_digits(centre / 4), two_digits(centre / 2), two_digits(centre), two_digits(centre * 2),
           two_digits(centre * 4)};
+}
+
+/// A model as the held-out metrics read it (eval/heldout_ranking.hpp).
+using HeldoutScorer = std::function<void(const ItemSets&, int first, int count, Matrix<float>& out)>;
+
+/// Several models' scores blended per user: each model's row of scores standardised (mean 0,
+/// standard deviation 1 over the catalogue), then summed with `weights`. Models whose scores
+/// live on other scales (EASE's sums of weights, a softmax network's logits) then rank
+/// together; a row with no spread counts as zeros.
+inline HeldoutScorer blended_scorer(std::vector<HeldoutScorer> models, std::vector<double> weights) {
+  if (models.empty() || models.size() != weights.size())
+    throw std::invalid_argument("blended_scorer: one weight per model, and at least one model");
+  return [models = std::move(models), weights = std::move(weights)](const ItemSets& users, int first, int count,
+                                                                    Matrix<float>& out) {
+    Matrix<float> part;
+    for (std::size_t m = 0; m < models.size(); ++m) {
+      models[m](users, first, count, part);
+      if (m == 0) out.setZero(part.rows(), part.cols());
+      for (Index r = 0; r < part.rows(); ++r) {
+        auto row = part.row(r).template cast<double>().eval();
+        const double mean = row.mean();
+        const double deviation = std::sqrt((row.array() - mean).square().mean());
+        if (deviation > 0) out.row(r) += (weights[m] * (row.array() - mean) / deviation).matrix().template cast<float>();
+      }
+    }
+  };
+}
+
+/// A blend weight tried: the first model's weight w (the second's 1 - w) and its metrics.
+struct BlendTrial {
+  double weight = 0;
+  HeldoutMetrics validation;
+};
+
+/// The weight w of `first` (and 1 - w of `second`) with the best validation NDCG@100 among
+/// `grid`; `on_trial` sees each. Returns the chosen weight.
+inline double choose_blend(const ImplicitData& data, const HeldoutScorer& first, const HeldoutScorer& second,
+                           const std::vector<double>& grid, const std::function<void(const BlendTrial&)>& on_trial = {}) {
+  double best_weight = grid.at(0), best_ndcg = -1;
+  for (double weight : grid) {
+    if (!(weight >= 0 && weight <= 1)) throw std::invalid_argument("choose_blend: weights lie in [0, 1]");
+    BlendTrial trial{weight, heldout_metrics(data.validation, data.catalogue(),
+                                             blended_scorer({first, second}, {weight, 1 - weight}))};
+    if (on_trial) on_trial(trial);
+    if (trial.validation.ndcg > best_ndcg) best_ndcg = trial.validation.ndcg, best_weight = weight;
+  }
+  return best_weight;
 }
 
 /// One lambda tried: the validation users' metrics and the fit's seconds.
