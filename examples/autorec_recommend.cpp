@@ -1,6 +1,7 @@
 // autorec-recommend: top-N items from a model saved by autorec-train, for a user it knows, for
-// many users, or for a new user folded in from their ratings. The model file holds what it
-// needs; --ratings, when given, must be the file the model was trained from.
+// many users, or for a new user folded in from their ratings (or, for a model of implicit
+// feedback, their items). The model file holds what it needs; --ratings, when given, must be
+// the file the model was trained from.
 
 #include <CLI/CLI.hpp>
 
@@ -10,10 +11,12 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <variant>
 
 #include "autorec/data/fingerprint.hpp"
 #include "autorec/data/item_ratings.hpp"
 #include "autorec/data/load.hpp"
+#include "autorec/data/printable.hpp"
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/data/titles.hpp"
 #include "autorec/io/atomic_file.hpp"
@@ -92,6 +95,33 @@ std::vector<int> read_users(const Settings& s, const autorec::Scorer<float>& sco
   return users;
 }
 
+// The user of `path` folded in: their ratings, or for a model of implicit feedback their
+// items; `used` is how many are in the model.
+autorec::FoldedUser<float> fold_in_new_user(const autorec::Scorer<float>& scorer, const std::string& path,
+                                            std::size_t& used) {
+  using namespace autorec;
+  const IdMap& items = scorer.item_ids();
+  auto known = [&](const std::string& id) {
+    if (items.find(id) >= 0) return true;
+    std::cerr << "note: item '" << printable(id) << "' is not in the model; it is not used\n";
+    return false;
+  };
+  if (!scorer.predicts_ratings()) {
+    std::vector<int> indexed;
+    for (const std::string& id : load_item_list(path))
+      if (known(id)) indexed.push_back(items.find(id));
+    if (indexed.empty()) throw std::runtime_error(path + ": none of its items is in the model");
+    used = indexed.size();
+    return scorer.fold_in_items(indexed);
+  }
+  std::vector<std::pair<int, float>> indexed;
+  for (const auto& [id, value] : load_item_ratings(path))
+    if (known(id)) indexed.emplace_back(items.find(id), value);
+  if (indexed.empty()) throw std::runtime_error(path + ": none of its items is in the model");
+  used = indexed.size();
+  return scorer.fold_in(indexed);
+}
+
 int run(const Settings& s) {
   using namespace autorec;
   if (!s.output.empty()) {  // before any work: never over an input, and writable
@@ -100,7 +130,13 @@ int run(const Settings& s) {
         throw std::runtime_error("the output " + s.output + " is the input " + input + ": it would be overwritten");
     check_writable(s.output);
   }
-  const Scorer<float> scorer = make_scorer(load_model<float>(s.model), s);
+  ModelFileContents<float> contents = parse_model_file<float>(read_model_bytes(s.model), s.model);
+  if (std::holds_alternative<SavedEase<float>>(contents) && !s.ratings.empty())
+    throw std::runtime_error(s.model + " holds an EASE model, which holds what it needs: drop --ratings");
+  const Scorer<float> scorer = std::holds_alternative<SavedEase<float>>(contents)
+                                   ? Scorer<float>(std::move(std::get<SavedEase<float>>(contents)))
+                                   : make_scorer(std::move(std::get<SavedModel<float>>(contents)), s);
+  const char* score_name = scorer.predicts_ratings() ? "predicted_rating" : "score";
   const TopN request{s.top, {}, {}, true};
   const IdMap& items = scorer.item_ids();
 
@@ -108,7 +144,7 @@ int run(const Settings& s) {
     const std::vector<int> users = read_users(s, scorer);
     const auto lists = scorer.recommend(users, request);
     std::ostringstream out;
-    out << "user,rank,item,predicted_rating\n";
+    out << "user,rank,item," << score_name << "\n";
     for (std::size_t u = 0; u < users.size(); ++u)
       for (std::size_t rank = 0; rank < lists[u].size(); ++rank)
         out << scorer.user_ids().raw(users[u]) << "," << rank + 1 << "," << items.raw(lists[u][rank].item) << ","
@@ -126,18 +162,10 @@ int run(const Settings& s) {
   std::vector<Recommendation> top;
   std::string who;
   if (!s.new_user.empty()) {
-    const auto ratings = load_item_ratings(s.new_user);
-    std::vector<std::pair<int, float>> indexed;
-    for (const auto& [id, value] : ratings) {
-      const int item = items.find(id);
-      if (item < 0)
-        std::cerr << "note: item '" << id << "' is not in the model; its rating is not used\n";
-      else
-        indexed.emplace_back(item, value);
-    }
-    if (indexed.empty()) throw std::runtime_error(s.new_user + ": none of its items is in the model");
-    top = scorer.recommend(scorer.fold_in(indexed), request);
-    who = "the new user of " + s.new_user + " (" + std::to_string(indexed.size()) + " ratings)";
+    std::size_t used = 0;
+    top = scorer.recommend(fold_in_new_user(scorer, s.new_user, used), request);
+    who = "the new user of " + s.new_user + " (" + std::to_string(used) +
+          (scorer.predicts_ratings() ? " ratings)" : " items)");
   } else {
     const int user = scorer.user(s.user);
     if (!scorer.user_has_ratings(user))
@@ -165,7 +193,8 @@ int main(int argc, char** argv) {
   app.add_option("--model", s.model, "model file written by autorec-train --save")->required()->check(CLI::ExistingFile);
   auto* user = app.add_option("--user", s.user, "raw user id as in the ratings file");
   auto* users = app.add_option("--users", s.users, "a file of user ids (one per line), or 'all': CSV of top-N each");
-  auto* new_user = app.add_option("--new-user", s.new_user, "a new user's ratings (lines item,rating), folded in")
+  auto* new_user = app.add_option("--new-user", s.new_user, "a new user's ratings (lines item,rating), folded in; "
+                                  "for a model of implicit feedback, their items (lines item)")
                        ->check(CLI::ExistingFile);
   user->excludes(users)->excludes(new_user);
   users->excludes(new_user);

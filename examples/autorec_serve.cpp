@@ -5,6 +5,10 @@
 //   GET  /score?user=ID&item=ID       one predicted rating
 //   POST /fold-in                     {"ratings": [{"item": ID, "rating": R}, ...], "n": N}:
 //                                     a new user's top-N, without retraining
+//                                     {"items": [ID, ...], "n": N}: the same for a model of
+//                                     implicit feedback (EASE, Mult-DAE, Mult-VAE)
+// A model of implicit feedback reports "score" (its ranking score) where a rating model
+// reports "rating"; /health says which ("feedback": "ratings" or "implicit").
 //
 // SIGHUP reloads the model file: the new Scorer is built beside the old one and swapped in
 // atomically, so requests in flight finish on the old model and none is dropped; a file that
@@ -28,6 +32,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <variant>
 
 namespace {
 
@@ -60,9 +65,11 @@ class Current {
 };
 
 std::shared_ptr<const Model> load(const std::string& path) {
-  autorec::SavedModel<float> saved = autorec::load_model<float>(path);
-  const std::uint64_t fingerprint = saved.fingerprint;
-  return std::make_shared<const Model>(Model{Scorer<float>(std::move(saved)), path, fingerprint});
+  autorec::ModelFileContents<float> contents =
+      autorec::parse_model_file<float>(autorec::read_model_bytes(path), path);
+  const std::uint64_t fingerprint = std::visit([](const auto& saved) { return saved.fingerprint; }, contents);
+  Scorer<float> scorer = std::visit([](auto&& saved) { return Scorer<float>(std::move(saved)); }, std::move(contents));
+  return std::make_shared<const Model>(Model{std::move(scorer), path, fingerprint});
 }
 
 // A request error with its HTTP status.
@@ -119,9 +126,12 @@ std::string id_of(const json& value) {
   throw HttpError{400, "an item id must be a string or an integer"};
 }
 
+// What a score is called: a rating model's predicted rating, an implicit model's score.
+const char* score_key(const Scorer<float>& scorer) { return scorer.predicts_ratings() ? "rating" : "score"; }
+
 json list(const Scorer<float>& scorer, const std::vector<autorec::Recommendation>& top) {
   json items = json::array();
-  for (const auto& r : top) items.push_back({{"item", scorer.item_ids().raw(r.item)}, {"rating", r.rating}});
+  for (const auto& r : top) items.push_back({{"item", scorer.item_ids().raw(r.item)}, {score_key(scorer), r.rating}});
   return items;
 }
 
@@ -131,6 +141,30 @@ std::string hex(std::uint64_t value) {
   return text;
 }
 
+// The (item, rating) pairs of a fold-in's "ratings".
+std::vector<std::pair<std::string, float>> ratings_of(const json& ratings) {
+  if (!ratings.is_array()) throw HttpError{400, "'ratings' must be an array"};
+  if (ratings.empty()) throw HttpError{400, "'ratings' is empty"};
+  if (ratings.size() > kMaxRatings) throw HttpError{413, "at most " + std::to_string(kMaxRatings) + " ratings per fold-in"};
+  std::vector<std::pair<std::string, float>> given;
+  for (const json& r : ratings) {
+    if (!r.is_object() || !r.contains("item") || !r.contains("rating") || !r["rating"].is_number())
+      throw HttpError{400, "each rating must be {\"item\": ID, \"rating\": number}"};
+    given.emplace_back(id_of(r["item"]), r["rating"].get<float>());
+  }
+  return given;
+}
+
+// The item ids of a fold-in's "items".
+std::vector<std::string> items_of(const json& items) {
+  if (!items.is_array()) throw HttpError{400, "'items' must be an array of item ids"};
+  if (items.empty()) throw HttpError{400, "'items' is empty"};
+  if (items.size() > kMaxRatings) throw HttpError{413, "at most " + std::to_string(kMaxRatings) + " items per fold-in"};
+  std::vector<std::string> given;
+  for (const json& item : items) given.push_back(id_of(item));
+  return given;
+}
+
 void add_routes(httplib::Server& server, Current& current) {
   server.Get("/health", [&](const httplib::Request&, httplib::Response& response) {
     guarded(response, [&] {
@@ -138,7 +172,8 @@ void add_routes(httplib::Server& server, Current& current) {
       return json{{"status", "ok"},
                   {"model", model->path},
                   {"variant", autorec::to_string(model->scorer.variant())},
-                  {"network", model->scorer.network().architecture().describe()},
+                  {"feedback", model->scorer.predicts_ratings() ? "ratings" : "implicit"},
+                  {"network", model->scorer.describe()},
                   {"networks", model->scorer.network_count()},
                   {"users", model->scorer.user_count()},
                   {"items", model->scorer.item_count()},
@@ -159,31 +194,23 @@ void add_routes(httplib::Server& server, Current& current) {
     guarded(response, [&] {
       const auto model = current.get();
       const std::string user = parameter(request, "user"), item = parameter(request, "item");
-      return json{{"user", user}, {"item", item}, {"rating", model->scorer.score(user, item)}};
+      return json{{"user", user}, {"item", item}, {score_key(model->scorer), model->scorer.score(user, item)}};
     });
   });
   server.Post("/fold-in", [&](const httplib::Request& request, httplib::Response& response) {
     guarded(response, [&] {
       const auto model = current.get();
       const json body = json::parse(request.body);
-      if (!body.is_object() || !body.contains("ratings") || !body["ratings"].is_array())
-        throw HttpError{400, "expected {\"ratings\": [{\"item\": ID, \"rating\": R}, ...], \"n\": N}"};
-      const json& ratings = body["ratings"];
-      if (ratings.empty()) throw HttpError{400, "'ratings' is empty"};
-      if (ratings.size() > kMaxRatings)
-        throw HttpError{413, "at most " + std::to_string(kMaxRatings) + " ratings per fold-in"};
-      std::vector<std::pair<std::string, float>> given;
-      for (const json& r : ratings) {
-        if (!r.is_object() || !r.contains("item") || !r.contains("rating") || !r["rating"].is_number())
-          throw HttpError{400, "each rating must be {\"item\": ID, \"rating\": number}"};
-        given.emplace_back(id_of(r["item"]), r["rating"].get<float>());
-      }
+      if (!body.is_object() || (body.contains("ratings") == body.contains("items")))
+        throw HttpError{400, "expected {\"ratings\": [{\"item\": ID, \"rating\": R}, ...], \"n\": N} or, for "
+                             "a model of implicit feedback, {\"items\": [ID, ...], \"n\": N}"};
       std::size_t n = 10;
       if (body.contains("n")) {
         if (!body["n"].is_number_integer()) throw HttpError{400, "n must be an integer"};
         n = count_of(std::to_string(body["n"].get<long long>()));
       }
-      const auto folded = model->scorer.fold_in(given);
+      const auto folded = body.contains("items") ? model->scorer.fold_in_items(items_of(body["items"]))
+                                                 : model->scorer.fold_in(ratings_of(body["ratings"]));
       return json{{"items", list(model->scorer, model->scorer.recommend(folded, autorec::TopN{n, {}, {}, true}))}};
     });
   });

@@ -19,6 +19,7 @@
 #include "autorec/data/load.hpp"
 #include "autorec/eval/heldout_ranking.hpp"
 #include "autorec/io/heldout_split_files.hpp"
+#include "autorec/io/model_file.hpp"
 #include "autorec/io/peak_memory.hpp"
 #include "autorec/train/fit_implicit.hpp"
 #include "autorec/train/implicit_trainer.hpp"
@@ -236,8 +237,12 @@ inline int run_implicit(const CLI::App& app, const RunFlags& run, const Implicit
                         const NetworkFlags& network_flags, const TrainingFlags& training_flags,
                         const std::string& data_file) {
   using namespace autorec;
-  if (!run.save.empty())
-    throw std::runtime_error("--save with --feedback implicit: model files do not hold implicit models yet");
+  if (!run.save.empty()) {
+    if (flags.model == "ease+mult-dae")
+      throw std::runtime_error("--save with --model ease+mult-dae: model files hold one model, not a blend; save "
+                               "--model ease or --model mult-dae");
+    check_outputs({run.save}, {data_file, flags.heldout_split});
+  }
   const ImplicitData split = implicit_data(std::cout, run, flags, data_file);
   const int items = split.catalogue();
   print_heldout(std::cout, "popularity: validation ", heldout_metrics(split.validation, items, popularity_scorer(split)));
@@ -270,6 +275,14 @@ inline int run_implicit(const CLI::App& app, const RunFlags& run, const Implicit
   const HeldoutMetrics test = heldout_metrics(split.test, items, scorer);
   if (!std::isfinite(test.ndcg)) throw std::runtime_error("no test user has a target to score");
   print_heldout(std::cout, "test ", test);
+  if (!run.save.empty()) {
+    if (ease)
+      save_model(run.save, saved_model(std::move(*ease), split));
+    else
+      save_model(run.save, saved_model(std::move(*network), split));
+    std::cout << "model saved to " << run.save << " (" << split.train.rows() << " training users; fold new users in "
+              << "with autorec-recommend --new-user)\n";
+  }
   return 0;
 }
 

@@ -39,6 +39,14 @@ mutants=(
   "include/autorec/data/split.hpp|for (std::size_t i = 0; i < test_count; ++i) in_test[order[i]] = 1;|for (std::size_t i = 1; i < test_count; ++i) in_test[order[i]] = 1;|the split holds out one rating too few"
   "include/autorec/optim/lbfgs.hpp|return std::abs(p.slope) <= -options_.curvature * last_.slope0;|return true;|L-BFGS accepts steps without the curvature condition"
   "include/autorec/optim/lbfgs.hpp|pair.y = gradient - start_gradient_;|pair.y = gradient;|L-BFGS stores the gradient, not its change, as y"
+  "include/autorec/loss/multinomial.hpp|loss += log_normaliser - double(o(it.row()));|loss += double(o(it.row()));|the multinomial loss forgets the normaliser"
+  "include/autorec/layers/gaussian.hpp|input_gradient.topRows(k) = output_gradient + beta * input.topRows(k);|input_gradient.topRows(k) = output_gradient;|the Gaussian layer's mean gets no KL gradient"
+  "include/autorec/model/ease.hpp|weights(j, j) = 0;||EASE keeps a non-zero diagonal"
+  "include/autorec/serve/ease_decoder.hpp|out.noalias() = model_.weights().transpose() * x;|out.noalias() = model_.weights() * x;|a known EASE user is scored with B, not B transposed"
+  "include/autorec/serve/user_layout_decoder.hpp|out.colwise() += network_.output_bias();||a user-layout decoder loses the output bias"
+  "include/autorec/serve/scorer.hpp|items.erase(std::unique(items.begin(), items.end()), items.end());||a repeated item is folded in twice"
+  "include/autorec/serve/scorer.hpp|if (value != 1.0f)|if (false)|an implicit model takes any fold-in value"
+  "include/autorec/data/load.hpp|const bool header_like = event ? names_event_columns(fields[0], fields[1]) : !any_number;|const bool header_like = !any_number;|an events file loses a first line of ids as a header"
 )
 
 selected=("$@")

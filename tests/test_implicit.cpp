@@ -80,6 +80,26 @@ TEST_CASE("an events file of user and item lines loads each event with value 1 w
   for (const Rating& r : data.ratings) CHECK(r.value == 1.0f);
 }
 
+TEST_CASE("an events file's first line of ids that are not column names is an event, not a header") {
+  testing::TempFile file("user0\titem3\nuser0\titem4\n", ".tsv");
+  LoadOptions options;
+  options.ratings_required = false;
+  RatingData data;
+  const LoadSummary summary = load_ratings(file.path(), data, options);
+  CHECK_FALSE(summary.header);
+  REQUIRE(data.ratings.size() == 2);
+  CHECK(data.items.raw(data.ratings[0].item) == "item3");
+}
+
+TEST_CASE("an events file's header of column names such as userId and movieId is skipped") {
+  testing::TempFile file("userId,movieId\n1,10\n", ".csv");
+  LoadOptions options;
+  options.ratings_required = false;
+  RatingData data;
+  CHECK(load_ratings(file.path(), data, options).header);
+  CHECK(data.ratings.size() == 1);
+}
+
 TEST_CASE("a two-field line is still an error, naming its line, when ratings are required") {
   testing::TempFile file("1,10,5\n2,20\n", ".csv");
   RatingData data;

@@ -300,9 +300,9 @@ TEST_CASE("A model file of another version is refused with both versions named")
   TempFile file;
   save_model(file.path(), sample());
   std::string bytes = read_bytes(file.path());
-  bytes[8] = 8;  // the version follows the 8-byte magic number
+  bytes[8] = 9;  // the version follows the 8-byte magic number
   write_bytes(file.path(), bytes);
-  CHECK(load_error(file.path()) == "model file version 8 is not supported (this build reads versions 1 to 7)");
+  CHECK(load_error(file.path()) == "model file version 9 is not supported (this build reads versions 1 to 8)");
 }
 
 TEST_CASE("A file that is not a model, or missing, or of another precision is refused") {
@@ -449,4 +449,29 @@ TEST_CASE("A model file that claims no networks is refused") {
   reseal(bytes);
   write_bytes(file.path(), bytes);
   CHECK(load_error(file.path()) == "corrupted: impossible network count");
+}
+
+TEST_CASE("A version 7 file, which has no model kind, loads as networks") {
+  TempFile file;
+  const SavedModel<float> saved = sample();
+  save_model(file.path(), saved);
+  std::string bytes = read_bytes(file.path());
+  const std::size_t kind = network_offset(bytes, saved) - 4 - 4;  // before the network count
+  REQUIRE(bytes.substr(kind, 4) == std::string("\0\0\0\0", 4));
+  bytes.erase(kind, 4);
+  bytes[8] = 7;
+  reseal(bytes);
+  write_bytes(file.path(), bytes);
+  CHECK(load_model<float>(file.path()).model.parameters() == saved.model.parameters());
+}
+
+TEST_CASE("A model file of an unknown model kind is refused") {
+  TempFile file;
+  const SavedModel<float> saved = sample();
+  save_model(file.path(), saved);
+  std::string bytes = read_bytes(file.path());
+  bytes[network_offset(bytes, saved) - 8] = 5;
+  reseal(bytes);
+  write_bytes(file.path(), bytes);
+  CHECK(load_error(file.path()) == "corrupted: unknown model kind 5");
 }

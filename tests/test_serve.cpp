@@ -194,3 +194,46 @@ TEST_CASE("autorec-serve serves an ensemble's model file: its networks counted, 
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
 }
+
+TEST_CASE("autorec-serve serves an EASE model of implicit feedback: scores, and fold-in from a list of items") {
+  Server server(env("AUTOREC_SERVE_IMPLICIT_MODEL"));
+  httplib::Client client("127.0.0.1", server.port());
+  const json health = body_of(client.Get("/health"));
+  CHECK(health["feedback"] == "implicit");
+  CHECK(health["network"].get<std::string>().find("EASE") == 0);
+  const json top = body_of(client.Get("/recommend?user=user0&n=3"));
+  REQUIRE(top["items"].size() == 3);
+  CHECK(top["items"][0].contains("score"));
+  CHECK(body_of(client.Get("/score?user=user0&item=item21")).contains("score"));
+  const auto folded = client.Post("/fold-in", R"({"items": ["item3", "item4", "item1", "item3"], "n": 4})", "application/json");
+  REQUIRE(folded);
+  CHECK(folded->status == 200);
+  const json items = json::parse(folded->body)["items"];
+  REQUIRE(items.size() == 4);
+  for (const json& item : items)
+    for (const char* given : {"item3", "item4", "item1"}) CHECK(item["item"] != given);
+  const auto rated = client.Post("/fold-in", R"({"ratings": [{"item": "item3", "rating": 4}]})", "application/json");
+  REQUIRE(rated);
+  CHECK(rated->status == 422);
+  CHECK(json::parse(rated->body)["error"].get<std::string>().find("without ratings") != std::string::npos);
+  const auto unknown = client.Post("/fold-in", R"({"items": ["no-such-item"]})", "application/json");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+  const auto both = client.Post("/fold-in", R"({"items": ["item3"], "ratings": []})", "application/json");
+  REQUIRE(both);
+  CHECK(both->status == 400);
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+}
+
+TEST_CASE("autorec-serve refuses a fold-in from items alone for a rating model") {
+  Server server(env("AUTOREC_SERVE_ENSEMBLE_MODEL"));
+  httplib::Client client("127.0.0.1", server.port());
+  CHECK(body_of(client.Get("/health"))["feedback"] == "ratings");
+  const auto folded = client.Post("/fold-in", R"({"items": ["1", "260"]})", "application/json");
+  REQUIRE(folded);
+  CHECK(folded->status == 422);
+  CHECK(json::parse(folded->body)["error"].get<std::string>().find("predicts ratings") != std::string::npos);
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+}

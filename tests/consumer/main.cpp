@@ -2,11 +2,15 @@
 // tiny batch must lower the loss; then a network of its own (deep, ELU, dropout) is trained,
 // saved, loaded, and served through a Scorer: scores, top-N and a new user folded in; then an
 // ensemble of two is saved, loaded and served; then a kernelised network (Sparse FC's local
-// kernel) is fit by the library's protocol with L-BFGS, saved, loaded and served.
+// kernel) is fit by the library's protocol with L-BFGS, saved, loaded and served; then, from
+// events without ratings, EASE and a Mult-DAE are fitted, saved, loaded with load_scorer and
+// fold new users in from their items.
 #include <autorec/autorec.hpp>
 
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
 namespace {
 bool paper_model_learns() {
@@ -128,11 +132,78 @@ bool kernelised_network_fits_by_the_protocol() {
             << " L-BFGS iterations, test RMSE " << rmse << "\n";
   return rmse < 2 && fitted.epochs > 0 && scorer.recommend(scorer.fold_in(std::vector<std::pair<std::string, float>>{{"3", 5}})).size() == 10;
 }
+
+// Events (no ratings) of 240 users in 4 taste groups of 25 items, 10 events each.
+autorec::RatingData taste_group_events() {
+  autorec::RatingData events;
+  autorec::Random random(3);
+  for (int u = 0; u < 240; ++u) {
+    const int user = events.users.insert("user" + std::to_string(u));
+    for (int e = 0; e < 10; ++e) {
+      const int item = (u % 4) * 25 + int(random.below(25));
+      const int index = events.items.insert("item" + std::to_string(item));
+      bool repeated = false;
+      for (const autorec::Rating& r : events.ratings) repeated = repeated || (r.user == user && r.item == index);
+      if (!repeated) events.ratings.push_back({user, index, 1.0f});
+    }
+  }
+  return events;
+}
+
+bool implicit_models_fit_save_and_fold_in() {
+  using namespace autorec;
+  ImplicitSplitOptions split_options;
+  split_options.heldout_users = 24;
+  const ImplicitData split = split_strong_generalisation(taste_group_events(), split_options);
+  const int items = split.catalogue();
+  const double popularity = heldout_metrics(split.test, items, popularity_scorer(split)).ndcg;
+
+  // EASE, lambda chosen on the validation users; saved, loaded, a new user folded in.
+  const EaseFit ease = fit_ease(split, ease_lambda_grid(split.train, items));
+  const double ease_ndcg = heldout_metrics(split.test, items, ease_scorer(*ease.model)).ndcg;
+  const std::string path = "consumer-implicit.bin";
+  save_model(path, saved_model(*ease.model, split));
+  const Scorer<float> ease_scorer_loaded = load_scorer<float>(path);
+  const auto ease_top = ease_scorer_loaded.recommend(
+      ease_scorer_loaded.fold_in_items({"item0", "item1", "item2"}), TopN{5});
+
+  // A Mult-DAE of our own size, trained by the library's minibatch loop.
+  Network<float>::Options options;
+  options.inputs = items;
+  options.hidden = 32;
+  options.activation = "tanh";
+  options.input_dropout = 0.5;
+  options.lambda = 0.01f;
+  options.weight_scale = 0.2f;
+  options.loss = "multinomial";
+  options.normalize_input = true;
+  Network<float> dae(options);
+  TrainOptions<float> train_options;
+  train_options.optimizer = "adam";
+  train_options.batch_size = 50;
+  train_options.epochs = 40;
+  const ImplicitTrainReport report = train_implicit(dae, split, train_options);
+  const double dae_ndcg = heldout_metrics(split.test, items, network_scorer(dae)).ndcg;
+  save_model(path, saved_model(dae, split));
+  const Scorer<float> dae_loaded = load_scorer<float>(path);
+  std::remove(path.c_str());
+  const auto dae_top = dae_loaded.recommend(dae_loaded.fold_in_items({"item0", "item1", "item2"}), TopN{5});
+  auto group = [](const Scorer<float>& scorer, const Recommendation& r) {
+    return std::stoi(scorer.item_ids().raw(r.item).substr(4)) / 25;
+  };
+  std::cout << "consumer: implicit test NDCG@100 popularity " << popularity << ", EASE " << ease_ndcg << " (lambda "
+            << ease.model->lambda() << "), Mult-DAE " << dae_ndcg << " (epoch " << report.best_epoch
+            << "); a new user's first item: " << ease_scorer_loaded.item_ids().raw(ease_top.at(0).item) << " and "
+            << dae_loaded.item_ids().raw(dae_top.at(0).item) << "\n";
+  return ease_ndcg > popularity && dae_ndcg > popularity && ease_top.size() == 5 && dae_top.size() == 5 &&
+         group(ease_scorer_loaded, ease_top[0]) == 0 && group(dae_loaded, dae_top[0]) == 0 &&
+         !ease_scorer_loaded.predicts_ratings();
+}
 }  // namespace
 
 int main() {
   if (!paper_model_learns() || !own_network_trains_saves_loads_and_recommends() ||
-      !kernelised_network_fits_by_the_protocol())
+      !kernelised_network_fits_by_the_protocol() || !implicit_models_fit_save_and_fold_in())
     return 1;
 #ifdef _OPENMP
   std::cout << "consumer: all checks passed, OpenMP on\n";

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "autorec/data/fingerprint.hpp"
 #include "autorec/data/item_sets.hpp"
 #include "autorec/data/ratings.hpp"
 #include "autorec/random.hpp"
@@ -40,6 +41,8 @@ struct ImplicitData {
   ItemSets train;
   HeldoutUsers validation;
   HeldoutUsers test;
+  /// Of the events file it was split from (data/fingerprint.hpp); 0 for a split read from files.
+  std::uint64_t source_fingerprint = 0;
   int catalogue() const { return items.size(); }
 };
 
@@ -143,6 +146,7 @@ inline ImplicitData split_strong_generalisation(const RatingData& data, const Im
   for (auto* group : {&test, &validation, &train}) std::sort(group->begin(), group->end());
 
   ImplicitData split;
+  split.source_fingerprint = fingerprint(data);
   std::vector<int> catalogue_index(std::size_t(data.items.size()), -1);
   for (int u : train) {
     std::vector<int> row;

@@ -1,8 +1,10 @@
 #pragma once
 // One user's ratings as lines `item,rating` (tab, "::" or spaces also separate; a first line
-// whose rating is not a number is a header): what a new user brings to fold-in.
+// whose rating is not a number is a header): what a new user brings to fold-in. For a model of
+// implicit feedback, their items: lines `item`, or `item,value` with the value not used.
 
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -47,6 +49,41 @@ inline std::vector<std::pair<std::string, float>> parse_item_ratings(std::string
 /// The (raw item id, rating) pairs of `path`, in file order. Errors name the file and line.
 inline std::vector<std::pair<std::string, float>> load_item_ratings(const std::string& path) {
   return parse_item_ratings(detail::read_file(path), path);
+}
+
+/// The raw item ids of `content` (a whole file; `path` names it in errors), one per line, in
+/// file order, each once: the first field of lines `item` or `item,value` (the value is not
+/// read: each listed item is one event). No header line: every line is an item.
+inline std::vector<std::string> parse_item_list(std::string_view content, const std::string& path) {
+  if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
+  std::vector<std::string> items;
+  std::unordered_set<std::string> seen;
+  std::string delimiter;
+  long line_number = 0;
+  for (std::size_t pos = 0; pos < content.size();) {
+    std::size_t end = content.find('\n', pos);
+    if (end == std::string::npos) end = content.size();
+    const std::string_view line = detail::trim(content.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_number;
+    if (line.empty()) continue;
+    // the delimiter is that of the first line with two fields; a line of one field has none
+    const bool single = line.find_first_of(",\t: ") == std::string_view::npos;
+    if (delimiter.empty() && !single) delimiter = detail::format_delimiter(RatingFormat::automatic, line);
+    const auto fields = single ? std::vector<std::string_view>{line} : detail::split_fields(line, delimiter);
+    if (fields.size() > 2)
+      throw RatingFileError(path, line_number, "expected an item id (and at most one value), found " +
+                                                   std::to_string(fields.size()) + " fields");
+    if (fields[0].empty()) throw RatingFileError(path, line_number, "empty item id");
+    if (seen.insert(std::string(fields[0])).second) items.emplace_back(fields[0]);
+  }
+  if (items.empty()) throw RatingFileError(path, 0, "the file holds no items");
+  return items;
+}
+
+/// The item ids of `path` (parse_item_list). Errors name the file and line.
+inline std::vector<std::string> load_item_list(const std::string& path) {
+  return parse_item_list(detail::read_file(path), path);
 }
 
 }  // namespace autorec

@@ -6,6 +6,7 @@
 // Every problem is an exception naming the file and the line; nothing is dropped silently.
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -107,6 +108,24 @@ inline bool parse_number(std::string_view text, double& value) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+// Whether `user item` are column names, as an events file's header has them: "user", "userId",
+// "user_id", "uid", ... for the first; "item", "itemId", "movieId", "sid", ... for the second.
+inline bool names_event_columns(std::string_view user, std::string_view item) {
+  auto normalised = [](std::string_view name) {
+    std::string text;
+    for (char c : name)
+      if (c != '_' && c != '-' && c != ' ') text += char(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  static const char* const users[] = {"user", "userid", "uid", "users", "customer", "customerid", "visitorid",
+                                      "sessionid", "session"};
+  static const char* const items[] = {"item",  "itemid",    "sid",    "iid",   "movie",   "movieid", "product",
+                                      "productid", "track", "trackid", "song", "songid", "artist", "artistid"};
+  const std::string u = normalised(user), i = normalised(item);
+  return std::any_of(std::begin(users), std::end(users), [&](const char* name) { return u == name; }) ||
+         std::any_of(std::begin(items), std::end(items), [&](const char* name) { return i == name; });
 }
 
 inline std::string format_delimiter(RatingFormat format, std::string_view first_line) {
@@ -249,11 +268,14 @@ class RatingParser {
     const bool numeric_rating = event || (fields.size() >= 3 && parse_number(fields[2], value));
     // A header names its columns: none of its first three fields is a number. A first line
     // with numeric ids and a bad rating is a malformed rating, reported as one.
+    // An event line `user item` has no rating to tell: it is a header only when it names the
+    // columns (names_event_columns), so that ids such as `user0 item3` are never dropped.
     double ignored;
     bool any_number = numeric_rating && !event;
     for (std::size_t f = 0; f < 2 && f < fields.size(); ++f) any_number = any_number || parse_number(fields[f], ignored);
+    const bool header_like = event ? names_event_columns(fields[0], fields[1]) : !any_number;
     if (is_first && (options_.header == HeaderPolicy::present ||
-                     (options_.header == HeaderPolicy::detect && !any_number &&
+                     (options_.header == HeaderPolicy::detect && header_like &&
                       options_.format != RatingFormat::ml100k && options_.format != RatingFormat::ml1m))) {
       summary_.header = true;
       return;

@@ -31,6 +31,11 @@ struct PredictionRules {
   float scale = 1;
 
   float clip(float value) const { return std::clamp(value, min_rating, max_rating); }
+  /// False for a model of implicit feedback (implicit_rules): its scores rank items and are
+  /// not ratings, nothing is clipped, and a new user is folded in from a list of items.
+  bool predicts_ratings() const {
+    return !(min_rating == std::numeric_limits<float>::lowest() && max_rating == std::numeric_limits<float>::max());
+  }
   /// The prediction for the network's output `output` (network units).
   float rating(float output) const { return clip(output * scale); }
   /// The prediction for (user, item) without the network (either index may be -1: unknown).
@@ -52,6 +57,17 @@ inline bool valid(const PredictionRules& rules) {
   return std::isfinite(rules.min_rating) && std::isfinite(rules.max_rating) && std::isfinite(rules.default_rating) &&
          rules.min_rating <= rules.max_rating && std::isfinite(rules.scale) && rules.scale > 0 &&
          finite(rules.user_bias) && finite(rules.item_bias);
+}
+
+/// Rules for a model of implicit feedback (EASE, Mult-DAE, Mult-VAE): scores are the model's
+/// ranking scores as they are (no clipping, scale 1), 0 for an item without training events,
+/// and every training or folded-in event has the value 1.
+inline PredictionRules implicit_rules() {
+  PredictionRules rules;
+  rules.min_rating = std::numeric_limits<float>::lowest();
+  rules.max_rating = std::numeric_limits<float>::max();
+  rules.default_rating = 0;
+  return rules;
 }
 
 /// Rules whose range is that of `train` (the paper clips to the training min and max), in

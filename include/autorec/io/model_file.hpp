@@ -1,9 +1,9 @@
 #pragma once
 // Model files: everything needed to predict with a trained network, in one versioned binary.
 //
-// Layout of version 7 (little-endian; all integers fixed width):
+// Layout of version 8 (little-endian; all integers fixed width):
 //   magic        8 bytes  "AUTOREC\0"
-//   version      u32      7
+//   version      u32      8
 //   scalar       u32      4 (float) or 8 (double)
 //   variant      u32      0 item, 1 user
 //   rules        4 x f32  min rating, max rating, default rating, scale (eval/predict.hpp)
@@ -15,6 +15,8 @@
 //                reads, in network units (ratings / scale): rows i64, cols i64, nnz u64, then
 //                cols + 1 column starts (i32), nnz row indices (i32), nnz values (f32)
 //   fingerprint  u64      of the ratings file it was trained from (data/fingerprint.hpp)
+//   model kind   u32      0: networks, as below; 1: EASE (model/ease.hpp), in the user layout
+//                with implicit_rules: lambda f64, items i64 n, then B, n x n scalars by columns
 //   networks     u32 count (1, or an ensemble's members), then per network:
 //     architecture        the network's shape (model/architecture.hpp):
 //       inputs        i64   d
@@ -32,7 +34,7 @@
 //     parameters u64 count, then count scalars: the network's flat vector, in the layout
 //                the network derives from its architecture
 //   checksum     u64      FNV-1a of every byte before it
-// A string is u32 length + bytes. Version 6 had no output loss (squared error) and no
+// A string is u32 length + bytes. Version 7 had no model kind (networks). Version 6 had no output loss (squared error) and no
 // normalisation (none). Version 5 had no kernel sizes and no kernel lambda (none
 // kernelised). Version 4 held one network: its architecture, lambda and
 // seed after the variant, its parameters last. Version 3 had no scale (it is 1) and no biases. Version 2 had no training matrix and no fingerprint: it is
@@ -47,29 +49,33 @@
 // loading (serve/scorer.hpp).
 // Loading checks each of these and fails with a message that says what is wrong.
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <variant>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "autorec/data/fingerprint.hpp"
 #include "autorec/data/id_map.hpp"
+#include "autorec/data/implicit.hpp"
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/io/atomic_file.hpp"
 #include "autorec/io/model_file_parts.hpp"
 #include "autorec/eval/predict.hpp"
 #include "autorec/model/architecture.hpp"
 #include "autorec/model/autorec.hpp"
+#include "autorec/model/ease.hpp"
 #include "autorec/model/ensemble.hpp"
 
 namespace autorec {
 
-inline constexpr std::uint32_t kModelFileVersion = 7;
+inline constexpr std::uint32_t kModelFileVersion = 8;
 inline constexpr std::uint32_t kOldestModelFileVersion = 1;
 inline constexpr char kModelFileMagic[8] = {'A', 'U', 'T', 'O', 'R', 'E', 'C', '\0'};
 
@@ -95,6 +101,18 @@ struct SavedModel {
   bool self_contained() const { return training.rows() == model.inputs() && training.cols() > 0; }
 };
 
+/// An EASE model (model/ease.hpp) with its users, items and training events: what a Scorer of
+/// it needs (serve/scorer.hpp), with no events file. Its rules are implicit_rules().
+template <typename Scalar>
+struct SavedEase {
+  Ease<Scalar> model;
+  IdMap users;
+  IdMap items;
+  /// The training users' item vectors, items x users, each event 1 (the user layout).
+  SparseColumns<Scalar> training;
+  std::uint64_t fingerprint = 0;
+};
+
 /// A SavedModel of `model` trained on `training` (indices into `data`'s id maps), with the
 /// fingerprint of all of `data`'s ratings (the file it came from).
 template <typename Scalar>
@@ -112,6 +130,95 @@ SavedModel<Scalar> saved_model(const Ensemble<Scalar>& ensemble, Variant variant
   SavedModel<Scalar> saved = saved_model(ensemble.member(0), variant, rules, data, training);
   for (std::size_t m = 1; m < ensemble.size(); ++m) saved.other_members.push_back(ensemble.member(m));
   return saved;
+}
+
+namespace detail {
+
+// What every model file must hold to be read back: a compressed training matrix, biases that
+// match the ids, valid rules.
+template <typename Scalar>
+void check_common(const std::string& path, const PredictionRules& rules, const IdMap& users, const IdMap& items,
+                  const SparseColumns<Scalar>& training) {
+  if (!training.isCompressed()) throw ModelFileError(path, "cannot save: the training matrix is not compressed");
+  if ((!rules.user_bias.empty() && rules.user_bias.size() != std::size_t(users.size())) ||
+      (!rules.item_bias.empty() && rules.item_bias.size() != std::size_t(items.size())))
+    throw ModelFileError(path, "cannot save: " + std::to_string(rules.user_bias.size()) + " user and " +
+                                   std::to_string(rules.item_bias.size()) + " item biases for " +
+                                   std::to_string(users.size()) + " users and " + std::to_string(items.size()) +
+                                   " items");
+  if (!valid(rules))
+    throw ModelFileError(path, "cannot save: invalid prediction rules (clip range [" +
+                                   std::to_string(rules.min_rating) + ", " + std::to_string(rules.max_rating) +
+                                   "], default " + std::to_string(rules.default_rating) + ", scale " +
+                                   std::to_string(rules.scale) + ")");
+}
+
+// Everything from the magic number to the fingerprint.
+template <typename Scalar>
+void put_common(Writer& out, Variant variant, const PredictionRules& rules, const IdMap& users, const IdMap& items,
+                const SparseColumns<Scalar>& training, std::uint64_t fingerprint) {
+  out.put_bytes(kModelFileMagic, sizeof kModelFileMagic);
+  out.put(kModelFileVersion);
+  out.put(std::uint32_t(sizeof(Scalar)));
+  out.put(std::uint32_t(variant == Variant::item ? 0 : 1));
+  out.put(rules.min_rating);
+  out.put(rules.max_rating);
+  out.put(rules.default_rating);
+  out.put(rules.scale);
+  out.put_ids(users);
+  out.put_ids(items);
+  for (const std::vector<float>* bias : {&rules.user_bias, &rules.item_bias}) {
+    out.put(std::uint64_t(bias->size()));
+    out.put_bytes(bias->data(), sizeof(float) * bias->size());
+  }
+  out.put(std::int64_t(training.rows()));
+  out.put(std::int64_t(training.cols()));
+  out.put(std::uint64_t(training.nonZeros()));
+  out.put_bytes(training.outerIndexPtr(), sizeof(int) * std::size_t(training.cols() + 1));
+  out.put_bytes(training.innerIndexPtr(), sizeof(int) * std::size_t(training.nonZeros()));
+  for (Index p = 0; p < training.nonZeros(); ++p) out.put(float(training.valuePtr()[p]));
+  out.put(fingerprint);
+}
+
+// The checksum, then the bytes to `path`, atomically.
+inline void finish_and_write(const std::string& path, Writer& out) {
+  out.put(fnv1a(out.bytes().data(), out.bytes().size()));
+  try {
+    write_file_atomically(path, out.bytes());
+  } catch (const std::runtime_error& error) {
+    throw ModelFileError(path, std::string(error.what()).substr(path.size() + 2));
+  }
+}
+
+}  // namespace detail
+
+/// The training users' item vectors of an implicit split, items x users, each event 1: the
+/// training matrix of an implicit model's file.
+template <typename Scalar>
+SparseColumns<Scalar> implicit_training_matrix(const ImplicitData& data) {
+  SparseColumns<Scalar> columns(data.train.template matrix<Scalar>(data.catalogue(), 0, data.train.rows()).transpose());
+  columns.makeCompressed();
+  return columns;
+}
+/// The training users of an implicit split as an id map.
+inline IdMap implicit_training_users(const ImplicitData& data) {
+  IdMap users;
+  for (const std::string& id : data.train_users) users.insert(id);
+  return users;
+}
+
+/// A SavedModel of a network trained on implicit feedback (train/implicit_trainer.hpp): the
+/// user layout, implicit_rules, the training users and the catalogue of `data`.
+template <typename Scalar>
+SavedModel<Scalar> saved_model(Network<Scalar> model, const ImplicitData& data) {
+  return SavedModel<Scalar>{std::move(model), Variant::user, implicit_rules(), implicit_training_users(data),
+                            data.items, implicit_training_matrix<Scalar>(data), data.source_fingerprint};
+}
+/// The same for EASE fitted on `data`.
+template <typename Scalar>
+SavedEase<Scalar> saved_model(Ease<Scalar> model, const ImplicitData& data) {
+  return SavedEase<Scalar>{std::move(model), implicit_training_users(data), data.items,
+                           implicit_training_matrix<Scalar>(data), data.source_fingerprint};
 }
 
 /// Writes `saved` to `path` (replacing it only once the whole file is written).
@@ -133,60 +240,50 @@ void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
                                    std::to_string(saved.training.cols()) + ", the id maps make it " +
                                    std::to_string(shape.rows) + " x " + std::to_string(shape.cols) +
                                    " (build it with input_matrix, or the SavedModel with saved_model)");
-  if (!saved.training.isCompressed()) throw ModelFileError(path, "cannot save: the training matrix is not compressed");
-  if ((!saved.rules.user_bias.empty() && saved.rules.user_bias.size() != std::size_t(saved.users.size())) ||
-      (!saved.rules.item_bias.empty() && saved.rules.item_bias.size() != std::size_t(saved.items.size())))
-    throw ModelFileError(path, "cannot save: " + std::to_string(saved.rules.user_bias.size()) + " user and " +
-                                   std::to_string(saved.rules.item_bias.size()) + " item biases for " +
-                                   std::to_string(saved.users.size()) + " users and " +
-                                   std::to_string(saved.items.size()) + " items");
-  if (!valid(saved.rules))
-    throw ModelFileError(path, "cannot save: invalid prediction rules (clip range [" +
-                                   std::to_string(saved.rules.min_rating) + ", " +
-                                   std::to_string(saved.rules.max_rating) + "], default " +
-                                   std::to_string(saved.rules.default_rating) + ", scale " +
-                                   std::to_string(saved.rules.scale) + ")");
+  detail::check_common(path, saved.rules, saved.users, saved.items, saved.training);
   detail::Writer out;
-  out.put_bytes(kModelFileMagic, sizeof kModelFileMagic);
-  out.put(kModelFileVersion);
-  out.put(std::uint32_t(sizeof(Scalar)));
-  out.put(std::uint32_t(saved.variant == Variant::item ? 0 : 1));
-  out.put(saved.rules.min_rating);
-  out.put(saved.rules.max_rating);
-  out.put(saved.rules.default_rating);
-  out.put(saved.rules.scale);
-  out.put_ids(saved.users);
-  out.put_ids(saved.items);
-  for (const std::vector<float>* bias : {&saved.rules.user_bias, &saved.rules.item_bias}) {
-    out.put(std::uint64_t(bias->size()));
-    out.put_bytes(bias->data(), sizeof(float) * bias->size());
-  }
-  const SparseColumns<Scalar>& training = saved.training;
-  out.put(std::int64_t(training.rows()));
-  out.put(std::int64_t(training.cols()));
-  out.put(std::uint64_t(training.nonZeros()));
-  out.put_bytes(training.outerIndexPtr(), sizeof(int) * std::size_t(training.cols() + 1));
-  out.put_bytes(training.innerIndexPtr(), sizeof(int) * std::size_t(training.nonZeros()));
-  for (Index p = 0; p < training.nonZeros(); ++p) out.put(float(training.valuePtr()[p]));
-  out.put(saved.fingerprint);
+  detail::put_common(out, saved.variant, saved.rules, saved.users, saved.items, saved.training, saved.fingerprint);
+  out.put(std::uint32_t(0));  // networks
   out.put(std::uint32_t(1 + saved.other_members.size()));
   detail::put_network(out, saved.model);
   for (const Network<Scalar>& member : saved.other_members) detail::put_network(out, member);
-  out.put(detail::fnv1a(out.bytes().data(), out.bytes().size()));
-
-  try {
-    write_file_atomically(path, out.bytes());
-  } catch (const std::runtime_error& error) {
-    throw ModelFileError(path, std::string(error.what()).substr(path.size() + 2));
-  }
+  detail::finish_and_write(path, out);
 }
 
+/// Writes an EASE model to `path` (replacing it only once the whole file is written).
 template <typename Scalar>
-SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path);
+void save_model(const std::string& path, const SavedEase<Scalar>& saved) {
+  const Index n = saved.model.items();
+  if (saved.items.size() != n)
+    throw ModelFileError(path, "cannot save: EASE has " + std::to_string(n) + " items, the item id map " +
+                                   std::to_string(saved.items.size()));
+  if (saved.training.rows() != n || saved.training.cols() != saved.users.size())
+    throw ModelFileError(path, "cannot save: the training matrix is " + std::to_string(saved.training.rows()) + " x " +
+                                   std::to_string(saved.training.cols()) + ", the id maps make it " +
+                                   std::to_string(n) + " x " + std::to_string(saved.users.size()) +
+                                   " (items x users: user_columns of the training rows)");
+  if (!saved.model.weights().allFinite()) throw ModelFileError(path, "cannot save: EASE's weights hold NaN or infinite values");
+  const PredictionRules rules = implicit_rules();
+  detail::check_common(path, rules, saved.users, saved.items, saved.training);
+  detail::Writer out;
+  detail::put_common(out, Variant::user, rules, saved.users, saved.items, saved.training, saved.fingerprint);
+  out.put(std::uint32_t(1));  // EASE
+  out.put(saved.model.lambda());
+  out.put(std::int64_t(n));
+  out.put_bytes(saved.model.weights().data(), sizeof(Scalar) * std::size_t(n) * std::size_t(n));
+  detail::finish_and_write(path, out);
+}
 
-/// Reads a model file written by save_model with the same Scalar type.
+/// What a model file holds: networks, or EASE.
 template <typename Scalar>
-SavedModel<Scalar> load_model(const std::string& path) {
+using ModelFileContents = std::variant<SavedModel<Scalar>, SavedEase<Scalar>>;
+
+/// The model in `bytes` (a whole model file; `path` names it in errors), of either kind.
+template <typename Scalar>
+ModelFileContents<Scalar> parse_model_file(const std::string& bytes, const std::string& path);
+
+/// The bytes of the file at `path`.
+inline std::string read_model_bytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw ModelFileError(path, "cannot open the model file (missing or unreadable)");
   std::string bytes;
@@ -199,12 +296,57 @@ SavedModel<Scalar> load_model(const std::string& path) {
   } else {  // a pipe or a device: read to its end
     bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
   }
-  return parse_model<Scalar>(bytes, path);
+  return bytes;
 }
 
-/// The model in `bytes` (a whole model file; `path` names it in errors).
+/// The networks in `bytes`; a file of EASE is refused (parse_model_file reads either).
 template <typename Scalar>
 SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path) {
+  ModelFileContents<Scalar> contents = parse_model_file<Scalar>(bytes, path);
+  if (auto* networks = std::get_if<SavedModel<Scalar>>(&contents)) return std::move(*networks);
+  throw ModelFileError(path, "holds an EASE model, not networks: load it with load_ease, or serve it with "
+                             "load_scorer (serve/scorer.hpp)");
+}
+
+/// Reads a model file of networks written by save_model with the same Scalar type.
+template <typename Scalar>
+SavedModel<Scalar> load_model(const std::string& path) {
+  return parse_model<Scalar>(read_model_bytes(path), path);
+}
+
+/// Reads a model file of EASE written by save_model with the same Scalar type.
+template <typename Scalar>
+SavedEase<Scalar> load_ease(const std::string& path) {
+  ModelFileContents<Scalar> contents = parse_model_file<Scalar>(read_model_bytes(path), path);
+  if (auto* ease = std::get_if<SavedEase<Scalar>>(&contents)) return std::move(*ease);
+  throw ModelFileError(path, "holds networks, not EASE: load it with load_model");
+}
+
+namespace detail {
+
+template <typename Scalar>
+SavedEase<Scalar> read_ease(const std::string& path, Reader& in, IdMap users, IdMap items,
+                            SparseColumns<Scalar> training, std::uint64_t fingerprint) {
+  const auto lambda = in.get<double>("EASE's lambda");
+  if (!(lambda > 0) || !std::isfinite(lambda)) throw ModelFileError(path, "corrupted: EASE's lambda is not positive");
+  const auto n = in.get<std::int64_t>("EASE's item count");
+  if (n != items.size()) throw ModelFileError(path, "corrupted: EASE's item count does not match the item ids");
+  if (std::uint64_t(n) * std::uint64_t(n) != in.remaining() / sizeof(Scalar) || in.remaining() % sizeof(Scalar) != 0)
+    throw ModelFileError(path, "corrupted: EASE's weights do not fill the rest of the file");
+  Matrix<Scalar> weights(n, n);
+  in.get_bytes(weights.data(), sizeof(Scalar) * std::size_t(n) * std::size_t(n), "EASE's weights");
+  if (!weights.allFinite()) throw ModelFileError(path, "corrupted: EASE's weights hold NaN or infinite values");
+  return SavedEase<Scalar>{Ease<Scalar>(std::move(weights), lambda), std::move(users), std::move(items),
+                           std::move(training), fingerprint};
+}
+
+}  // namespace detail
+
+template <typename Scalar>
+SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path);
+
+template <typename Scalar>
+ModelFileContents<Scalar> parse_model_file(const std::string& bytes, const std::string& path) {
   constexpr std::size_t kChecksumSize = sizeof(std::uint64_t);
   if (bytes.size() < sizeof kModelFileMagic || std::memcmp(bytes.data(), kModelFileMagic, sizeof kModelFileMagic) != 0)
     throw ModelFileError(path, "not an autorec model file (bad magic number)");
@@ -250,6 +392,13 @@ SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path
   if (version >= 3) {
     training = detail::read_training<Scalar>(path, in, input_shape(users.size(), items.size(), variant == 0 ? Variant::item : Variant::user));
     data_fingerprint = in.get<std::uint64_t>("the fingerprint");
+  }
+  const std::uint32_t kind = version >= 8 ? in.get<std::uint32_t>("the model kind") : 0;
+  if (kind > 1) throw ModelFileError(path, "corrupted: unknown model kind " + std::to_string(kind));
+  if (kind == 1) {
+    if (variant != 1 || rules.predicts_ratings())
+      throw ModelFileError(path, "corrupted: an EASE model in the item layout or with a rating range");
+    return detail::read_ease<Scalar>(path, in, std::move(users), std::move(items), std::move(training), data_fingerprint);
   }
   const Index expected_inputs = variant == 0 ? users.size() : items.size();
   std::vector<Network<Scalar>> networks;

@@ -42,7 +42,7 @@ struct FoldInOptions {
 /// One network's fit of a folded-in user.
 template <typename Scalar>
 struct FoldedFit {
-  Vector<Scalar> code;         ///< U-AutoRec: the user's code (kn)
+  Vector<Scalar> code;         ///< a network over users: the user's code (kn); EASE: their item vector x
   Vector<Scalar> weights;      ///< I-AutoRec: decoder row w (kn)
   Scalar bias = 0;             ///< I-AutoRec: c
   Vector<Scalar> encoder;      ///< I-AutoRec: encoder column v (k1)

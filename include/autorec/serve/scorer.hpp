@@ -13,15 +13,24 @@
 // An ensemble's Scorer keeps each member's network and codes and predicts the members' mean
 // f(...), clipped after averaging: the numbers Ensemble::predict gives.
 //
+// The arithmetic above is each model's decode step (serve/decoder.hpp): I-AutoRec's, that of
+// networks over user vectors (U-AutoRec, Mult-DAE, Mult-VAE) and EASE's. The Scorer keeps the
+// training matrix, the id maps and the rules, averages its decoders' scores and makes lists.
+// A model of implicit feedback (implicit_rules) reports ranking scores, unclipped, and folds
+// a new user in from a list of items (fold_in_items).
+//
 // A Scorer is immutable once built: every method is const and touches no shared state, so
 // any number of threads may call it at once (tests/test_scorer.cpp does).
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "autorec/data/id_map.hpp"
@@ -32,7 +41,11 @@
 #include "autorec/model/ensemble.hpp"
 #include "autorec/model/network.hpp"
 #include "autorec/parallel.hpp"
+#include "autorec/serve/decoder.hpp"
+#include "autorec/serve/ease_decoder.hpp"
 #include "autorec/serve/fold_in.hpp"
+#include "autorec/serve/item_layout_decoder.hpp"
+#include "autorec/serve/user_layout_decoder.hpp"
 #include "autorec/eval/top_n.hpp"
 
 namespace autorec {
@@ -46,29 +59,56 @@ class UnknownId : public std::out_of_range {
 template <typename Scalar = float>
 class Scorer {
  public:
+  /// One decode step per model (serve/decoder.hpp); shared, since they are immutable.
+  using Decoders = std::vector<std::shared_ptr<const Decoder<Scalar>>>;
+
   /// From a model file of version 3 or later (it holds the training matrix); an ensemble's
   /// file gives the Scorer of its members' mean.
   explicit Scorer(const SavedModel<Scalar>& saved)
-      : Scorer(Parts{copies(members_of(saved)), saved.variant, saved.rules, require_training(saved), saved.users,
+      : Scorer(Parts{copies(members_of(saved)), {}, saved.variant, saved.rules, require_training(saved), saved.users,
                      saved.items}) {}
   /// The same, taking over the model's networks and training matrix instead of copying them.
   explicit Scorer(SavedModel<Scalar>&& saved) : Scorer(parts_of(std::move(saved))) {}
+  /// From an EASE model file: scores are x B, the rules implicit_rules().
+  explicit Scorer(SavedEase<Scalar> saved)
+      : Scorer(Parts{{}, {std::make_shared<const EaseDecoder<Scalar>>(std::move(saved.model))}, Variant::user,
+                     implicit_rules(), std::move(saved.training), std::move(saved.users), std::move(saved.items)}) {}
 
   /// From a network and the training matrix it predicts from (rating_matrix of the training
   /// ratings in the network's layout). Id maps are optional: without them raw ids are indices.
   Scorer(const Network<Scalar>& network, Variant variant, const PredictionRules& rules,
          const SparseColumns<Scalar>& training, IdMap users = {}, IdMap items = {})
-      : Scorer(Parts{copies({&network}), variant, rules, training, std::move(users), std::move(items)}) {}
+      : Scorer(Parts{copies({&network}), {}, variant, rules, training, std::move(users), std::move(items)}) {}
   /// From an ensemble: scores are the members' mean prediction, clipped after averaging.
   Scorer(const Ensemble<Scalar>& ensemble, Variant variant, const PredictionRules& rules,
          const SparseColumns<Scalar>& training, IdMap users = {}, IdMap items = {})
-      : Scorer(Parts{copies(members_of(ensemble)), variant, rules, training, std::move(users), std::move(items)}) {}
+      : Scorer(Parts{copies(members_of(ensemble)), {}, variant, rules, training, std::move(users), std::move(items)}) {}
+  /// From an EASE model and its training users' item vectors (items x users, each event 1).
+  Scorer(const Ease<Scalar>& ease, const SparseColumns<Scalar>& training, IdMap users = {}, IdMap items = {})
+      : Scorer(Parts{{}, {std::make_shared<const EaseDecoder<Scalar>>(ease)}, Variant::user, implicit_rules(), training,
+                     std::move(users), std::move(items)}) {}
+  /// From decode steps of your own (serve/decoder.hpp), whose mean is scored.
+  Scorer(Decoders decoders, Variant variant, const PredictionRules& rules, const SparseColumns<Scalar>& training,
+         IdMap users = {}, IdMap items = {})
+      : Scorer(Parts{{}, std::move(decoders), variant, rules, training, std::move(users), std::move(items)}) {}
 
   Variant variant() const { return variant_; }
   const PredictionRules& rules() const { return rules_; }
-  /// The networks whose predictions are averaged: one, or an ensemble's members.
-  std::size_t network_count() const { return members_.size(); }
-  const Network<Scalar>& network(std::size_t member = 0) const { return members_.at(member).network; }
+  /// Whether scores are ratings (a model of explicit feedback) or ranking scores (implicit).
+  bool predicts_ratings() const { return rules_.predicts_ratings(); }
+  /// The models whose scores are averaged: one, or an ensemble's members.
+  std::size_t network_count() const { return decoders_.size(); }
+  /// A member's network; std::logic_error for a model without one (EASE).
+  const Network<Scalar>& network(std::size_t member = 0) const {
+    const Network<Scalar>* network = decoders_.at(member)->network();
+    if (network == nullptr) throw std::logic_error("Scorer: " + decoders_.at(member)->describe() + " has no network");
+    return *network;
+  }
+  /// The model in words: its first member's description, and the member count of an ensemble.
+  std::string describe() const {
+    return decoders_.front()->describe() +
+           (decoders_.size() > 1 ? " (an ensemble of " + std::to_string(decoders_.size()) + ")" : std::string());
+  }
   const IdMap& user_ids() const { return users_; }
   const IdMap& item_ids() const { return items_; }
   int user_count() const { return int(variant_ == Variant::item ? training_.rows() : training_.cols()); }
@@ -92,14 +132,9 @@ class Scorer {
     check(user, user_count(), "user");
     check(item, item_count(), "item");
     if (!seen_user(user) || !seen_item(item)) return rules_.fallback(user, item);
-    const int o = variant_ == Variant::item ? user : item, e = variant_ == Variant::item ? item : user;
     Scalar sum = 0;
-    for (const Member& m : members_) {
-      Scalar value = m.network.output_weights().row(o).dot(m.codes.col(e)) + m.network.output_bias()(o);
-      m.network.output_activation().forward_values(&value, &value, 1);
-      sum += value;
-    }
-    return rules_.rating(float(sum / Scalar(members_.size())));
+    for (const auto& decoder : decoders_) sum += decoder->score(training_, user, item);
+    return rules_.rating(float(sum / Scalar(decoders_.size())));
   }
   float score(std::string_view user_id, std::string_view item_id) const { return score(user(user_id), item(item_id)); }
   /// Many pairs (user, item), in order.
@@ -137,27 +172,12 @@ class Scorer {
     AUTOREC_PARALLEL_FOR
     for (Index block = 0; block < blocks; ++block) {
       const Index first = block * kBlock, n = std::min<Index>(kBlock, Index(users.size()) - first);
-      Matrix<Scalar> mean = Matrix<Scalar>::Zero(item_count(), n);  // f(raw scores), one column per user
-      for (const Member& m : members_) {
-        const auto W = m.network.output_weights();
-        Matrix<Scalar> block_scores(item_count(), n);
-        if (variant_ == Variant::item) {
-          Matrix<Scalar> rows(n, W.cols());
-          for (Index i = 0; i < n; ++i) rows.row(i) = W.row(users[std::size_t(first + i)]);
-          block_scores.noalias() = m.codes.transpose() * rows.transpose();
-        } else {
-          Matrix<Scalar> cols(m.codes.rows(), n);
-          for (Index i = 0; i < n; ++i) cols.col(i) = m.codes.col(users[std::size_t(first + i)]);
-          block_scores.noalias() = W * cols;
-        }
-        for (Index i = 0; i < n; ++i) {
-          const int u = users[std::size_t(first + i)];
-          auto column = block_scores.col(i);
-          add_bias_and_activate(m.network, variant_ == Variant::item ? m.network.output_bias()(u) : Scalar(0), column);
-        }
-        mean += block_scores;
+      Matrix<Scalar> mean = Matrix<Scalar>::Zero(item_count(), n), member;  // one column per user
+      for (const auto& decoder : decoders_) {
+        decoder->scores(training_, users.data() + first, n, member);
+        mean += member;
       }
-      mean /= Scalar(members_.size());
+      mean /= Scalar(decoders_.size());
       std::vector<float> all(static_cast<std::size_t>(item_count()));
       for (Index i = 0; i < n; ++i) {
         const int u = users[std::size_t(first + i)];
@@ -171,7 +191,8 @@ class Scorer {
   }
 
   /// Fits a user the model never saw to their ratings (item index, rating), with no
-  /// retraining (serve/fold_in.hpp). Ratings must lie in the model's rating range.
+  /// retraining (serve/fold_in.hpp). Ratings must lie in the model's rating range; a model of
+  /// implicit feedback takes each item with the value 1 (or fold_in(items) below).
   FoldedUser<Scalar> fold_in(const std::vector<std::pair<int, float>>& ratings, const FoldInOptions& options = {}) const {
     FoldedUser<Scalar> folded;
     std::vector<std::pair<int, float>> sorted = ratings;
@@ -180,38 +201,17 @@ class Scorer {
       const auto [item, value] = sorted[r];
       check(item, item_count(), "item");
       if (r > 0 && sorted[r - 1].first == item)
-        throw std::invalid_argument("fold-in: item '" + items_.raw(item) + "' is rated twice");
-      if (!(value >= rules_.min_rating && value <= rules_.max_rating))
-        throw std::invalid_argument("fold-in: rating " + std::to_string(value) + " of item '" + items_.raw(item) +
-                                    "' lies outside the model's range [" + std::to_string(rules_.min_rating) + ", " +
-                                    std::to_string(rules_.max_rating) + "]");
+        throw std::invalid_argument("fold-in: item '" + items_.raw(item) + "' is " +
+                                    (predicts_ratings() ? "rated" : "listed") + " twice");
+      check_value(item, value);
       folded.rated.push_back(item);
       folded.ratings.push_back(value);
     }
     if (folded.rated.empty()) return folded;  // scores of nobody: recommend() returns nothing
     const Index m = Index(folded.rated.size());
-    const Vector<Scalar> r =  // in network units
+    const Vector<Scalar> values =  // in model units
         Eigen::Map<const Eigen::VectorXf>(folded.ratings.data(), m).template cast<Scalar>() / Scalar(rules_.scale);
-    for (const Member& member : members_) {
-      FoldedFit<Scalar>& fit = folded.fits.emplace_back();
-      if (variant_ == Variant::user) {  // the new user's vector is one more input column
-        SparseColumns<Scalar> column(training_.rows(), 1);
-        column.reserve(Eigen::VectorXi::Constant(1, int(m)));
-        for (Index j = 0; j < m; ++j) column.insert(folded.rated[std::size_t(j)], 0) = r(j);
-        column.makeCompressed();
-        Matrix<Scalar> code;
-        member.network.encode(column, code);
-        fit.code = code.col(0);
-        continue;
-      }
-      // I-AutoRec: fit (w, c), and v with fit_encoder, from the rated items' cached codes.
-      Matrix<Scalar> codes(member.codes.rows(), m);
-      for (Index j = 0; j < m; ++j) codes.col(j) = member.codes.col(folded.rated[std::size_t(j)]);
-      detail::fit_new_input(
-          member.network, codes, r,
-          [&](Matrix<Scalar>& P) { member.network.first_layer(gather_columns(training_, folded.rated), P); }, options,
-          fit);
-    }
+    for (const auto& decoder : decoders_) folded.fits.push_back(decoder->fold_in(training_, folded.rated, values, options));
     return folded;
   }
   /// The same by raw item ids.
@@ -220,6 +220,30 @@ class Scorer {
     std::vector<std::pair<int, float>> indexed;
     for (const auto& [id, value] : ratings) indexed.emplace_back(item(id), value);
     return fold_in(indexed, options);
+  }
+  /// Folds a user in from the items they interacted with, a repeated item counting once (a
+  /// model of implicit feedback only: a rating model needs their ratings).
+  FoldedUser<Scalar> fold_in_items(std::vector<int> items) const {
+    if (predicts_ratings())
+      throw std::invalid_argument("fold-in: this model predicts ratings; fold a user in from their ratings, "
+                                  "not from a list of items");
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    std::vector<std::pair<int, float>> events;
+    for (int item : items) events.emplace_back(item, 1.0f);
+    return fold_in(events);
+  }
+  /// The same by raw item ids.
+  FoldedUser<Scalar> fold_in_items(const std::vector<std::string>& items) const {
+    std::vector<int> indexed;
+    for (const std::string& id : items) indexed.push_back(item(id));
+    return fold_in_items(indexed);
+  }
+  /// The same for a braced list of raw ids: fold_in_items({"item0", "item1"}).
+  FoldedUser<Scalar> fold_in_items(std::initializer_list<std::string_view> items) const {
+    std::vector<int> indexed;
+    for (std::string_view id : items) indexed.push_back(item(id));
+    return fold_in_items(indexed);
   }
 
   /// A folded-in user's predicted rating of every item.
@@ -242,10 +266,11 @@ class Scorer {
     for (const Network<Scalar>& member : saved.other_members) networks.push_back(&member);
     return networks;
   }
-  // What a Scorer is built from: the networks it owns, their variant, rules, training matrix
-  // and id maps.
+  // What a Scorer is built from: the networks it owns (each gets the decoder of the variant)
+  // and decoders built already, their variant, rules, training matrix and id maps.
   struct Parts {
     std::vector<Network<Scalar>> networks;
+    Decoders decoders;
     Variant variant;
     PredictionRules rules;
     SparseColumns<Scalar> training;
@@ -253,7 +278,7 @@ class Scorer {
   };
   static Parts parts_of(SavedModel<Scalar>&& saved) {
     require_training(saved);
-    Parts parts{{}, saved.variant, saved.rules, std::move(saved.training), std::move(saved.users), std::move(saved.items)};
+    Parts parts{{}, {}, saved.variant, saved.rules, std::move(saved.training), std::move(saved.users), std::move(saved.items)};
     parts.networks.push_back(std::move(saved.model));
     for (Network<Scalar>& member : saved.other_members) parts.networks.push_back(std::move(member));
     return parts;
@@ -263,18 +288,27 @@ class Scorer {
     for (const Network<Scalar>* network : networks) fresh.push_back(network->prediction_copy());
     return fresh;
   }
+  // The decode step of a network in `variant`'s layout, encoding `training` once.
+  static std::shared_ptr<const Decoder<Scalar>> decoder_of(Network<Scalar> network, Variant variant,
+                                                           const SparseColumns<Scalar>& training) {
+    if (variant == Variant::item) return std::make_shared<const ItemLayoutDecoder<Scalar>>(std::move(network), training);
+    return std::make_shared<const UserLayoutDecoder<Scalar>>(std::move(network), training);
+  }
   explicit Scorer(Parts parts)
-      : variant_(parts.variant),
+      : decoders_(std::move(parts.decoders)),
+        variant_(parts.variant),
         rules_(std::move(parts.rules)),
         training_(std::move(parts.training)),
         users_(std::move(parts.users)),
         items_(std::move(parts.items)) {
     std::vector<Network<Scalar>>& networks = parts.networks;
-    if (networks.empty()) throw std::invalid_argument("Scorer: an ensemble with no networks");
+    if (networks.empty() && decoders_.empty()) throw std::invalid_argument("Scorer: an ensemble with no networks");
     for (const Network<Scalar>& network : networks)
       if (training_.rows() != network.inputs())
         throw std::invalid_argument("Scorer: the training matrix has " + std::to_string(training_.rows()) +
                                     " rows, the network " + std::to_string(network.inputs()) + " inputs");
+    for (const auto& decoder : decoders_)
+      if (decoder == nullptr) throw std::invalid_argument("Scorer: a null decoder");
     if (!valid(rules_)) throw std::invalid_argument("Scorer: invalid prediction rules");
     training_.makeCompressed();
     const InputShape shape = input_shape(user_count(), item_count(), variant_);
@@ -283,15 +317,27 @@ class Scorer {
     if (input_shape(users_.size(), items_.size(), variant_).rows != shape.rows ||
         input_shape(users_.size(), items_.size(), variant_).cols != shape.cols)
       throw std::invalid_argument("Scorer: the id maps do not match the training matrix");
-    for (Network<Scalar>& network : networks) {
-      Member& m = members_.emplace_back(Member{std::move(network), {}});
-      m.network.encode(training_, m.codes);
-    }
+    for (Network<Scalar>& network : networks) decoders_.push_back(decoder_of(std::move(network), variant_, training_));
     const Coverage coverage(training_);
     output_seen_ = coverage.row;
     encoded_seen_ = coverage.col;
     item_ratings_ = item_rating_counts(training_, variant_);
     index_rated_items();
+  }
+
+  // A fold-in value the model can take: a rating in its range, or 1 for implicit feedback.
+  void check_value(int item, float value) const {
+    if (!predicts_ratings()) {
+      if (value != 1.0f)
+        throw std::invalid_argument("fold-in: item '" + items_.raw(item) + "' comes with the value " +
+                                    std::to_string(value) + "; a model of implicit feedback takes items without "
+                                    "ratings, each event counting 1");
+      return;
+    }
+    if (!(value >= rules_.min_rating && value <= rules_.max_rating))
+      throw std::invalid_argument("fold-in: rating " + std::to_string(value) + " of item '" + items_.raw(item) +
+                                  "' lies outside the model's range [" + std::to_string(rules_.min_rating) + ", " +
+                                  std::to_string(rules_.max_rating) + "]");
   }
 
   std::vector<float> predictions(int user, bool clip) const {
@@ -301,17 +347,13 @@ class Scorer {
       for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(user, int(i));
       return result;
     }
-    Vector<Scalar> mean = Vector<Scalar>::Zero(item_count()), raw;
-    for (const Member& m : members_) {
-      if (variant_ == Variant::item)
-        raw.noalias() = m.codes.transpose() * m.network.output_weights().row(user).transpose();
-      else
-        raw.noalias() = m.network.output_weights() * m.codes.col(user);
-      add_bias_and_activate(m.network, variant_ == Variant::item ? m.network.output_bias()(user) : Scalar(0), raw);
-      mean += raw;
+    Matrix<Scalar> mean = Matrix<Scalar>::Zero(item_count(), 1), member;
+    for (const auto& decoder : decoders_) {
+      decoder->scores(training_, &user, 1, member);
+      mean += member;
     }
-    mean /= Scalar(members_.size());
-    finish(mean, user, clip, result);
+    mean /= Scalar(decoders_.size());
+    finish(mean.col(0), user, clip, result);
     return result;
   }
   std::vector<float> predictions(const FoldedUser<Scalar>& folded, bool clip) const {
@@ -320,25 +362,15 @@ class Scorer {
       for (std::size_t i = 0; i < result.size(); ++i) result[i] = rules_.fallback(-1, int(i));
       return result;
     }
-    if (folded.fits.size() != members_.size())
+    if (folded.fits.size() != decoders_.size())
       throw std::invalid_argument("Scorer: a user folded in with " + std::to_string(folded.fits.size()) +
-                                  " networks, this Scorer has " + std::to_string(members_.size()));
-    Vector<Scalar> mean = Vector<Scalar>::Zero(item_count()), raw;
-    for (std::size_t n = 0; n < members_.size(); ++n) {
-      const Member& m = members_[n];
-      const FoldedFit<Scalar>& fit = folded.fits[n];
-      if (variant_ == Variant::item) {
-        raw.noalias() = m.codes.transpose() * fit.weights;
-        // the rated items' codes moved with the new user's ratings
-        for (std::size_t r = 0; r < folded.rated.size(); ++r)
-          raw(folded.rated[r]) = fit.rated_codes.col(Index(r)).dot(fit.weights);
-      } else {
-        raw.noalias() = m.network.output_weights() * fit.code;
-      }
-      add_bias_and_activate(m.network, variant_ == Variant::item ? fit.bias : Scalar(0), raw);
-      mean += raw;
+                                  " networks, this Scorer has " + std::to_string(decoders_.size()));
+    Vector<Scalar> mean = Vector<Scalar>::Zero(item_count()), member;
+    for (std::size_t n = 0; n < decoders_.size(); ++n) {
+      decoders_[n]->scores(folded.fits[n], folded.rated, member);
+      mean += member;
     }
-    mean /= Scalar(members_.size());
+    mean /= Scalar(decoders_.size());
     finish(mean, -1, clip, result);
     return result;
   }
@@ -377,15 +409,6 @@ class Scorer {
   }
   const std::vector<char>& item_seen() const { return variant_ == Variant::item ? encoded_seen_ : output_seen_; }
 
-  // raw (item_count, one network's pre-activation without the per-user bias) -> f(raw + bias)
-  template <typename Column>
-  void add_bias_and_activate(const Network<Scalar>& network, Scalar user_bias, Column&& raw) const {
-    if (variant_ == Variant::item)
-      raw.array() += user_bias;
-    else
-      raw += network.output_bias();
-    network.output_activation().forward_values(raw.data(), raw.data(), raw.size());
-  }
   // the networks' mean f(...) (item_count) -> predictions, clipped or not; items without
   // training ratings get the fallback for `user` (-1: a folded-in user).
   template <typename Column>
@@ -415,11 +438,7 @@ class Scorer {
       for (int p = outer[item]; p < outer[item + 1]; ++p) rated_[next[std::size_t(inner[p])]++] = int(item);
   }
 
-  struct Member {
-    Network<Scalar> network;
-    Matrix<Scalar> codes;  // kn x |E|
-  };
-  std::vector<Member> members_;
+  Decoders decoders_;
   Variant variant_;
   PredictionRules rules_;
   SparseColumns<Scalar> training_;
@@ -429,5 +448,13 @@ class Scorer {
   std::vector<std::size_t> rated_start_;
   std::vector<int> rated_;
 };
+
+/// A Scorer of the model file at `path`, whichever kind it holds: networks (an ensemble's
+/// members) or EASE.
+template <typename Scalar = float>
+Scorer<Scalar> load_scorer(const std::string& path) {
+  ModelFileContents<Scalar> contents = parse_model_file<Scalar>(read_model_bytes(path), path);
+  return std::visit([](auto&& saved) { return Scorer<Scalar>(std::move(saved)); }, std::move(contents));
+}
 
 }  // namespace autorec

@@ -118,12 +118,13 @@ inline EaseFit fit_ease(const ImplicitData& data, std::vector<double> grid,
                         const std::function<void(const EaseTrial&)>& on_trial = {}, int extensions = 3) {
   const int items = data.catalogue();
   Ease<float>::check_memory(items, available_memory_bytes(), grid.size() > 1);
-  const Eigen::MatrixXd gram = Ease<float>::gram(data.train, items);
+  Eigen::MatrixXd gram = Ease<float>::gram(data.train, items);
+  const bool single = grid.size() == 1;  // then the one fit takes G over: G is held once (fit_bytes)
   EaseFit result;
   double best_ndcg = -1;
   auto trial = [&](double lambda) {
     const auto start = std::chrono::steady_clock::now();
-    Ease<float> model = Ease<float>::fit(gram, lambda);
+    Ease<float> model = Ease<float>::fit(single ? std::move(gram) : Eigen::MatrixXd(gram), lambda);
     EaseTrial outcome{lambda, {}, 0};
     outcome.validation = heldout_metrics(data.validation, items, ease_scorer(model));
     outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -137,7 +138,7 @@ inline EaseFit fit_ease(const ImplicitData& data, std::vector<double> grid,
     if (on_trial) on_trial(outcome);
     return outcome;
   };
-  if (grid.size() == 1) {
+  if (single) {
     trial(grid.front());
     return result;
   }
