@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "autorec/data/implicit.hpp"
+#include "autorec/eval/recommend.hpp"
 #include "autorec/parallel.hpp"
 #include "autorec/types.hpp"
 
@@ -39,22 +40,17 @@ struct HeldoutCutoffs {
 
 namespace detail {
 
-// The `count` best items of `scores` (one user's row) not in `fold_in`, best first.
+// The `count` best items of `scores` (one user's row) not in `fold_in`, best first, ties to
+// the lower index (keep_best, as the Scorer's lists).
 inline std::vector<int> top_items(const float* scores, int items, const ItemSets::Row& fold_in, int count) {
-  std::vector<int> order;
-  order.reserve(std::size_t(items));
+  std::vector<Recommendation> ranked;
+  ranked.reserve(std::size_t(items));
   for (int item = 0; item < items; ++item)
-    if (!fold_in.contains(item)) order.push_back(item);
-  const std::size_t n = std::min(std::size_t(count), order.size());
-  auto better = [scores](int a, int b) {
-    const float x = scores[a], y = scores[b];
-    if (x != y) return x > y;
-    return a < b;
-  };
-  std::nth_element(order.begin(), order.begin() + std::ptrdiff_t(n), order.end(), better);
-  order.resize(n);
-  std::sort(order.begin(), order.end(), better);
-  return order;
+    if (!fold_in.contains(item)) ranked.push_back({item, scores[item]});
+  keep_best(ranked, std::size_t(count));
+  std::vector<int> top(ranked.size());
+  for (std::size_t r = 0; r < ranked.size(); ++r) top[r] = ranked[r].item;
+  return top;
 }
 
 }  // namespace detail
