@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -237,4 +238,52 @@ TEST_CASE("a new user's item list reads one item per line, values ignored, each 
 TEST_CASE("an item list line with more than two fields is refused, naming the line") {
   CHECK_THROWS_WITH_AS(parse_item_list("i1\ni2,1,3\n", "new.txt"), doctest::Contains("new.txt:2"), RatingFileError);
   CHECK_THROWS_AS(parse_item_list("\n\n", "new.txt"), RatingFileError);
+}
+
+namespace {
+
+// A model of a host's own kind: every user scores item i as i / items (a fixed ranking).
+class AscendingDecoder final : public Decoder<float> {
+ public:
+  explicit AscendingDecoder(int items) : items_(items) {}
+  std::string describe() const override { return "ascending"; }
+  float score(const SparseColumns<float>&, int, int item) const override { return float(item) / float(items_); }
+  void scores(const SparseColumns<float>&, const int*, Index count, Matrix<float>& out) const override {
+    out.resize(items_, count);
+    for (Index j = 0; j < count; ++j)
+      for (int i = 0; i < items_; ++i) out(i, j) = float(i) / float(items_);
+  }
+  FoldedFit<float> fold_in(const SparseColumns<float>&, const std::vector<int>&, const Vector<float>&,
+                           const FoldInOptions&) const override {
+    return {};
+  }
+  void scores(const FoldedFit<float>&, const std::vector<int>&, Vector<float>& out) const override {
+    out.resize(items_);
+    for (int i = 0; i < items_; ++i) out(i) = float(i) / float(items_);
+  }
+
+ private:
+  int items_;
+};
+
+}  // namespace
+
+TEST_CASE("a decoder of a host's own serves through the Scorer: lists, batches and fold-in") {
+  const ImplicitData split = grouped_split();
+  const int items = split.catalogue();
+  const Scorer<float> scorer({std::make_shared<const AscendingDecoder>(items)}, Variant::user, implicit_rules(),
+                             implicit_training_matrix<float>(split));
+  CHECK(scorer.describe() == "ascending");
+  const auto top = scorer.recommend(0, TopN{3});
+  REQUIRE(top.size() == 3);
+  int expected = items - 1;  // the highest indices, less user 0's training items
+  for (const Recommendation& r : top) {
+    const std::vector<int> rated = scorer.rated_items(0);
+    while (std::find(rated.begin(), rated.end(), expected) != rated.end()) --expected;
+    CHECK(r.item == expected--);
+  }
+  CHECK(scorer.recommend(std::vector<int>{0}, TopN{3})[0].front().item == top.front().item);
+  const auto folded = scorer.recommend(scorer.fold_in_items({items - 1}), TopN{1});
+  REQUIRE(folded.size() == 1);
+  CHECK(folded.front().item == items - 2);
 }

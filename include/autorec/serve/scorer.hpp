@@ -239,6 +239,10 @@ class Scorer {
     for (const std::string& id : items) indexed.push_back(item(id));
     return fold_in_items(indexed);
   }
+  /// The same for a braced list of indices: fold_in_items({3, 8}).
+  FoldedUser<Scalar> fold_in_items(std::initializer_list<int> items) const {
+    return fold_in_items(std::vector<int>(items));
+  }
   /// The same for a braced list of raw ids: fold_in_items({"item0", "item1"}).
   FoldedUser<Scalar> fold_in_items(std::initializer_list<std::string_view> items) const {
     std::vector<int> indexed;
