@@ -12,8 +12,9 @@ and scored every epoch (so it trains on 90% of them).
         --autorec build/examples/autorec-train --iterations 30
 
 PyTorch comes from Debian's python3-torch; the script skips with a message when it is absent.
-OpenBLAS is told the CPU type (OPENBLAS_CORETYPE=SkylakeX) before torch loads: Debian's
-OpenBLAS does not recognise this CPU and would otherwise run 2.5-4x slower.
+OpenBLAS is told the CPU type before torch loads (bench/openblas_env.py: SkylakeX with AVX-512,
+Haswell without; an OPENBLAS_CORETYPE already set wins): Debian's OpenBLAS does not recognise
+these CPUs and would otherwise run 2.5-4x slower.
 """
 import argparse
 import os
@@ -23,7 +24,9 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+import openblas_env
+
+openblas_env.set_coretype()
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 

@@ -14,8 +14,9 @@ both test RMSEs.
         --autorec build/examples/autorec-train --iterations 10
 
 PyTorch comes from Debian's python3-torch; the script skips with a message when it is absent.
-OpenBLAS is told the CPU type (SkylakeX with AVX-512, Haswell without) before torch loads: Debian's
-OpenBLAS does not recognise these CPUs and would otherwise run 2.5-4x slower.
+OpenBLAS is told the CPU type (bench/openblas_env.py: SkylakeX with AVX-512, Haswell without)
+before torch loads, replacing one the shell set: Debian's OpenBLAS does not recognise these CPUs
+and would otherwise run 2.5-4x slower.
 """
 import argparse
 import os
@@ -25,17 +26,10 @@ import sys
 import tempfile
 import time
 
-
-def cpu_type():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return "SkylakeX" if "avx512f" in f.read() else "Haswell"
-    except OSError:
-        return "Haswell"
-
+import openblas_env
 
 # whatever the shell set (some machines here set Haswell and an L2 size for older OpenBLAS builds)
-os.environ["OPENBLAS_CORETYPE"] = cpu_type()
+openblas_env.set_coretype(override=True)
 os.environ.pop("OPENBLAS_L2_SIZE", None)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 

@@ -31,8 +31,9 @@ With --autorec, autorec-train trains the same model on the same split files for 
 epochs right after the reference, and the script prints both median epoch times and their
 ratio (autorec's epoch includes scoring the validation users; the reference's does not).
 
-Needs numpy, and python3-torch for Mult-DAE (skipped with a message without it). OpenBLAS is told the CPU type before numpy loads (Debian's OpenBLAS does
-not recognise these EPYCs); set OPENBLAS_CORETYPE=Haswell on a machine without AVX-512.
+Needs numpy, and python3-torch for Mult-DAE (skipped with a message without it). OpenBLAS is told the CPU type before numpy loads
+(bench/openblas_env.py: SkylakeX with AVX-512, Haswell without; an OPENBLAS_CORETYPE already
+set wins), as Debian's OpenBLAS does not recognise these CPUs.
 """
 import argparse
 import csv
@@ -42,7 +43,9 @@ import subprocess
 import sys
 import time
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+import openblas_env
+
+openblas_env.set_coretype()
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.pop("OPENBLAS_L2_SIZE", None)
 

@@ -8,13 +8,17 @@ the paper reports), printing validation and test RMSE every 5 iterations and the
 
 Split: numpy seed 1 for 90/10, seed 2 for 10% of the training part as validation; the
 test predictions use the whole training part as input, clipped to [1, 5], 3 for cold start.
-Needs Debian's python3-torch; skips with a message without it or without the data.
+Needs Debian's python3-torch; skips with a message without it or without the data. OpenBLAS is
+told the CPU type before torch loads (bench/openblas_env.py: SkylakeX with AVX-512, Haswell
+without; an OPENBLAS_CORETYPE already set wins).
 """
 import argparse
 import os
 import sys
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+import openblas_env
+
+openblas_env.set_coretype()
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
