@@ -8,8 +8,10 @@ Prints seconds per iteration of each, their ratio, and both test RMSEs. autorec 
 PyTorch does (no validation), and as a user runs it, with 10% of the training ratings held out
 and scored every epoch (so it trains on 90% of them).
 
-    python3 bench/compare_pytorch.py --data ../shared/data/ml-1m-uir/ratings.tsv \
+    python3 bench/compare_pytorch.py --data ML1M_RATINGS \
         --autorec build/examples/autorec-train --iterations 30
+
+ML1M_RATINGS: the ML-1M ratings file, a user-item-rating file (grouplens.org).
 
 PyTorch comes from Debian's python3-torch; the script skips with a message when it is absent.
 OpenBLAS is told the CPU type before torch loads (bench/openblas_env.py: SkylakeX with AVX-512,

@@ -10,8 +10,10 @@ line search on the dense masked rating matrix, as the Sparse FC authors' TensorF
 Prints seconds per iteration of each (and objective evaluations per iteration), their ratio, and
 both test RMSEs.
 
-    python3 bench/compare_pytorch_kernel.py --data ../shared/data/ml-1m-uir/ratings.tsv \
+    python3 bench/compare_pytorch_kernel.py --data ML1M_RATINGS \
         --autorec build/examples/autorec-train --iterations 10
+
+ML1M_RATINGS: the ML-1M ratings file, a user-item-rating file (grouplens.org).
 
 PyTorch comes from Debian's python3-torch; the script skips with a message when it is absent.
 OpenBLAS is told the CPU type (bench/openblas_env.py: SkylakeX with AVX-512, Haswell without)

@@ -11,8 +11,10 @@ stopping (patience 30, at most 500 epochs), keeps the lambda and epoch count wit
 validation RMSE, refits on all training ratings for that many epochs, and predicts the test
 ratings clipped to the training range, with the training mean for cold users and items.
 
-    /usr/bin/python3 bench/defaults_table.py --data ../shared/data/ml-1m-uir/ratings.tsv
+    /usr/bin/python3 bench/defaults_table.py --data ML1M_RATINGS
     /usr/bin/python3 bench/defaults_table.py --data examples/data/ml-latest-small/ratings.csv --scale 20
+
+ML1M_RATINGS: the ML-1M ratings file, a user-item-rating file (grouplens.org).
 
 --scale multiplies every rating (20 turns ml-latest-small's 0.5-5 into 10-100). Prints the
 test RMSE of each and the relative difference. PyTorch comes from Debian's python3-torch; the

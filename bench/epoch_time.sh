@@ -2,14 +2,22 @@
 # The marginal epoch time of autorec-train as a user waits for it: the whole process with
 # 42 epochs against 2 epochs (no early stop), median of 3 runs each, divided by 40. This
 # includes the training pass, the optimizer step and the validation of every epoch.
-#   bench/epoch_time.sh [RATINGS] [BUILD] [EXTRA autorec-train OPTIONS...]
-# Default: ML-1M I-AutoRec, k = 500, full-batch RProp, lambda 280, seed 7.
+#   bench/epoch_time.sh RATINGS [BUILD] [EXTRA autorec-train OPTIONS...]
+# RATINGS: the ML-1M ratings file, a user-item-rating file (grouplens.org); it may be left out
+# (or given as "") when the environment variable AUTOREC_ML1M names it. BUILD: default build.
+# I-AutoRec, k = 500, full-batch RProp, lambda 280, seed 7.
 set -euo pipefail
-data=${1:-../shared/data/ml-1m-uir/ratings.tsv}
+data=${1:-${AUTOREC_ML1M:-}}
 build=${2:-build}
 shift $(( $# < 2 ? $# : 2 ))
 extra=("$@")
-[ -f "$data" ] || { echo "skipped: no ratings file at $data"; exit 0; }
+if [ -z "$data" ]; then
+  echo "usage: bench/epoch_time.sh RATINGS [BUILD] [EXTRA autorec-train OPTIONS...]" >&2
+  echo "  RATINGS: the ML-1M ratings file (a user-item-rating file from grouplens.org, not part of" >&2
+  echo "  this repository); give its path, or set AUTOREC_ML1M to it" >&2
+  exit 2
+fi
+[ -f "$data" ] || { echo "bench/epoch_time.sh: no ratings file at $data" >&2; exit 1; }
 median_seconds() {  # median wall time of 3 runs of autorec-train --epochs $1
   for run in 1 2 3; do
     local start end

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Median epoch time (training pass, RProp step and validation) of autorec-train-mpi on 1, 2
 # and 4 ranks of this machine, with both reductions, and rank 0's peak memory:
-#   bench/mpi_pass_times.sh [RATINGS] [BUILD]     (default: ML-1M from ../shared/data)
+#   bench/mpi_pass_times.sh RATINGS [BUILD]
+# RATINGS: the ML-1M ratings file, a user-item-rating file (grouplens.org); it may be left out
+# (or given as "") when the environment variable AUTOREC_ML1M names it. BUILD: default build.
 # On 2 cores, 2 and 4 ranks are oversubscribed (one thread each): this shows that the
 # sharded pass runs and what it costs, not a speedup.
 set -euo pipefail
-data=${1:-../shared/data/ml-1m-uir/ratings.tsv}
+data=${1:-${AUTOREC_ML1M:-}}
 build=${2:-build}
-[ -f "$data" ] || { echo "skipped: no ratings file at $data"; exit 0; }
+if [ -z "$data" ]; then
+  echo "usage: bench/mpi_pass_times.sh RATINGS [BUILD]" >&2
+  echo "  RATINGS: the ML-1M ratings file (a user-item-rating file from grouplens.org, not part of" >&2
+  echo "  this repository); give its path, or set AUTOREC_ML1M to it" >&2
+  exit 2
+fi
+[ -f "$data" ] || { echo "bench/mpi_pass_times.sh: no ratings file at $data" >&2; exit 1; }
 run() {  # run LABEL MPIRUN-OPTIONS... -- PROGRAM-OPTIONS...
   local label=$1
   shift

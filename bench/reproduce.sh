@@ -2,12 +2,15 @@
 # Runs the paper's protocol (bench/reproduce_paper) on ML-1M (I-AutoRec and U-AutoRec) and on
 # the embedded ml-latest-small, and rewrites the measured block of docs/results.md (the
 # table, its commands and the per-split lines) between its markers.
-#   bash bench/reproduce.sh [path/to/ml-1m-uir/ratings.tsv]
-# ML-1M may not be redistributed: it is read from ../shared/data unless a path is given, and
-# its rows are skipped with a message when the file is absent.
+#   bash bench/reproduce.sh [ML1M_RATINGS]
+# ML1M_RATINGS: the ML-1M ratings file, a user-item-rating file (grouplens.org). ML-1M may not
+# be redistributed: give its path, or set the environment variable AUTOREC_ML1M to it; without
+# either, or when the file is absent, its rows are skipped with a message. The commands written
+# to docs/results.md name it ML1M_RATINGS, not the path.
 set -euo pipefail
+ml1m=${1:-${AUTOREC_ML1M:-}}
+[ -n "$ml1m" ] && [ -f "$ml1m" ] && ml1m=$(realpath "$ml1m")  # before the cd below
 cd "$(dirname "$0")/.."
-ml1m=${1:-../shared/data/ml-1m-uir/ratings.tsv}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j2 --target reproduce_paper > /dev/null
 log=$(mktemp -d)
@@ -25,6 +28,8 @@ if [ -f "$ml1m" ]; then
   run ml1m-item $i_item
   run ml1m-user $i_user
   rows+=(ml1m-item ml1m-user)
+elif [ -z "$ml1m" ]; then
+  echo "no ML-1M ratings file given (first argument, or AUTOREC_ML1M): its rows are skipped" >&2
 else
   echo "ML-1M not found at $ml1m: its rows are skipped" >&2
 fi
@@ -58,9 +63,11 @@ HEAD
   done
   echo
   echo "Measured by \`bash bench/reproduce.sh\` on $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p')), $(date -u +%Y-%m-%d)."
-  echo "Each row is one run of \`build/bench/reproduce_paper\` with these arguments:"
+  echo "Each row is one run of \`build/bench/reproduce_paper\` with these arguments (ML1M_RATINGS: the"
+  echo "ML-1M ratings file, a user-item-rating file (grouplens.org)):"
   echo
-  [ -f "$ml1m" ] && echo "- ML-1M I-AutoRec: \`$i_item\`" && echo "- ML-1M U-AutoRec: \`$i_user\`"
+  [ -f "$ml1m" ] && echo "- ML-1M I-AutoRec: \`${i_item/"$ml1m"/ML1M_RATINGS}\`" &&
+    echo "- ML-1M U-AutoRec: \`${i_user/"$ml1m"/ML1M_RATINGS}\`"
   echo "- ml-latest-small: \`$small\`"
   echo
   echo "## Per split"

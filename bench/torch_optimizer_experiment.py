@@ -3,8 +3,11 @@
 full batch with L-BFGS (strong Wolfe line search, what the authors' code used) or iRprop- (what
 the paper reports), printing validation and test RMSE every 5 iterations and the best.
 
-    bench/torch_optimizer_experiment.py --optimizer lbfgs --lambda 200 --iterations 300
-    bench/torch_optimizer_experiment.py --optimizer rprop --lambda 200 --iterations 160
+    bench/torch_optimizer_experiment.py --data ML1M_RATINGS --optimizer lbfgs --lambda 200 --iterations 300
+    bench/torch_optimizer_experiment.py --data ML1M_RATINGS --optimizer rprop --lambda 200 --iterations 160
+
+ML1M_RATINGS: the ML-1M ratings file, as user<TAB>item<TAB>rating lines with ids from 1 (from
+grouplens.org); --data may be left out when the environment variable AUTOREC_ML1M names it.
 
 Split: numpy seed 1 for 90/10, seed 2 for 10% of the training part as validation; the
 test predictions use the whole training part as input, clipped to [1, 5], 3 for cold start.
@@ -24,12 +27,16 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default="../shared/data/ml-1m-uir/ratings.tsv", help="user<TAB>item<TAB>rating, ids from 1")
+    parser.add_argument("--data", default=os.environ.get("AUTOREC_ML1M"),
+                        help="the ML-1M ratings file, user<TAB>item<TAB>rating, ids from 1 (default: $AUTOREC_ML1M)")
     parser.add_argument("--optimizer", choices=["lbfgs", "rprop"], default="lbfgs")
     parser.add_argument("--lambda", dest="lam", type=float, default=200.0)
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    if not args.data:
+        parser.error("--data: give the ML-1M ratings file (a user-item-rating file from grouplens.org, "
+                     "not part of this repository), or set AUTOREC_ML1M to it")
     if not os.path.exists(args.data):
         print(f"skipped: no ratings file at {args.data}")
         return 0
