@@ -155,7 +155,9 @@ int run(const Settings& s) {
       return 0;
     }
     write_file_atomically(s.output, out.str());
-    std::cout << "top " << s.top << " for " << users.size() << " users written to " << s.output << "\n";
+    // Onto a special file (--output /dev/stdout) the note goes to stderr, out of the CSV.
+    (writes_in_place(s.output) ? std::cerr : std::cout)
+        << "top " << s.top << " for " << users.size() << " users written to " << s.output << "\n";
     return 0;
   }
 

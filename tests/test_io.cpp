@@ -1,6 +1,14 @@
-// Output files written atomically, learning-curve files and item titles.
+// Output files written atomically (or into special files), learning-curve files and item
+// titles.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -13,6 +21,25 @@ using namespace autorec;
 using autorec::testing::TempFile;
 
 namespace {
+namespace fs = std::filesystem;
+
+// A fresh folder under the temporary directory, removed with everything in it at the end.
+class TempFolder {
+ public:
+  explicit TempFolder(const std::string& name)
+      : path_(fs::temp_directory_path() / ("autorec-" + name + "-" + std::to_string(getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempFolder() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write_text(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), {}};
@@ -107,4 +134,78 @@ TEST_CASE("same_file sees through another spelling of a path") {
   const auto path = std::filesystem::path(file.path());
   CHECK(same_file(file.path(), (path.parent_path() / "." / path.filename()).string()));
   CHECK_FALSE(same_file(file.path(), file.path() + ".other"));
+}
+
+// --- Outputs onto special files: written into, never replaced ------------------------------
+
+TEST_CASE("An output onto a FIFO is written into it and the FIFO stays a FIFO") {
+  TempFolder folder("fifo");
+  const std::string fifo = (folder.path() / "out.pipe").string();
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  // The reader opens first, without waiting for a writer: the bytes (fewer than a pipe holds)
+  // then wait in the pipe, and a write that replaced the FIFO leaves it empty instead of hanging.
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  REQUIRE(reader >= 0);
+  write_file_atomically(fifo, "through the pipe");
+  char buffer[64];
+  const ssize_t got = read(reader, buffer, sizeof buffer);
+  close(reader);
+  CHECK(std::string(buffer, std::size_t(std::max<ssize_t>(got, 0))) == "through the pipe");
+  CHECK(fs::is_fifo(fifo));
+}
+
+TEST_CASE("An output onto a character device is written into it and it stays a device") {
+  // A copy of /dev/null where mknod is allowed (as root), so that a broken write could only
+  // replace the copy; elsewhere /dev/null itself, whose folder such a user cannot write.
+  TempFolder folder("device");
+  std::string device = (folder.path() / "null").string();
+  if (mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) device = "/dev/null";
+  write_file_atomically(device, "into the device");
+  CHECK(fs::is_character_file(device));
+  CHECK(read_text(device).empty());
+}
+
+TEST_CASE("check_writable accepts a FIFO without waiting for a reader") {
+  TempFolder folder("fifo-check");
+  const std::string fifo = (folder.path() / "out.pipe").string();
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_NOTHROW(check_writable(fifo));
+  CHECK(fs::is_fifo(fifo));
+}
+
+TEST_CASE("check_writable accepts a character device") {
+  CHECK_NOTHROW(check_writable("/dev/null"));
+  CHECK(fs::is_character_file("/dev/null"));
+}
+
+TEST_CASE("check_writable leaves a regular file's content as it was") {
+  TempFile file("kept");
+  check_writable(file.path());
+  CHECK(read_text(file.path()) == "kept");
+}
+
+// --- Temporaries of killed writers ----------------------------------------------------------
+
+TEST_CASE("An atomic write removes a dead writer's temporary of its target and keeps a live one's") {
+  TempFolder folder("stale");
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) _exit(0);
+  REQUIRE(waitpid(child, nullptr, 0) == child);  // reaped: its pid names no process now
+  const fs::path dead = folder.path() / (".a.bin.tmp-" + std::to_string(child) + "-Ab12Cd");
+  const fs::path live = folder.path() / (".a.bin.tmp-" + std::to_string(getpid()) + "-Ab12Cd");
+  const fs::path other_target = folder.path() / (".b.bin.tmp-" + std::to_string(child) + "-Ab12Cd");
+  for (const fs::path& planted : {dead, live, other_target}) write_text(planted, "partial");
+  write_file_atomically((folder.path() / "a.bin").string(), "whole");
+  CHECK_FALSE(fs::exists(dead));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(other_target));
+  CHECK(read_text((folder.path() / "a.bin").string()) == "whole");
+}
+
+TEST_CASE("An atomic write's temporary name carries the writer's pid") {
+  TempFolder folder("tmpname");
+  std::string temporary;
+  close(detail::create_beside((folder.path() / "a.bin").string(), temporary));
+  CHECK(fs::path(temporary).filename().string().rfind(".a.bin.tmp-" + std::to_string(getpid()) + "-", 0) == 0);
 }
