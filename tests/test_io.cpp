@@ -1,5 +1,5 @@
-// Output files written atomically (or into special files), learning-curve files and item
-// titles.
+// Output files written atomically (or into special files), checkpoint folders, learning-curve
+// files and item titles.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 
 #include "autorec/data/titles.hpp"
 #include "autorec/io/atomic_file.hpp"
+#include "autorec/io/checkpoint.hpp"
 #include "autorec/io/learning_curve.hpp"
 #include "temp_file.hpp"
 
@@ -208,4 +209,42 @@ TEST_CASE("An atomic write's temporary name carries the writer's pid") {
   std::string temporary;
   close(detail::create_beside((folder.path() / "a.bin").string(), temporary));
   CHECK(fs::path(temporary).filename().string().rfind(".a.bin.tmp-" + std::to_string(getpid()) + "-", 0) == 0);
+}
+
+// --- Checkpoint folders: only the epochs a run wrote are removed ---------------------------
+
+namespace {
+// Commits epoch 3 of a run in `folder` (whose shards are written): older epochs of ours go.
+void commit_epoch_3(const fs::path& folder) {
+  fs::create_directories(folder / "epoch-3");
+  const CheckpointDirectory checkpoints(folder.string(), "run");
+  checkpoints.commit(3, sample_history());
+}
+}  // namespace
+
+TEST_CASE("Committing a checkpoint removes an older epoch folder of checkpoint files") {
+  TempFolder folder("ckpt-old");
+  fs::create_directories(folder.path() / "epoch-1");
+  write_text(folder.path() / "epoch-1" / "shard-0.ckpt", "x");
+  write_text(folder.path() / "epoch-1" / "progress.ckpt", "x");
+  commit_epoch_3(folder.path());
+  CHECK_FALSE(fs::exists(folder.path() / "epoch-1"));
+  CHECK(fs::exists(folder.path() / "epoch-3" / "progress.ckpt"));
+}
+
+TEST_CASE("Committing a checkpoint leaves a user's folder named epoch-photos alone") {
+  TempFolder folder("ckpt-photos");
+  fs::create_directories(folder.path() / "epoch-photos");
+  write_text(folder.path() / "epoch-photos" / "beach.jpg", "jpeg");
+  commit_epoch_3(folder.path());
+  CHECK(fs::exists(folder.path() / "epoch-photos" / "beach.jpg"));
+}
+
+TEST_CASE("Committing a checkpoint leaves an epoch-N folder holding other files alone") {
+  TempFolder folder("ckpt-foreign");
+  fs::create_directories(folder.path() / "epoch-2");
+  write_text(folder.path() / "epoch-2" / "shard-0.ckpt", "x");
+  write_text(folder.path() / "epoch-2" / "notes.txt", "mine");
+  commit_epoch_3(folder.path());
+  CHECK(fs::exists(folder.path() / "epoch-2" / "notes.txt"));
 }

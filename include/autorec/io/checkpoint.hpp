@@ -5,9 +5,10 @@
 //   latest                 "E": the newest complete checkpoint
 // Every rank writes its shards, all ranks meet, then rank 0 writes the progress and moves
 // `latest` to E, and only then removes older epochs: a rank killed at any moment leaves
-// `latest` naming a checkpoint whose files are all there. Files are per shard, not per rank,
-// so a run may resume on another number of ranks. Each file carries the run's key (what
-// must match to resume: data, network, options) and a checksum.
+// `latest` naming a checkpoint whose files are all there. Only epoch folders of ours are
+// removed (epoch-<digits>, holding *.ckpt files alone): a user's epoch-photos/ stays. Files
+// are per shard, not per rank, so a run may resume on another number of ranks. Each file
+// carries the run's key (what must match to resume: data, network, options) and a checksum.
 
 #include <algorithm>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "autorec/dist/shard_state.hpp"
@@ -96,8 +98,7 @@ class CheckpointDirectory {
     namespace fs = std::filesystem;
     for (const fs::directory_entry& entry : fs::directory_iterator(directory_)) {
       const std::string name = entry.path().filename().string();
-      if (entry.is_directory() && name.rfind("epoch-", 0) == 0 && name != "epoch-" + std::to_string(epoch))
-        fs::remove_all(entry.path());
+      if (name != "epoch-" + std::to_string(epoch) && is_ours(entry)) fs::remove_all(entry.path());
     }
   }
 
@@ -121,6 +122,27 @@ class CheckpointDirectory {
 
  private:
   static constexpr char kMagic[8] = {'A', 'R', 'C', 'K', 'P', 'T', '1', '\0'};
+
+  // Whether `entry` is an epoch folder this code wrote: a real folder (not a link) named
+  // exactly epoch-<digits> that holds only regular files named *.ckpt or their temporaries
+  // (of a write that was killed). Anything else in the checkpoint directory is left alone.
+  static bool is_ours(const std::filesystem::directory_entry& entry) {
+    namespace fs = std::filesystem;
+    const std::string name = entry.path().filename().string();
+    const std::string_view digits = std::string_view(name).substr(std::min<std::size_t>(name.size(), 6));
+    if (name.rfind("epoch-", 0) != 0 || digits.empty() ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return false;
+    std::error_code error;
+    if (entry.symlink_status(error).type() != fs::file_type::directory) return false;
+    for (fs::directory_iterator it(entry.path(), error), end; !error && it != end; it.increment(error)) {
+      const std::string file = it->path().filename().string();
+      const bool checkpoint = file.size() > 5 && file.compare(file.size() - 5, 5, ".ckpt") == 0;
+      if (it->symlink_status(error).type() != fs::file_type::regular || !(checkpoint || detail::is_temporary(file)))
+        return false;
+    }
+    return !error;
+  }
 
   std::string epoch_directory(int epoch) const { return directory_ + "/epoch-" + std::to_string(epoch); }
   std::string shard_path(int epoch, int shard) const {
