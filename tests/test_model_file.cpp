@@ -1,10 +1,16 @@
 // Model files: exact round trip and clear errors for damaged files.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "autorec/io/model_file.hpp"
 #include "temp_file.hpp"
@@ -474,4 +480,47 @@ TEST_CASE("A model file of an unknown model kind is refused") {
   reseal(bytes);
   write_bytes(file.path(), bytes);
   CHECK(load_error(file.path()) == "corrupted: unknown model kind 5");
+}
+
+TEST_CASE("Reading /dev/zero as a model is refused at once, naming the path") {
+  CHECK_THROWS_WITH_AS(read_model_bytes("/dev/zero"),
+                       "/dev/zero: not an autorec model file (bad magic number)", ModelFileError);
+}
+
+namespace {
+// Reads `path` with read_model_bytes(path, limit) while a thread writes `bytes` into it as a
+// FIFO (a stream whose size is not known beforehand).
+std::string read_through_fifo(const std::string& bytes, std::uint64_t limit) {
+  TempFile place;
+  std::remove(place.path().c_str());
+  REQUIRE(mkfifo(place.path().c_str(), 0600) == 0);
+  std::thread writer([&] {
+    const int fd = open(place.path().c_str(), O_WRONLY);
+    if (fd < 0) return;
+    for (std::size_t done = 0; done < bytes.size();) {
+      const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += std::size_t(n);
+    }
+    close(fd);
+  });
+  struct Join {
+    std::thread& thread;
+    ~Join() { thread.join(); }
+  } join{writer};
+  return read_model_bytes(place.path(), limit);
+}
+}  // namespace
+
+TEST_CASE("A model streamed through a FIFO is read whole") {
+  TempFile file;
+  save_model(file.path(), sample());
+  const std::string bytes = read_bytes(file.path());
+  CHECK(read_through_fifo(bytes, kMaxStreamedModelBytes) == bytes);
+}
+
+TEST_CASE("A stream longer than the limit is refused as a model, naming the limit") {
+  std::string bytes(kModelFileMagic, sizeof kModelFileMagic);
+  bytes += std::string(100, 'x');  // fewer than a pipe holds: the writer never waits
+  CHECK_THROWS_WITH_AS(read_through_fifo(bytes, 64), doctest::Contains("longer than 64 bytes"), ModelFileError);
 }

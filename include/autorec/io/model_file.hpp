@@ -49,6 +49,7 @@
 // loading (serve/scorer.hpp).
 // Loading checks each of these and fails with a message that says what is wrong.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -282,20 +283,39 @@ using ModelFileContents = std::variant<SavedModel<Scalar>, SavedEase<Scalar>>;
 template <typename Scalar>
 ModelFileContents<Scalar> parse_model_file(const std::string& bytes, const std::string& path);
 
-/// The bytes of the file at `path`.
-inline std::string read_model_bytes(const std::string& path) {
+/// The most bytes read from a model "file" that is not a regular file (a pipe, a device),
+/// whose size is not known beforehand: 16 GiB, far above any model this library writes
+/// (ML-20M's EASE in float is 1.6 GB), so that a stream without end is refused, not read on.
+inline constexpr std::uint64_t kMaxStreamedModelBytes = std::uint64_t(16) << 30;
+
+/// The bytes of the file at `path`: refused after its first 8 bytes when they are not a model
+/// file's magic number (so /dev/zero or a text file is not read on), read at its size when it
+/// is a regular file, and refused past `stream_limit` bytes when it is not.
+inline std::string read_model_bytes(const std::string& path, std::uint64_t stream_limit = kMaxStreamedModelBytes) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw ModelFileError(path, "cannot open the model file (missing or unreadable)");
-  std::string bytes;
+  std::string bytes(sizeof kModelFileMagic, '\0');
+  if (!file.read(bytes.data(), std::streamsize(bytes.size())) ||
+      std::memcmp(bytes.data(), kModelFileMagic, sizeof kModelFileMagic) != 0)
+    throw ModelFileError(path, "not an autorec model file (bad magic number)");
   std::error_code error;
   if (std::filesystem::is_regular_file(path, error)) {  // read at its size: the bytes held once
     const std::uintmax_t size = std::filesystem::file_size(path, error);
     if (error) throw ModelFileError(path, "cannot read the model file's size: " + error.message());
-    bytes.resize(std::size_t(size));
-    if (!file.read(bytes.data(), std::streamsize(bytes.size()))) throw ModelFileError(path, "cannot read the model file");
-  } else {  // a pipe or a device: read to its end
-    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    bytes.resize(std::max<std::size_t>(std::size_t(size), bytes.size()));
+    const std::streamsize rest = std::streamsize(bytes.size() - sizeof kModelFileMagic);
+    if (!file.read(bytes.data() + sizeof kModelFileMagic, rest)) throw ModelFileError(path, "cannot read the model file");
+    return bytes;
   }
+  std::vector<char> chunk(std::size_t(1) << 20);  // a pipe or a device: to its end, within the limit
+  while (file) {
+    file.read(chunk.data(), std::streamsize(chunk.size()));
+    bytes.append(chunk.data(), std::size_t(file.gcount()));
+    if (bytes.size() > stream_limit)
+      throw ModelFileError(path, "longer than " + std::to_string(stream_limit) +
+                                     " bytes without an end: not a model file (a device or an endless stream?)");
+  }
+  if (file.bad()) throw ModelFileError(path, "cannot read the model file");
   return bytes;
 }
 
