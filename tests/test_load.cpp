@@ -228,3 +228,33 @@ TEST_CASE("loading part of a file still reports a bad line with its number") {
   CHECK_THROWS_WITH_AS(autorec::load_ratings_where(file.path(), part, {}, [](int, int) { return false; }),
                        doctest::Contains(":2: rating 'x' is not a number"), autorec::RatingFileError);
 }
+
+TEST_CASE("A comma-delimited file whose fourth fields are all one digit is refused as decimal commas") {
+  const std::string message = load_error("1,1,0,5\n1,2,4,5\n2,1,3,0\n");
+  CHECK(message.find(":1: ") == 0);  // the first line, by number
+  CHECK(message.find("'1,1,0,5'") != std::string::npos);  // and by its text
+  CHECK(message.find("decimal comma") != std::string::npos);
+  CHECK(message.find("rating 0,5?") != std::string::npos);
+}
+
+TEST_CASE("A comma-delimited file with real timestamps still loads") {
+  const RatingData data = load("1,1,4,964982703\n1,2,3,964981247\n2,1,5,964982224\n");
+  CHECK(data.ratings.size() == 3);
+}
+
+TEST_CASE("A comma-delimited file with one long timestamp among one-digit ones still loads") {
+  const RatingData data = load("1,1,4,5\n1,2,3,964981247\n2,1,5,7\n");
+  CHECK(data.ratings.size() == 3);
+}
+
+TEST_CASE("A comma-delimited file with a header naming its columns is not taken for decimal commas") {
+  const RatingData data = load("user,item,rating,weight\n1,1,4,5\n1,2,3,1\n");
+  CHECK(data.ratings.size() == 2);
+}
+
+TEST_CASE("Decimal commas are found when a file is loaded a block at a time") {
+  TempFile file("1,1,0,5\n1,2,4,5\n");
+  RatingData data;
+  CHECK_THROWS_WITH_AS(load_ratings_where(file.path(), data, {}, [](int, int) { return true; }),
+                       doctest::Contains("decimal comma"), RatingFileError);
+}

@@ -3,7 +3,9 @@
 // 1M/10M `ratings.dat` (`::` separated), MovieLens latest/20M/25M `ratings.csv` (with a
 // header), and any delimited `user item rating [timestamp]` file; with ratings_required off,
 // also events files of `user item` lines (each an event of value 1). LF and CRLF both work.
-// Every problem is an exception naming the file and the line; nothing is dropped silently.
+// Every problem is an exception naming the file and the line; nothing is dropped silently. A
+// comma-delimited file whose every fourth field is one digit is refused as decimal commas
+// (`1,1,0,5`: rating 0,5?) unless a header names its columns.
 
 #include <algorithm>
 #include <cctype>
@@ -321,6 +323,7 @@ class RatingParser {
     user_in_file_[static_cast<std::size_t>(user)] = 1;
     item_in_file_[static_cast<std::size_t>(item)] = 1;
 
+    note_decimal_comma(fields, line, line_number);
     ++parsed_;
     if (keep_) {  // the ratings left out count in the summary's range
       summary_.min_rating = std::min(summary_.min_rating, rating);
@@ -332,6 +335,7 @@ class RatingParser {
   }
 
   LoadSummary finish() {
+    check_decimal_comma();
     const std::size_t before = data_.ratings.size();
     resolve_duplicates(path_, data_, first_ratings_, line_of_, options_.duplicates, summary_);
     summary_.ratings = parsed_ - static_cast<long>(before - data_.ratings.size());
@@ -356,6 +360,35 @@ class RatingParser {
   std::string delimiter_;
   bool first_content_line_ = true;
   NumericIds user_numbers_, item_numbers_;
+  // Decimal commas: while every line of a comma-delimited file without a header has a whole
+  // rating and a one-digit fourth field, `1,1,0,5` may mean rating 0.5, not 0 at time 5.
+  bool decimal_comma_ = true;
+  long decimal_comma_line_ = 0;
+  std::string decimal_comma_text_, decimal_comma_rating_;
+
+  // Real timestamps have many digits: one line without a one-digit fourth field (or with a
+  // rating holding a point) clears the suspicion for the whole file.
+  void note_decimal_comma(const std::vector<std::string_view>& fields, std::string_view line, long line_number) {
+    if (!decimal_comma_) return;
+    auto digits = [](std::string_view f) {
+      return !f.empty() && std::all_of(f.begin(), f.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    decimal_comma_ = delimiter_ == "," && !summary_.header && fields.size() >= 4 && digits(fields[2]) &&
+                     fields[3].size() == 1 && digits(fields[3]);
+    if (decimal_comma_ && decimal_comma_line_ == 0) {
+      decimal_comma_line_ = line_number;
+      decimal_comma_text_ = printable(line);
+      decimal_comma_rating_ = std::string(fields[2]) + "," + std::string(fields[3]);
+    }
+  }
+  void check_decimal_comma() const {
+    if (!decimal_comma_ || decimal_comma_line_ == 0) return;
+    throw RatingFileError(path_, decimal_comma_line_,
+                          "'" + decimal_comma_text_ + "': every line's fourth field is a single digit, which looks "
+                          "like a decimal comma (rating " + decimal_comma_rating_ + "?) rather than a timestamp; "
+                          "write ratings with a decimal point or use another delimiter (or give the file a "
+                          "header line naming its columns)");
+  }
 };
 
 }  // namespace detail
