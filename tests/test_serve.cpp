@@ -3,9 +3,7 @@
 // The server binary and two model files come from CTest (see tests/CMakeLists.txt).
 #include "autorec/data/rating_matrix.hpp"  // Eigen before httplib.h (its <resolv.h> defines _res)
 
-#include <doctest/doctest.h>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
+#include "serve_process.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -21,69 +19,12 @@
 #include <unistd.h>
 
 using json = nlohmann::json;
-extern char** environ;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  REQUIRE_MESSAGE(value != nullptr, name << " is not set (run this test through CTest)");
-  return value;
-}
-
-// The server as a child process; its first output line names the port.
-class Server {
- public:
-  explicit Server(const std::string& model) {
-    int out[2];
-    REQUIRE(pipe(out) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    const std::string binary = env("AUTOREC_SERVE");
-    std::vector<std::string> args{binary, "--model", model, "--port", "0"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    output_ = fdopen(out[0], "r");
-    char line[512] = {};
-    REQUIRE(std::fgets(line, sizeof line, output_) != nullptr);
-    const std::string text = line;
-    INFO(text);
-    const auto colon = text.rfind(':');
-    REQUIRE(colon != std::string::npos);
-    port_ = std::stoi(text.substr(colon + 1));
-  }
-  ~Server() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (output_) std::fclose(output_);
-  }
-  int port() const { return port_; }
-  void signal(int s) { kill(pid_, s); }
-  int wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* output_ = nullptr;
-  int port_ = 0;
-};
-
-json body_of(const httplib::Result& result) {
-  REQUIRE(result);
-  return json::parse(result->body);
-}
+using serve_test::body_of;
+using serve_test::env;
+using serve_test::Server;
 
 void copy_over(const std::string& from, const std::string& to) {  // atomically, as a deploy would
   std::filesystem::copy_file(from, to + ".new", std::filesystem::copy_options::overwrite_existing);
