@@ -174,6 +174,12 @@ int run(const Settings& settings) {
   // ensemble members alike, refit on the whole training part for that many epochs.
   const bool choose = settings.lambda == "auto";
   check_memory(settings.network.options(input.rows(), choose ? 0.f : std::stof(settings.lambda), settings.seed), input);
+  autorec_programs::check_model_space(
+      settings.save, autorec_programs::model_file_bytes(
+                         double(Network<float>::parameter_count(settings.network.architecture(input.rows()))) *
+                             std::max(1, settings.network.ensemble),
+                         double(train_part.size()), double(train_input.cols()), data.users.raw_ids(),
+                         data.items.raw_ids()));
   if (choose && fit.test.empty())
     throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none "
                              "(--validation-fraction " + std::to_string(settings.validation_fraction) +

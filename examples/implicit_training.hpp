@@ -164,6 +164,8 @@ inline ImplicitScorer fit_ease_model(const RunFlags& run, const autorec::Implici
     for (double value : grid) std::cout << " " << value;
   }
   std::cout << "\n";
+  check_model_space(run.save, model_file_bytes(double(items) * double(items), double(split.train.entries()),
+                                               double(split.train.rows()), split.train_users, split.items.raw_ids()));
   EaseFit fit = fit_ease(split, grid, [](const EaseTrial& trial) {
     std::ostringstream line;
     line << "lambda " << std::setw(6) << trial.lambda << ": validation ";
@@ -210,6 +212,8 @@ inline ImplicitScorer fit_network_model(const CLI::App& app, const RunFlags& run
   } else {
     model.emplace(options);
   }
+  check_model_space(run.save, model_file_bytes(double(model->parameters().size()), double(split.train.entries()),
+                                               double(users), split.train_users, split.items.raw_ids()));
   KlAnnealing annealing{flags.beta_cap, flags.anneal_steps};
   std::cout << (variational ? "Mult-VAE" : "Mult-DAE") << ": network " << model->architecture().describe()
             << ", lambda " << lambda << ", " << train_options.optimizer << ", batch " << train_options.batch_size;

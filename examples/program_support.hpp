@@ -1,6 +1,7 @@
 #pragma once
 // What autorec-train and autorec-train-mpi share besides their flags: finding the embedded
-// data, checking outputs before a long run, and the lines they print.
+// data, checking outputs (and the room for a model file) before a long run, and the lines
+// they print.
 
 #include <filesystem>
 #include <iomanip>
@@ -13,6 +14,7 @@
 #include "autorec/data/load.hpp"
 #include "autorec/data/rating_matrix.hpp"
 #include "autorec/io/atomic_file.hpp"
+#include "autorec/io/free_space.hpp"
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/report.hpp"
 
@@ -43,6 +45,23 @@ inline void check_outputs(const std::vector<std::string>& outputs, const std::ve
         throw std::runtime_error("the output " + output + " is the input " + input + ": it would be overwritten");
     autorec::check_writable(output);
   }
+}
+
+/// A lower bound on the size of a model file (io/model_file.hpp) holding `parameters` float
+/// scalars and a training matrix of `entries` values in `columns` columns, with the ids
+/// `users` and `items` (each a 4-byte length and its bytes); headers and biases left out.
+inline double model_file_bytes(double parameters, double entries, double columns,
+                               const std::vector<std::string>& users, const std::vector<std::string>& items) {
+  double ids = 0;
+  for (const std::vector<std::string>* map : {&users, &items})
+    for (const std::string& id : *map) ids += 4 + double(id.size());
+  return 4 * parameters + 8 * entries + 4 * (columns + 1) + ids;
+}
+
+/// --save PATH, before training: refused when PATH's file system has less room than
+/// model_file_bytes, so a full disk is found before the run and not after it.
+inline void check_model_space(const std::string& path, double bytes) {
+  if (!path.empty()) autorec::check_free_space(path, std::uintmax_t(bytes), "the model file");
 }
 
 inline void print_summary(std::ostream& out, const autorec::LoadSummary& s,

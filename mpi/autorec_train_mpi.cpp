@@ -244,6 +244,12 @@ int run(const Settings& settings, int rank, int ranks) {
       << " for users and items without training ratings";
   if (rules.scale != 1) out << "; the network sees ratings / " << rules.scale;
   out << "\n";
+  if (rank == 0)  // the model file's room, before training: it is written by rank 0 after it
+    autorec_programs::check_model_space(
+        settings.save, autorec_programs::model_file_bytes(
+                           double(Network<float>::parameter_count(settings.network.architecture(inputs))),
+                           test_data.ratings, double(input_shape(users, items, variant).cols), ids.users.raw_ids(),
+                           ids.items.raw_ids()));
 
   const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
   auto architecture_of = [&](const Network<float>::Options& o) {

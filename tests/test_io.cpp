@@ -1,5 +1,5 @@
-// Output files written atomically (or into special files), checkpoint folders, learning-curve
-// files and item titles.
+// Output files written atomically (or into special files), free space for them, checkpoint
+// folders, learning-curve files and item titles.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include "autorec/data/titles.hpp"
 #include "autorec/io/atomic_file.hpp"
 #include "autorec/io/checkpoint.hpp"
+#include "autorec/io/free_space.hpp"
 #include "autorec/io/learning_curve.hpp"
 #include "temp_file.hpp"
 
@@ -247,4 +248,27 @@ TEST_CASE("Committing a checkpoint leaves an epoch-N folder holding other files 
   write_text(folder.path() / "epoch-2" / "notes.txt", "mine");
   commit_epoch_3(folder.path());
   CHECK(fs::exists(folder.path() / "epoch-2" / "notes.txt"));
+}
+
+// --- Free space before a long run -------------------------------------------------------------
+
+TEST_CASE("check_free_space refuses more bytes than any disk has, giving both figures") {
+  TempFolder folder("space");
+  const std::string path = (folder.path() / "model.bin").string();
+  const std::uintmax_t huge = std::uintmax_t(1) << 62;
+  try {
+    check_free_space(path, huge, "the model file");
+    FAIL("no error was thrown");
+  } catch (const std::runtime_error& error) {
+    const std::string what = error.what();
+    CHECK(what.rfind(path + ": the model file needs about ", 0) == 0);
+    CHECK(what.find("(" + std::to_string(huge) + " bytes)") != std::string::npos);
+    CHECK(what.find("bytes), and its file system has ") != std::string::npos);  // the free space changes
+    CHECK(what.find(" bytes) free") != std::string::npos);
+  }
+}
+
+TEST_CASE("check_free_space accepts a size that fits") {
+  TempFolder folder("space-fits");
+  CHECK_NOTHROW(check_free_space((folder.path() / "model.bin").string(), 1));
 }
