@@ -358,6 +358,42 @@ TEST_CASE("I-AutoRec fold-in by default fits the decoder row exactly: its gradie
   for (int j = 0; j < 4; ++j) CHECK(fit.rated_codes.col(j).isApprox(codes.col(mine[std::size_t(j)].first)));
 }
 
+TEST_CASE("I-AutoRec fold-in with more ratings than the code size solves the kn x kn primal form to the same fit") {
+  const Served<double> s(Variant::item);  // code size 6
+  std::vector<std::pair<int, float>> mine;
+  for (int item = 0; item < 14; ++item) mine.emplace_back(item, float(1 + item % 5));
+  const FoldedFit<double> fit = s.scorer.fold_in(mine).fits.at(0);
+  Vector<double> residual(14);
+  for (int j = 0; j < 14; ++j) residual(j) = fit.rated_codes.col(j).dot(fit.weights) + fit.bias - mine[std::size_t(j)].second;
+  const Vector<double> dw = 2 * fit.rated_codes * residual + s.network.lambda() * fit.weights;
+  CHECK(dw.norm() < 1e-8);
+  CHECK(std::abs(2 * residual.sum()) < 1e-8);
+}
+
+TEST_CASE("The ridge fit's primal and dual forms give the same weights and intercept") {
+  Random random(3);
+  for (const Index m : {3, 5, 6, 7, 40, 600}) {  // code size 6: dual up to 6 ratings, primal (in blocks) above
+    Matrix<double> H(6, m);
+    Vector<double> r(m);
+    for (Index j = 0; j < m; ++j) {
+      r(j) = 1 + 4 * random.uniform();
+      for (Index i = 0; i < 6; ++i) H(i, j) = random.uniform();
+    }
+    const Vector<double> mean = H.rowwise().mean();
+    const Matrix<double> Hc = H.colwise() - mean;
+    Matrix<double> dual = Hc.transpose() * Hc;
+    dual.diagonal().array() += 1.5;
+    const Vector<double> rc = r.array() - r.mean();
+    const Vector<double> expected = Hc * dual.ldlt().solve(rc);
+    Vector<double> w;
+    double c = 0;
+    detail::ridge_fit<double>(H, r, 3.0, w, c);
+    INFO("m = " << m);
+    CHECK((w - expected).norm() < 1e-9);
+    CHECK(c == doctest::Approx(r.mean() - mean.dot(expected)).epsilon(1e-10));
+  }
+}
+
 TEST_CASE("Fold-in refuses a repeated item, an unknown item and a rating outside the model's range") {
   const Served<float> s(Variant::item);
   CHECK_THROWS_WITH_AS(s.scorer.fold_in(std::vector<std::pair<int, float>>{{1, 4}, {1, 5}}),

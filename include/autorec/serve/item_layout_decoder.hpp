@@ -48,7 +48,7 @@ class ItemLayoutDecoder final : public Decoder<Scalar> {
     for (std::size_t j = 0; j < items.size(); ++j) rated_codes.col(Index(j)) = codes_.col(items[j]);
     FoldedFit<Scalar> fit;
     detail::fit_new_input(
-        network_, rated_codes, values,
+        network_, std::move(rated_codes), values,
         [&](Matrix<Scalar>& first) { network_.first_layer(gather_columns(training, items), first); }, options, fit);
     return fit;
   }
