@@ -167,6 +167,20 @@ TEST_CASE("An output onto a character device is written into it and it stays a d
   CHECK(read_text(device).empty());
 }
 
+TEST_CASE("An output onto a block device is refused, and the node stays") {
+  // A node of an unassigned major number (240: local use), so that no disk is ever at risk.
+  TempFolder folder("block");
+  const std::string node = (folder.path() / "disk").string();
+  if (mknod(node.c_str(), S_IFBLK | 0600, makedev(240, 0)) != 0) {
+    MESSAGE("skipped: mknod needs privileges here");
+    return;
+  }
+  CHECK_THROWS_WITH_AS(write_file_atomically(node, "x"),
+                       (node + ": is a block device (a disk), not a file to write").c_str(), std::runtime_error);
+  CHECK_THROWS_WITH_AS(check_writable(node), doctest::Contains("is a block device"), std::runtime_error);
+  CHECK(fs::is_block_file(node));
+}
+
 TEST_CASE("check_writable accepts a FIFO without waiting for a reader") {
   TempFolder folder("fifo-check");
   const std::string fifo = (folder.path() / "out.pipe").string();

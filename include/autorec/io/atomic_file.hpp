@@ -110,11 +110,20 @@ inline bool write_all(int fd, std::string_view bytes) {
   return true;
 }
 
+// Refuses a block device (a disk): a model written onto it, through a symlink planted at
+// an output path say, would destroy what it holds.
+inline void refuse_block_device(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) == 0 && S_ISBLK(info.st_mode))
+    throw std::runtime_error(path + ": is a block device (a disk), not a file to write");
+}
+
 // Writes `bytes` straight into the special file at `path` (a device, a FIFO, /dev/stdout):
 // opened for writing without creating it (a regular file reached under /dev/ or /proc/ is
 // appended to, never truncated), and never renamed over. An fsync that the file cannot do
 // (EINVAL, ENOTSUP, EROFS) is no error.
 inline void write_in_place(const std::string& path, std::string_view bytes) {
+  refuse_block_device(path);
   const int named = named_descriptor(path);
   struct stat info {};
   const bool regular = stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
@@ -143,10 +152,11 @@ inline bool writes_in_place(const std::string& path) {
 /// Writes `bytes` to `path`: into a new temporary file beside it (unguessable name that
 /// carries this process's pid, created exclusively, mode 0644 less the umask), flushed to
 /// disk, then renamed over `path`. On any failure the temporary file is removed and `path`
-/// keeps its old content. A symlink at `path` is replaced by the file, never followed.
-/// Temporaries of `path` left by writers that are no longer running are removed first.
-/// A special file (writes_in_place: a device, a FIFO, /dev/stdout) is written into instead,
-/// never replaced; a folder is an error.
+/// keeps its old content. A symlink at `path` is replaced by the file, not followed, unless
+/// it leads to a special file. Temporaries of `path` left by writers that are no longer
+/// running are removed first. A special file (writes_in_place: a character device, a FIFO,
+/// /dev/stdout) is written into instead, never replaced; a folder or a block device is an
+/// error.
 inline void write_file_atomically(const std::string& path, std::string_view bytes) {
   if (writes_in_place(path)) return detail::write_in_place(path, bytes);
   detail::remove_stale_temporaries(path);
@@ -182,6 +192,7 @@ inline void write_file_atomically(const std::string& path, std::string_view byte
 inline void check_writable(const std::string& path) {
   if (std::filesystem::is_directory(path)) throw std::runtime_error(path + ": is a directory, not a file name");
   if (writes_in_place(path)) {
+    detail::refuse_block_device(path);
     const int named = detail::named_descriptor(path);
     if (named >= 0) {
       const int flags = fcntl(named, F_GETFL);
