@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "autorec/layers/activations.hpp"
+#include "autorec/layers/layer_kinds.hpp"
 #include "autorec/model/network.hpp"
 
 namespace autorec_programs {
@@ -98,11 +98,7 @@ struct NetworkFlags {
     text << value;
     return text.str();
   }
-  static std::vector<std::string> activation_names() {
-    std::vector<std::string> names;
-    for (const auto& [name, factory] : autorec::activation_factories<float>()) names.push_back(name);
-    return names;
-  }
+  static std::vector<std::string> activation_names() { return autorec::activation_kinds<float>(); }
 };
 
 }  // namespace autorec_programs

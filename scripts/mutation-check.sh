@@ -47,6 +47,8 @@ mutants=(
   "include/autorec/serve/scorer.hpp|items.erase(std::unique(items.begin(), items.end()), items.end());||a repeated item is folded in twice"
   "include/autorec/serve/scorer.hpp|if (value != 1.0f)|if (false)|an implicit model takes any fold-in value"
   "include/autorec/data/load.hpp|const bool header_like = event ? names_event_columns(fields[0], fields[1]) : !any_number;|const bool header_like = !any_number;|an events file loses a first line of ids as a header"
+  "include/autorec/serve/fold_in.hpp|const Matrix<Scalar> Hc = H.middleCols(j, width).colwise() - mean;|const Matrix<Scalar> Hc = H.middleCols(j, width);|the primal ridge fit does not centre the codes"
+  "include/autorec/layers/layer_kinds.hpp|register_activation_for<Scalar, Tanh>();||the built-in tanh is never registered"
 )
 
 selected=("$@")

@@ -274,7 +274,7 @@ TEST_CASE("a decoder of a host's own serves through the Scorer: lists, batches a
   const Scorer<float> scorer({std::make_shared<const AscendingDecoder>(items)}, Variant::user, implicit_rules(),
                              implicit_training_matrix<float>(split));
   CHECK(scorer.describe() == "ascending");
-  const auto top = scorer.recommend(0, TopN{3});
+  const auto top = scorer.recommend(0, TopN{3, {}, {}});
   REQUIRE(top.size() == 3);
   int expected = items - 1;  // the highest indices, less user 0's training items
   for (const Recommendation& r : top) {
@@ -282,8 +282,8 @@ TEST_CASE("a decoder of a host's own serves through the Scorer: lists, batches a
     while (std::find(rated.begin(), rated.end(), expected) != rated.end()) --expected;
     CHECK(r.item == expected--);
   }
-  CHECK(scorer.recommend(std::vector<int>{0}, TopN{3})[0].front().item == top.front().item);
-  const auto folded = scorer.recommend(scorer.fold_in_items({items - 1}), TopN{1});
+  CHECK(scorer.recommend(std::vector<int>{0}, TopN{3, {}, {}})[0].front().item == top.front().item);
+  const auto folded = scorer.recommend(scorer.fold_in_items({items - 1}), TopN{1, {}, {}});
   REQUIRE(folded.size() == 1);
   CHECK(folded.front().item == items - 2);
 }

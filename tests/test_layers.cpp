@@ -5,7 +5,7 @@
 #include <string>
 
 #include "autorec/check/gradient_check.hpp"
-#include "autorec/layers/activations.hpp"
+#include "autorec/layers/layer_kinds.hpp"
 #include "autorec/layers/dense.hpp"
 #include "autorec/layers/dropout.hpp"
 #include "autorec/layers/input_dropout.hpp"

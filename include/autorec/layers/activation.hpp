@@ -76,16 +76,22 @@ struct MakeActivation {
 };
 }  // namespace detail
 
+/// Registers F as a layer kind and as an activation for one scalar type.
+template <typename Scalar, typename F>
+bool register_activation_for() {
+  activation_factories<Scalar>()[F::kind] = [](Index width) { return std::make_unique<Activation<Scalar, F>>(width); };
+  return register_layer_for<Scalar, detail::MakeActivation<F>>(F::kind);
+}
+
 /// Registers F as a layer kind and as an activation, for float and double.
 template <typename F>
 bool register_activation() {
-  activation_factories<float>()[F::kind] = [](Index width) { return std::make_unique<Activation<float, F>>(width); };
-  activation_factories<double>()[F::kind] = [](Index width) { return std::make_unique<Activation<double, F>>(width); };
-  return register_layer<detail::MakeActivation<F>>(F::kind);
+  return register_activation_for<float, F>() && register_activation_for<double, F>();
 }
 
 }  // namespace autorec
 
-/// Put after an activation's struct, at namespace scope, in its header.
+/// A host program's activation: put after its struct, at namespace scope, in its header. (The
+/// built-in activations are listed in layers/layer_kinds.hpp instead, registered on first use.)
 #define AUTOREC_REGISTER_ACTIVATION(F) \
   inline const bool autorec_registered_activation_##F = ::autorec::register_activation<F>();

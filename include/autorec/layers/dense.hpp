@@ -7,7 +7,6 @@
 
 #include "autorec/layers/dense_weights.hpp"
 #include "autorec/layers/layer.hpp"
-#include "autorec/layers/registry.hpp"
 
 namespace autorec {
 
@@ -52,8 +51,5 @@ class Dense final : public Layer<Scalar>, public DenseWeights<Scalar, Eigen::Col
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Dense>(*this); }
 };
 
-namespace detail {
-inline const bool dense_registered = register_layer_template<Dense>(Dense<float>::kind);
-}  // namespace detail
 
 }  // namespace autorec

@@ -10,7 +10,6 @@
 
 #include "autorec/kernels/noise.hpp"
 #include "autorec/layers/layer.hpp"
-#include "autorec/layers/registry.hpp"
 #include "autorec/parallel.hpp"
 
 namespace autorec {
@@ -74,8 +73,5 @@ class Dropout final : public Layer<Scalar> {
   Matrix<Scalar> mask_;  // of the last forward_training; empty when the rate is 0
 };
 
-namespace detail {
-inline const bool dropout_registered = register_layer_template<Dropout>(Dropout<float>::kind);
-}  // namespace detail
 
 }  // namespace autorec

@@ -17,7 +17,6 @@
 
 #include "autorec/kernels/noise.hpp"
 #include "autorec/layers/layer.hpp"
-#include "autorec/layers/registry.hpp"
 #include "autorec/parallel.hpp"
 
 namespace autorec {
@@ -115,8 +114,5 @@ class Gaussian final : public Layer<Scalar> {
   Matrix<Scalar> noise_, deviation_;   // E and exp(S / 2) of the last training forward
 };
 
-namespace detail {
-inline const bool gaussian_registered = register_layer_template<Gaussian>(Gaussian<float>::kind);
-}  // namespace detail
 
 }  // namespace autorec

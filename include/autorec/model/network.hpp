@@ -42,6 +42,7 @@
 #include "autorec/layers/input_dropout.hpp"
 #include "autorec/layers/local_kernel.hpp"
 #include "autorec/layers/observed_output.hpp"
+#include "autorec/layers/layer_kinds.hpp"
 #include "autorec/layers/registry.hpp"
 #include "autorec/layers/input_normalization.hpp"
 #include "autorec/layers/sparse_input.hpp"

@@ -20,6 +20,5 @@ struct Elu {
     return (z > S(0)).select(dh, dh * (h + S(1)));
   }
 };
-AUTOREC_REGISTER_ACTIVATION(Elu)
 
 }  // namespace autorec

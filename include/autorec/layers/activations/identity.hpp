@@ -17,6 +17,5 @@ struct Identity {
     return dh.derived();
   }
 };
-AUTOREC_REGISTER_ACTIVATION(Identity)
 
 }  // namespace autorec

@@ -16,6 +16,5 @@ struct Relu {
     return (z > typename Z::Scalar(0)).select(dh, typename G::Scalar(0));
   }
 };
-AUTOREC_REGISTER_ACTIVATION(Relu)
 
 }  // namespace autorec

@@ -23,6 +23,5 @@ struct Selu {
     return (z > S(0)).select(S(kScale) * dh, dh * (h + S(kScale * kAlpha)));
   }
 };
-AUTOREC_REGISTER_ACTIVATION(Selu)
 
 }  // namespace autorec

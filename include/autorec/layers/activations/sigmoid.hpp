@@ -17,6 +17,5 @@ struct Sigmoid {
     return dh * h * (typename H::Scalar(1) - h);
   }
 };
-AUTOREC_REGISTER_ACTIVATION(Sigmoid)
 
 }  // namespace autorec

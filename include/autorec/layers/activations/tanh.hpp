@@ -16,6 +16,5 @@ struct Tanh {
     return dh * (typename H::Scalar(1) - h.square());
   }
 };
-AUTOREC_REGISTER_ACTIVATION(Tanh)
 
 }  // namespace autorec
