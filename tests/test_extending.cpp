@@ -12,8 +12,8 @@ using namespace autorec;
 TEST_CASE("Swish backward matches finite differences") {
   Activation<double, Swish> swish(5);
   Vector<double> no_parameters;
-  CHECK(check_layer_gradient<double>(swish, autorec::testing::random_dense<double>(5, 4, 9), no_parameters).input <
-        1e-6);
+  const Matrix<double> input = Matrix<double>::Random(5, 4);  // 5 units, 4 examples, in [-1, 1]
+  CHECK(check_layer_gradient<double>(swish, input, no_parameters).input < 1e-6);
 }
 
 TEST_CASE("Swish is known by name once its header is included") {

@@ -130,3 +130,13 @@ TEST_CASE("The protocol refuses to choose without validation ratings, saying so"
   settings.refit = false;  // one lambda, trained on all: nothing to choose
   CHECK(fit<float>(settings, data, rprop(5), Variant::item, p.rules, small_networks()).ensemble.size() == 1);
 }
+
+TEST_CASE("The protocol refuses optimizer settings before it trains any network, naming the field") {
+  const Problem p;
+  std::vector<Call> calls;
+  TrainOptions<float> options = rprop(5);
+  options.rprop.max_step = 0.001f;  // below the default initial_step of 0.01
+  CHECK_THROWS_WITH(fit<float>(FitSettings{}, p.data, options, small_networks(), recording(calls, p)),
+                    doctest::Contains("a lower max_step needs a lower initial_step too"));
+  CHECK(calls.empty());
+}

@@ -8,6 +8,7 @@
 #include "autorec/eval/recommend.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/serve/scorer.hpp"
+#include "autorec/serve/scorer_metrics.hpp"
 #include "temp_file.hpp"
 
 using namespace autorec;
@@ -529,4 +530,21 @@ TEST_CASE("A Scorer from an ensemble's model file scores as the Scorer of the en
     CHECK(loaded.network_count() == 3);
     for (int u = 0; u < 40; ++u) CHECK(loaded.scores(u) == direct.scores(u));
   }
+}
+
+TEST_CASE("Ranking metrics of a Scorer in one call equal the general form with its lists, threshold and catalogue") {
+  const Served<float> s(Variant::item);
+  std::vector<Rating> test;
+  for (int u = 0; u < 39; ++u) test.push_back({u, (u * 7) % 24, float(1 + u % 5)});
+  const RankingMetrics metrics = ranking_metrics(s.scorer, test, 5);
+  const RankingMetrics expected = ranking_metrics(
+      [&](const std::vector<int>& users) { return s.scorer.recommend(users, TopN{5, {}, {}, true}); }, test, 40, 5,
+      default_relevance_threshold(1, 5), 24);  // item 24 has no training rating
+  CHECK(metrics.threshold == 4.0);
+  CHECK(metrics.users == expected.users);
+  CHECK(metrics.users > 0);
+  CHECK(metrics.ndcg == expected.ndcg);
+  CHECK(metrics.coverage == expected.coverage);
+  CHECK(s.scorer.catalogue() == 24);
+  CHECK(ranking_metrics(s.scorer, test, 5, 1.0).users == 39);  // every test rating relevant
 }

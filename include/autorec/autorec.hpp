@@ -57,6 +57,7 @@
 #include "autorec/serve/decoder.hpp"
 #include "autorec/serve/fold_in.hpp"
 #include "autorec/serve/scorer.hpp"
+#include "autorec/serve/scorer_metrics.hpp"
 #include "autorec/train/fit.hpp"
 #include "autorec/train/fit_implicit.hpp"
 #include "autorec/train/implicit_trainer.hpp"

@@ -79,4 +79,12 @@ std::unique_ptr<Optimizer<Scalar>> make_optimizer(const OptimizerOptions<Scalar>
   return found->second(options, groups, count);
 }
 
+/// Throws, with the optimizer's own message, when `options` would be refused: for checking
+/// before a long run, since each network's optimizer is made only when that network starts
+/// training (a bad RProp cap used to surface after a first network had trained).
+template <typename Scalar>
+void check_optimizer_options(const OptimizerOptions<Scalar>& options) {
+  make_optimizer<Scalar>(options, {ParameterGroup{0, 1, true}}, 1);
+}
+
 }  // namespace autorec

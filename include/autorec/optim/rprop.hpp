@@ -57,8 +57,10 @@ class RProp final : public Optimizer<Scalar> {
     if (!(options.min_step > 0 && options.min_step <= options.initial_step &&
           options.initial_step <= options.max_step_at(0) && options.min_step <= options.max_step)) {
       std::ostringstream message;
-      message << "RProp: need 0 < min_step <= initial_step <= the first step's cap, got " << options.min_step << ", "
-              << options.initial_step << ", " << options.max_step_at(0);
+      message << "RProp: need 0 < min_step <= initial_step <= the first step's cap (max_step, or first_max_step when "
+                 "larger), got min_step "
+              << options.min_step << ", initial_step " << options.initial_step << ", cap " << options.max_step_at(0)
+              << (options.initial_step > options.max_step_at(0) ? ": a lower max_step needs a lower initial_step too" : "");
       throw std::invalid_argument(message.str());
     }
     if (options.first_max_step > options.max_step && options.max_step_steps < 1)

@@ -96,6 +96,12 @@ class Scorer {
   const PredictionRules& rules() const { return rules_; }
   /// Whether scores are ratings (a model of explicit feedback) or ranking scores (implicit).
   bool predicts_ratings() const { return rules_.predicts_ratings(); }
+  /// The items with training ratings: those a top-N list can hold (the catalogue that
+  /// ranking metrics' coverage is a share of).
+  long catalogue() const {
+    const std::vector<char>& seen = item_seen();
+    return long(std::count(seen.begin(), seen.end(), char(1)));
+  }
   /// The models whose scores are averaged: one, or an ensemble's members.
   std::size_t network_count() const { return decoders_.size(); }
   /// A member's network; std::logic_error for a model without one (EASE).

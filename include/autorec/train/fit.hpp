@@ -90,6 +90,7 @@ class Protocol {
         events_(events) {
     if (settings.lambdas.empty()) throw std::invalid_argument("fit: no lambda to train with");
     if (settings.members < 1) throw std::invalid_argument("fit: at least one network, got " + std::to_string(settings.members));
+    check_optimizer_options<Scalar>(options);
     if ((settings.refit || settings.lambdas.size() > 1) && data.validation.empty())
       throw std::invalid_argument("fit: choosing lambda or the refit's epoch count needs validation ratings, and there "
                                   "are none");
