@@ -7,17 +7,11 @@
 # (or given as "") when the environment variable AUTOREC_ML1M names it. BUILD: default build.
 # I-AutoRec, k = 500, full-batch RProp, lambda 280, seed 7.
 set -euo pipefail
-data=${1:-${AUTOREC_ML1M:-}}
+source "$(dirname "$0")/ml1m_data.sh"
+require_ml1m "bench/epoch_time.sh RATINGS [BUILD] [EXTRA autorec-train OPTIONS...]" "${1:-}"
 build=${2:-build}
 shift $(( $# < 2 ? $# : 2 ))
 extra=("$@")
-if [ -z "$data" ]; then
-  echo "usage: bench/epoch_time.sh RATINGS [BUILD] [EXTRA autorec-train OPTIONS...]" >&2
-  echo "  RATINGS: the ML-1M ratings file (a user-item-rating file from grouplens.org, not part of" >&2
-  echo "  this repository); give its path, or set AUTOREC_ML1M to it" >&2
-  exit 2
-fi
-[ -f "$data" ] || { echo "bench/epoch_time.sh: no ratings file at $data" >&2; exit 1; }
 median_seconds() {  # median wall time of 3 runs of autorec-train --epochs $1
   for run in 1 2 3; do
     local start end

@@ -7,15 +7,9 @@
 # On 2 cores, 2 and 4 ranks are oversubscribed (one thread each): this shows that the
 # sharded pass runs and what it costs, not a speedup.
 set -euo pipefail
-data=${1:-${AUTOREC_ML1M:-}}
+source "$(dirname "$0")/ml1m_data.sh"
+require_ml1m "bench/mpi_pass_times.sh RATINGS [BUILD]" "${1:-}"
 build=${2:-build}
-if [ -z "$data" ]; then
-  echo "usage: bench/mpi_pass_times.sh RATINGS [BUILD]" >&2
-  echo "  RATINGS: the ML-1M ratings file (a user-item-rating file from grouplens.org, not part of" >&2
-  echo "  this repository); give its path, or set AUTOREC_ML1M to it" >&2
-  exit 2
-fi
-[ -f "$data" ] || { echo "bench/mpi_pass_times.sh: no ratings file at $data" >&2; exit 1; }
 run() {  # run LABEL MPIRUN-OPTIONS... -- PROGRAM-OPTIONS...
   local label=$1
   shift
