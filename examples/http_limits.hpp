@@ -38,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 
 namespace autorec_serve {
@@ -90,11 +91,14 @@ class DeadlineStream : public httplib::Stream {
     return ssize_t(n);
   }
 
+  // Sends what the socket takes now, after waiting up to the write timeout for room: never a
+  // blocking send, which a client that stops reading would hold forever.
   ssize_t write(const char* data, size_t size) override {
-    if (wait_for(POLLOUT, after(limits_.write_timeout)) <= 0) return -1;
     for (;;) {
-      const ssize_t n = send(socket_, data, size, MSG_NOSIGNAL);
-      if (n >= 0 || errno != EINTR) return n;
+      if (wait_for(POLLOUT, after(limits_.write_timeout)) <= 0) return -1;
+      const ssize_t n = send(socket_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) return n;
+      if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) return -1;
     }
   }
 
@@ -180,11 +184,16 @@ class ThreadPerConnection : public httplib::TaskQueue {
       std::lock_guard<std::mutex> lock(state_->mutex);
       ++state_->running;
     }
-    std::thread([state = state_, task = std::move(task)] {
+    auto run = [state = state_, task = std::move(task)] {
       task();
       std::lock_guard<std::mutex> lock(state->mutex);
       if (--state->running == 0) state->idle.notify_all();
-    }).detach();
+    };
+    try {
+      std::thread(run).detach();
+    } catch (const std::system_error&) {  // no thread to be had: serve it on the listener's
+      run();
+    }
   }
   void shutdown() override {
     std::unique_lock<std::mutex> lock(state_->mutex);
