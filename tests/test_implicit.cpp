@@ -365,3 +365,16 @@ TEST_CASE("the blend weight is chosen by validation NDCG") {
   CHECK(weight > 0);  // some EASE beats popularity alone
   CHECK(trials[0].validation.ndcg < trials[2].validation.ndcg);
 }
+
+TEST_CASE("Item sets as columns hold each user's items as a column of ones, items x users") {
+  const ItemSets rows = rows_of({{0, 2}, {1, 2, 3}, {3}});
+  const SparseColumns<float> all = rows.columns<float>(5);
+  REQUIRE(all.rows() == 5);
+  REQUIRE(all.cols() == 3);
+  CHECK(all.isCompressed());
+  CHECK(Matrix<float>(all).col(1) == (Vector<float>(5) << 0, 1, 1, 1, 0).finished());
+  CHECK(all.sum() == 6);
+  const SparseColumns<float> last = rows.columns<float>(5, 2, 1);
+  REQUIRE(last.cols() == 1);
+  CHECK(Matrix<float>(last).col(0) == (Vector<float>(5) << 0, 0, 0, 1, 0).finished());
+}

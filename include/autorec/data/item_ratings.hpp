@@ -12,27 +12,37 @@
 
 namespace autorec {
 
-/// The (raw item id, rating) pairs in `content` (a whole file; `path` names it in errors).
-inline std::vector<std::pair<std::string, float>> parse_item_ratings(std::string_view content, const std::string& path) {
+namespace detail {
+/// Calls `use(line, line_number)` for each non-blank line of `content` (a UTF-8 byte order
+/// mark skipped, each line trimmed), numbering lines from 1.
+template <typename Use>
+void for_each_line(std::string_view content, Use&& use) {
   if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
-  std::vector<std::pair<std::string, float>> ratings;
-  std::string delimiter;
   long line_number = 0;
-  bool first = true;
   for (std::size_t pos = 0; pos < content.size();) {
     std::size_t end = content.find('\n', pos);
     if (end == std::string::npos) end = content.size();
-    const std::string_view line = detail::trim(content.substr(pos, end - pos));
+    const std::string_view line = trim(content.substr(pos, end - pos));
     pos = end + 1;
     ++line_number;
-    if (line.empty()) continue;
+    if (!line.empty()) use(line, line_number);
+  }
+}
+}  // namespace detail
+
+/// The (raw item id, rating) pairs in `content` (a whole file; `path` names it in errors).
+inline std::vector<std::pair<std::string, float>> parse_item_ratings(std::string_view content, const std::string& path) {
+  std::vector<std::pair<std::string, float>> ratings;
+  std::string delimiter;
+  bool first = true;
+  detail::for_each_line(content, [&](std::string_view line, long line_number) {
     if (delimiter.empty()) delimiter = detail::format_delimiter(RatingFormat::automatic, line);
     const auto fields = detail::split_fields(line, delimiter);
     double value = 0;
     const bool numeric = fields.size() == 2 && detail::parse_number(fields[1], value);
     if (first && fields.size() == 2 && !numeric) {  // a header
       first = false;
-      continue;
+      return;
     }
     first = false;
     if (fields.size() != 2)
@@ -41,7 +51,7 @@ inline std::vector<std::pair<std::string, float>> parse_item_ratings(std::string
     if (!numeric || !std::isfinite(value) || std::abs(value) > 3.0e38)
       throw RatingFileError(path, line_number, "rating '" + printable(fields[1]) + "' is not a finite number");
     ratings.emplace_back(std::string(fields[0]), float(value));
-  }
+  });
   if (ratings.empty()) throw RatingFileError(path, 0, "the file holds no ratings");
   return ratings;
 }
@@ -55,18 +65,10 @@ inline std::vector<std::pair<std::string, float>> load_item_ratings(const std::s
 /// file order, each once: the first field of lines `item` or `item,value` (the value is not
 /// read: each listed item is one event). No header line: every line is an item.
 inline std::vector<std::string> parse_item_list(std::string_view content, const std::string& path) {
-  if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
   std::vector<std::string> items;
   std::unordered_set<std::string> seen;
   std::string delimiter;
-  long line_number = 0;
-  for (std::size_t pos = 0; pos < content.size();) {
-    std::size_t end = content.find('\n', pos);
-    if (end == std::string::npos) end = content.size();
-    const std::string_view line = detail::trim(content.substr(pos, end - pos));
-    pos = end + 1;
-    ++line_number;
-    if (line.empty()) continue;
+  detail::for_each_line(content, [&](std::string_view line, long line_number) {
     // the delimiter is that of the first line with two fields; a line of one field has none
     const bool single = line.find_first_of(",\t: ") == std::string_view::npos;
     if (delimiter.empty() && !single) delimiter = detail::format_delimiter(RatingFormat::automatic, line);
@@ -76,7 +78,7 @@ inline std::vector<std::string> parse_item_list(std::string_view content, const 
                                                    std::to_string(fields.size()) + " fields");
     if (fields[0].empty()) throw RatingFileError(path, line_number, "empty item id");
     if (seen.insert(std::string(fields[0])).second) items.emplace_back(fields[0]);
-  }
+  });
   if (items.empty()) throw RatingFileError(path, 0, "the file holds no items");
   return items;
 }

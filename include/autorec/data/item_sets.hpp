@@ -74,6 +74,15 @@ class ItemSets {
     return result;
   }
 
+  /// The same rows as columns, items x count: each user's item vector, as networks over
+  /// users take their input and a Scorer of implicit feedback its training matrix.
+  template <typename Scalar>
+  SparseColumns<Scalar> columns(int items, int first = 0, int count = -1) const {
+    SparseColumns<Scalar> out(matrix<Scalar>(items, first, count).transpose());
+    out.makeCompressed();
+    return out;
+  }
+
  private:
   std::vector<std::int64_t> offsets_{0};
   std::vector<int> items_;

@@ -197,9 +197,7 @@ inline void finish_and_write(const std::string& path, Writer& out) {
 /// training matrix of an implicit model's file.
 template <typename Scalar>
 SparseColumns<Scalar> implicit_training_matrix(const ImplicitData& data) {
-  SparseColumns<Scalar> columns(data.train.template matrix<Scalar>(data.catalogue(), 0, data.train.rows()).transpose());
-  columns.makeCompressed();
-  return columns;
+  return data.train.template columns<Scalar>(data.catalogue(), 0, data.train.rows());
 }
 /// The training users of an implicit split as an id map.
 inline IdMap implicit_training_users(const ImplicitData& data) {
@@ -262,7 +260,7 @@ void save_model(const std::string& path, const SavedEase<Scalar>& saved) {
     throw ModelFileError(path, "cannot save: the training matrix is " + std::to_string(saved.training.rows()) + " x " +
                                    std::to_string(saved.training.cols()) + ", the id maps make it " +
                                    std::to_string(n) + " x " + std::to_string(saved.users.size()) +
-                                   " (items x users: user_columns of the training rows)");
+                                   " (items x users: ItemSets::columns of the training rows)");
   if (!saved.model.weights().allFinite()) throw ModelFileError(path, "cannot save: EASE's weights hold NaN or infinite values");
   const PredictionRules rules = implicit_rules();
   detail::check_common(path, rules, saved.users, saved.items, saved.training);

@@ -49,19 +49,13 @@ struct ImplicitTrainReport {
   bool stopped_early = false;
 };
 
-/// The users of `rows` [first, first + count) as network input: items x count, values 1.
-template <typename Scalar>
-SparseColumns<Scalar> user_columns(const ItemSets& rows, int items, int first, int count) {
-  return SparseColumns<Scalar>(rows.matrix<Scalar>(items, first, count).transpose());
-}
-
 /// A scoring function (eval/heldout_ranking.hpp) for a network over users: each user's items
 /// encoded, every item's output scored.
 template <typename Scalar>
 auto network_scorer(const Network<Scalar>& network) {
   return [&network](const ItemSets& users, int first, int count, Matrix<float>& out) {
     Matrix<Scalar> outputs;
-    network.predict(user_columns<Scalar>(users, int(network.inputs()), first, count), outputs);
+    network.predict(users.template columns<Scalar>(int(network.inputs()), first, count), outputs);
     out = outputs.transpose().template cast<float>();
   };
 }
@@ -79,7 +73,7 @@ ImplicitTrainReport train_implicit(Network<Scalar>& model, const ImplicitData& d
   if (users == 0) throw std::invalid_argument("train_implicit: no training users");
   if (options.batch_size < 1) throw std::invalid_argument("train_implicit: batch size must be at least 1");
   if (options.epochs < 1) throw std::invalid_argument("train_implicit: epochs must be at least 1");
-  const SparseColumns<Scalar> input = user_columns<Scalar>(data.train, items, 0, users);
+  const SparseColumns<Scalar> input = data.train.template columns<Scalar>(items, 0, users);
   const std::unique_ptr<Optimizer<Scalar>> optimizer =
       make_optimizer(options, model.parameter_groups(), model.parameters().size());
   if (optimizer->full_batch())
