@@ -25,7 +25,7 @@
 #include "autorec/io/learning_curve.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/serve/scorer.hpp"
-#include "autorec/train/fit.hpp"
+#include "autorec/train/fit_ratings.hpp"
 #include "autorec/train/lambda_search.hpp"
 #include "autorec/train/trainer.hpp"
 #include "implicit_training.hpp"
@@ -130,23 +130,36 @@ int run(const Settings& settings) {
   if (test.empty())
     throw std::runtime_error("no test ratings to score (" + std::to_string(train_part.size()) +
                              " ratings in all; raise --test-fraction or give a larger file)");
-  // A validation slice of the training part chooses the stopping epoch (and lambda).
-  RatingSplit fit = split_ratings(train_part, settings.validation_fraction, settings.seed + 1);
-  PredictionRules rules = fitted_rules(train_part, data.users.size(), data.items.size());
-  settings.apply_default_rating(rules);
-  const SparseColumns<float> input = input_matrix<float>(fit.train, data.users.size(), data.items.size(), variant, rules);
-  // At test time the whole training part (validation ratings included) is the model's input.
-  const SparseColumns<float> train_input =
-      input_matrix<float>(train_part, data.users.size(), data.items.size(), variant, rules);
+  // The library's protocol (train/fit_ratings.hpp): a validation slice of the training part
+  // chooses lambda (given, or from a grid scaled to the data) and the epoch count, then every
+  // network, ensemble members alike, is refit on the whole training part for that many epochs.
+  const bool choose = settings.lambda == "auto";
+  if (choose && std::llround(settings.validation_fraction * double(train_part.size())) == 0)
+    throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none "
+                             "(--validation-fraction " + std::to_string(settings.validation_fraction) +
+                             "): raise it, or give --lambda");
+  RatingFitSettings<float> fit_settings;
+  fit_settings.variant = variant;
+  fit_settings.network = settings.network.options(0, 1, settings.seed);
+  fit_settings.training = settings.training.options(variant, settings.seed);
+  if (!choose) fit_settings.lambda = std::stod(settings.lambda);
+  fit_settings.refit = !settings.no_refit;
+  fit_settings.members = settings.network.ensemble;
+  fit_settings.seed = settings.seed;
+  fit_settings.validation_fraction = settings.validation_fraction;
+  fit_settings.default_rating = settings.default_rating;
+  const RatingFit<float> job(train_part, data.users.size(), data.items.size(), fit_settings);
+  const PredictionRules& rules = job.rules();
+  const SparseColumns<float>& input = job.fit_input();
+  const SparseColumns<float>& train_input = job.train_input();
   std::cout << to_string(variant) << "-AutoRec: " << input.rows() << " inputs, " << input.cols()
-            << " encoded vectors; " << fit.train.size() << " training, " << fit.test.size() << " validation, "
-            << test.size() << " test ratings; " << thread_count() << " threads\n";
+            << " encoded vectors; " << job.fit_ratings().size() << " training, " << job.validation().size()
+            << " validation, " << test.size() << " test ratings; " << thread_count() << " threads\n";
   std::cout << "predictions clipped to [" << rules.min_rating << ", " << rules.max_rating << "], " << rules.default_rating
             << " for users and items without training ratings";
   if (rules.scale != 1) std::cout << "; the network sees ratings / " << rules.scale;
   std::cout << "\n";
 
-  const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
   const bool interactive = isatty(STDERR_FILENO);
   auto print_epoch = [&](const EpochReport& e) { autorec_programs::print_epoch(std::cout, e, interactive); };
   TrainCallbacks callbacks;
@@ -169,10 +182,6 @@ int run(const Settings& settings) {
   if (settings.device == "cuda") std::cout << "device: " << gpu::device_name() << "\n";
 #endif
 
-  // The library's protocol (train/fit.hpp): lambda (given, or chosen on validation from a
-  // grid scaled to the data) and the epoch count chosen on validation, then every network,
-  // ensemble members alike, refit on the whole training part for that many epochs.
-  const bool choose = settings.lambda == "auto";
   check_memory(settings.network.options(input.rows(), choose ? 0.f : std::stof(settings.lambda), settings.seed), input);
   autorec_programs::check_model_space(
       settings.save, autorec_programs::model_file_bytes(
@@ -180,15 +189,7 @@ int run(const Settings& settings) {
                              std::max(1, settings.network.ensemble),
                          double(train_part.size()), double(train_input.cols()), data.users.raw_ids(),
                          data.items.raw_ids()));
-  if (choose && fit.test.empty())
-    throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none "
-                             "(--validation-fraction " + std::to_string(settings.validation_fraction) +
-                             "): raise it, or give --lambda");
-  FitSettings protocol;
-  protocol.lambdas = choose ? lambda_grid(fit.train.size()) : std::vector<double>{std::stod(settings.lambda)};
-  protocol.refit = !settings.no_refit && !fit.test.empty();
-  protocol.members = settings.network.ensemble;
-  protocol.seed = settings.seed;
+  const FitSettings& protocol = job.protocol();
   if (choose) {
     std::cout << "choosing lambda on the validation ratings, starting from the grid";
     for (double value : protocol.lambdas) std::cout << " " << value;
@@ -235,12 +236,7 @@ int run(const Settings& settings) {
   };
   std::cout << "network " << settings.network.architecture(input.rows()).describe()
             << (settings.network.bf16_weights ? ", bf16 weights in the passes" : "") << "\n";
-  const FitData<float> fit_data{input, fit.test, train_input};
-  const Fitted<float> fitted = autorec::fit<float>(
-      protocol, fit_data, train_options,
-      [&](double lambda, std::uint64_t seed) {
-        return AutoRec<float>(settings.network.options(input.rows(), float(lambda), seed));
-      },
+  const Fitted<float> fitted = job.run(
       [&](AutoRec<float>& model, const SparseColumns<float>& on, const std::vector<Rating>& validation,
           const TrainOptions<float>& options) {
         // a refit shows its progress on the terminal; any other training is shown as a trial is
@@ -253,7 +249,7 @@ int run(const Settings& settings) {
   const TrainReport& report = fitted.report;
   if (ensemble.size() > 1 && !protocol.refit)
     std::cout << "ensemble validation RMSE " << std::fixed << std::setprecision(4)
-              << evaluate(ensemble, input, fit.test, variant, rules).rmse << std::defaultfloat << "\n";
+              << evaluate(ensemble, input, job.validation(), variant, rules).rmse << std::defaultfloat << "\n";
 
   // Each output is written on its own: one that fails does not keep the others from disk.
   std::vector<std::string> failed;

@@ -105,6 +105,9 @@ class Network {
 
   /// The parameter count of `architecture`, from its layers' counts, without allocating the
   /// parameters: for checking sizes before building a network. Throws if it overflows.
+  /// The architecture a network built from `options` has.
+  static Architecture architecture_of(const Options& options) { return stacked(options); }
+
   static Index parameter_count(const Architecture& architecture) {
     const Architecture& a = checked(architecture);
     Index count = 0;
