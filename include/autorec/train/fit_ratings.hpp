@@ -50,28 +50,25 @@ struct RatingFitSettings {
 template <typename Scalar>
 class RatingFit {
  public:
+  /// The validation ratings are a random slice of `training` (validation_fraction, seed + 1).
   RatingFit(std::vector<Rating> training, Index users, Index items, RatingFitSettings<Scalar> settings)
       : settings_(std::move(settings)), training_(std::move(training)), users_(users), items_(items) {
     if (training_.empty()) throw std::invalid_argument("fit: no training ratings");
     split_ = split_ratings(training_, settings_.validation_fraction, settings_.seed + 1);
-    if (!settings_.lambda && split_.test.empty())
-      throw std::invalid_argument("choosing lambda needs validation ratings, and the validation fraction " +
-                                  std::to_string(settings_.validation_fraction) + " of " +
-                                  std::to_string(training_.size()) + " ratings leaves none: raise it, or give lambda");
-    if (settings_.lambda && !(*settings_.lambda >= 0))
-      throw std::invalid_argument("lambda must be >= 0, got " + std::to_string(*settings_.lambda));
-    rules_ = fitted_rules(training_, users, items);
-    if (settings_.default_rating) {
-      rules_.default_rating = *settings_.default_rating;
-      rules_.user_bias.clear();
-      rules_.item_bias.clear();
-    }
-    fit_input_ = input_matrix<Scalar>(split_.train, users, items, settings_.variant, rules_);
-    train_input_ = input_matrix<Scalar>(training_, users, items, settings_.variant, rules_);
-    protocol_.lambdas = settings_.lambda ? std::vector<double>{*settings_.lambda} : lambda_grid(split_.train.size());
-    protocol_.refit = settings_.refit && !split_.test.empty();
-    protocol_.members = settings_.members;
-    protocol_.seed = settings_.seed;
+    prepare();
+  }
+
+  /// The validation ratings are given: the trials train on `fit` alone, refits on `fit`
+  /// followed by `validation` (validation_fraction is not used).
+  RatingFit(std::vector<Rating> fit, std::vector<Rating> validation, Index users, Index items,
+            RatingFitSettings<Scalar> settings)
+      : settings_(std::move(settings)), users_(users), items_(items) {
+    if (fit.empty()) throw std::invalid_argument("fit: no training ratings");
+    training_ = fit;
+    training_.insert(training_.end(), validation.begin(), validation.end());
+    split_.train = std::move(fit);
+    split_.test = std::move(validation);
+    prepare();
   }
 
   const RatingFitSettings<Scalar>& settings() const { return settings_; }
@@ -123,6 +120,27 @@ class RatingFit {
   PredictionRules rules_;
   SparseColumns<Scalar> fit_input_, train_input_;
   FitSettings protocol_;
+
+  void prepare() {
+    if (!settings_.lambda && split_.test.empty())
+      throw std::invalid_argument("choosing lambda needs validation ratings, and there are none (validation fraction " +
+                                  std::to_string(settings_.validation_fraction) + " of " +
+                                  std::to_string(training_.size()) + " ratings): raise it, or give lambda");
+    if (settings_.lambda && !(*settings_.lambda >= 0))
+      throw std::invalid_argument("lambda must be >= 0, got " + std::to_string(*settings_.lambda));
+    rules_ = fitted_rules(training_, users_, items_);
+    if (settings_.default_rating) {
+      rules_.default_rating = *settings_.default_rating;
+      rules_.user_bias.clear();
+      rules_.item_bias.clear();
+    }
+    fit_input_ = input_matrix<Scalar>(split_.train, users_, items_, settings_.variant, rules_);
+    train_input_ = input_matrix<Scalar>(training_, users_, items_, settings_.variant, rules_);
+    protocol_.lambdas = settings_.lambda ? std::vector<double>{*settings_.lambda} : lambda_grid(split_.train.size());
+    protocol_.refit = settings_.refit && !split_.test.empty();
+    protocol_.members = settings_.members;
+    protocol_.seed = settings_.seed;
+  }
 };
 
 }  // namespace autorec
