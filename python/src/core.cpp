@@ -339,8 +339,12 @@ std::unique_ptr<Model> fit_autorec(const IndexArray& users, const IndexArray& it
 }
 
 std::unique_ptr<Model> load_model(const std::string& path) {
-  py::gil_scoped_release release;
-  return std::make_unique<Model>(autorec::parse_model_file<float>(autorec::read_model_bytes(path), path));
+  std::optional<autorec::ModelFileContents<float>> contents;
+  {
+    py::gil_scoped_release release;
+    contents = autorec::parse_model_file<float>(autorec::read_model_bytes(path), path);
+  }
+  return std::make_unique<Model>(std::move(*contents));  // holds a Python dict: built with the GIL
 }
 
 void save(const Model& model, const std::string& path) {
