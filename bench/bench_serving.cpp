@@ -5,9 +5,13 @@
 // score <= 1 us, top-10 <= 1 ms, fold-in <= 10 ms; (issue 28) the largest fold-in <= 50 ms.
 //
 //   OMP_NUM_THREADS=1 build/bench/bench_serving
+//
+// With AUTOREC_MODEL=FILE, also top-10 for the first 1,000 users of that model file (what
+// bench/python_binding.py compares the Python package's recommend() with).
 
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "autorec/data/generate.hpp"
@@ -126,5 +130,19 @@ void BM_fold_in_every_item_then_top10(benchmark::State& state) {
 BENCHMARK(BM_fold_in_every_item_then_top10)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+void BM_top10_for_1000_users_of_model_file(benchmark::State& state) {
+  const char* path = std::getenv("AUTOREC_MODEL");
+  if (!path) {
+    state.SkipWithError("set AUTOREC_MODEL to a model file");
+    return;
+  }
+  static const Scorer<float> file_scorer = load_scorer<float>(path);
+  std::vector<int> users;
+  for (int u = 0; u < std::min(1000, file_scorer.user_count()); ++u) users.push_back(u);
+  for (auto _ : state) benchmark::DoNotOptimize(file_scorer.recommend(users, TopN{10, {}, {}, true}));
+  state.SetItemsProcessed(state.iterations() * std::int64_t(users.size()));
+}
+BENCHMARK(BM_top10_for_1000_users_of_model_file)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

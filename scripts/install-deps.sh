@@ -4,7 +4,9 @@
 # (or sudo) only when something has to be installed.
 set -euo pipefail
 packages=(cmake make g++ pkg-config libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev
-  libopenmpi-dev openmpi-bin "$@")
+  libopenmpi-dev openmpi-bin
+  pybind11-dev python3-dev python3-numpy python3-scipy python3-pytest python3-venv python3-pip python3-setuptools
+  python3-wheel "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
