@@ -32,6 +32,7 @@ from ._core import UnknownId
 
 __all__ = [
     "AutoRec",
+    "EASE",
     "Model",
     "Network",
     "UnknownId",
@@ -74,7 +75,7 @@ def ratings_matrix(users, items, values, shape, user_ids=None, item_ids=None):
     return matrix
 
 
-def load_ratings(path, format="auto", keep_last_duplicate=False):
+def load_ratings(path, format="auto", keep_last_duplicate=False, require_ratings=True):
     """Reads a ratings file (MovieLens .dat/.data, CSV or TSV with a header or not) into a
     users x items ``scipy.sparse.csr_matrix`` of float32 ratings.
 
@@ -83,9 +84,11 @@ def load_ratings(path, format="auto", keep_last_duplicate=False):
     ``matrix.fingerprint``, the file's fingerprint, which model files record. Each user's
     ratings keep their file order. Errors (a bad line, a repeated (user, item) pair unless
     ``keep_last_duplicate``) raise ValueError or RuntimeError naming the file and line.
-    ``format`` is one of "auto", "ml100k", "ml1m", "csv", "tsv".
+    ``format`` is one of "auto", "ml100k", "ml1m", "csv", "tsv". With
+    ``require_ratings=False``, lines of two fields (``user item``: an events file) are read
+    as events of value 1.
     """
-    raw = _core.load_ratings(os.fspath(path), format, keep_last_duplicate)
+    raw = _core.load_ratings(os.fspath(path), format, keep_last_duplicate, require_ratings)
     user_ids, item_ids = _decode(raw["user_ids"]), _decode(raw["item_ids"])
     matrix = ratings_matrix(raw["users"], raw["items"], raw["values"], (len(user_ids), len(item_ids)),
                             user_ids, item_ids)
@@ -305,6 +308,19 @@ def load(path):
 # ---- estimators ---------------------------------------------------------------------------------------
 
 
+def _raw_ids(ratings):
+    """The matrix's raw ids as bytes (its user_ids/item_ids, else "0", "1", ...), checked
+    against its shape."""
+    user_ids = getattr(ratings, "user_ids", None)
+    item_ids = getattr(ratings, "item_ids", None)
+    for name, ids, count in (("user_ids", user_ids, ratings.shape[0]), ("item_ids", item_ids, ratings.shape[1])):
+        if ids is not None and len(ids) != count:
+            raise ValueError(f"the matrix has {count} {'rows' if name == 'user_ids' else 'columns'} and "
+                             f"{len(ids)} {name}: is it transposed? ratings are users x items")
+    return (_encode(range(ratings.shape[0]) if user_ids is None else user_ids),
+            _encode(range(ratings.shape[1]) if item_ids is None else item_ids))
+
+
 class Network(Model):
     """An autoencoder over each item's (or user's) rating vector, of any depth, trained by the
     library's protocol: lambda (``lam="auto"``: chosen on a validation slice from a grid scaled
@@ -383,14 +399,7 @@ class Network(Model):
                 raise ValueError(f"validation is {validation.shape[0]} x {validation.shape[1]} and the ratings "
                                  f"{ratings.shape[0]} x {ratings.shape[1]}: give both over the same users and items")
             extra = list(_entries(validation))
-        user_ids = getattr(ratings, "user_ids", None)
-        item_ids = getattr(ratings, "item_ids", None)
-        for name, ids, count in (("user_ids", user_ids, ratings.shape[0]), ("item_ids", item_ids, ratings.shape[1])):
-            if ids is not None and len(ids) != count:
-                raise ValueError(f"the matrix has {count} {'rows' if name == 'user_ids' else 'columns'} and "
-                                 f"{len(ids)} {name}: is it transposed? ratings are users x items")
-        user_ids = _encode(range(ratings.shape[0]) if user_ids is None else user_ids)
-        item_ids = _encode(range(ratings.shape[1]) if item_ids is None else item_ids)
+        user_ids, item_ids = _raw_ids(ratings)
         self._model = _core.fit_autorec(users, items, values, *extra, user_ids, item_ids,
                                         getattr(ratings, "fingerprint", None), self._core_options(), callback)
         return self
@@ -410,6 +419,46 @@ class AutoRec(Network):
                  epochs=None, seed=1, threads=0, **options):
         super().__init__(variant=variant, hidden=hidden, activation=activation, lam=lam, optimizer=optimizer,
                          epochs=epochs, seed=seed, threads=threads, **options)
+
+
+class EASE(Model):
+    """EASE (Steck, WWW 2019): a closed-form item-item model of implicit feedback, for top-N.
+
+    ``fit(user_items)`` takes a users x items CSR matrix whose entries above 0 are
+    interactions (ratings or counts: their size is not used). ``lam`` None: scaled to the data
+    (the centre of the grid autorec-train --model ease searches). It holds an items x items
+    matrix: 4 bytes x items^2, refused up front when the memory is not there. Scores rank
+    items; ``predict`` and ``evaluate`` give no RMSE for it.
+    """
+
+    def __init__(self, lam=None):
+        self._model = None
+        self.lam = lam
+
+    def get_params(self, deep=True):
+        return {"lam": self.lam}
+
+    def set_params(self, lam=None):
+        self.lam = lam
+        return self
+
+    def __repr__(self):
+        return f"EASE(lam={self.lam!r})"
+
+    def fit(self, user_items):
+        """Fits on ``user_items`` and returns self."""
+        user_items = _as_ratings(user_items, "user_items")
+        users, items, values = _entries(user_items)
+        user_ids, item_ids = _raw_ids(user_items)
+        lam = None if self.lam is None else float(self.lam)
+        self._model = _core.fit_ease(users, items, values, user_ids, item_ids, lam,
+                                     getattr(user_items, "fingerprint", None))
+        return self
+
+    @property
+    def fit_report(self):
+        """The lambda used (a dict)."""
+        return self._core_model.fit_report
 
 
 def evaluate(model, test, k=None, threshold=None):

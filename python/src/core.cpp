@@ -33,6 +33,7 @@
 #include "autorec/parallel.hpp"
 #include "autorec/serve/scorer.hpp"
 #include "autorec/serve/scorer_metrics.hpp"
+#include "autorec/train/fit_implicit.hpp"
 #include "autorec/train/fit_ratings.hpp"
 
 namespace py = pybind11;
@@ -93,7 +94,8 @@ py::array_t<T> array_of(std::vector<T>&& values) {
   return py::array_t<T>(py::ssize_t(held->size()), held->data(), owner);
 }
 
-py::dict load_ratings(const std::string& path, const std::string& format, bool keep_last_duplicate) {
+py::dict load_ratings(const std::string& path, const std::string& format, bool keep_last_duplicate,
+                      bool require_ratings) {
   autorec::RatingData data;
   autorec::LoadSummary summary;
   {
@@ -101,6 +103,7 @@ py::dict load_ratings(const std::string& path, const std::string& format, bool k
     autorec::LoadOptions options;
     options.format = autorec::parse_rating_format(format);
     if (keep_last_duplicate) options.duplicates = autorec::DuplicatePolicy::keep_last;
+    options.ratings_required = require_ratings;
     summary = autorec::load_ratings(path, data, options);
   }
   std::vector<std::int32_t> users, items;
@@ -338,6 +341,37 @@ std::unique_ptr<Model> fit_autorec(const IndexArray& users, const IndexArray& it
   return model;
 }
 
+/// EASE (Steck, WWW 2019) on the users' item sets: every stored entry with a value above 0 is
+/// an interaction. `lambda` none: the centre of ease_lambda_grid, scaled to the data.
+std::unique_ptr<Model> fit_ease(const IndexArray& users, const IndexArray& items, const ValueArray& values,
+                                const std::vector<std::string>& user_ids, const std::vector<std::string>& item_ids,
+                                std::optional<double> lambda, std::optional<std::uint64_t> source_fingerprint) {
+  const Index n_users = Index(user_ids.size()), n_items = Index(item_ids.size());
+  const std::vector<Rating> events = ratings_of(users, items, values, n_users, n_items);
+  autorec::ImplicitData data;
+  data.items = id_map(item_ids, "item");
+  id_map(user_ids, "user");  // refuses a repeated id
+  data.train_users = user_ids;
+  std::vector<std::vector<int>> rows(static_cast<std::size_t>(n_users));
+  for (const Rating& r : events)
+    if (r.value > 0) rows[std::size_t(r.user)].push_back(r.item);
+  for (auto& row : rows) data.train.add_row(std::move(row));
+  if (data.train.entries() == 0) throw std::invalid_argument("EASE: no interactions (entries above 0) to fit");
+  if (lambda && !(*lambda > 0)) throw std::invalid_argument("EASE: lambda must be > 0, got " + std::to_string(*lambda));
+  data.source_fingerprint = source_fingerprint.value_or(autorec::fingerprint(events, id_map(user_ids, "user"), data.items));
+  std::optional<autorec::SavedEase<float>> saved;
+  double used = 0;
+  {
+    py::gil_scoped_release release;
+    used = lambda.value_or(autorec::ease_lambda_grid(data.train, int(n_items))[2]);
+    autorec::Ease<float>::check_memory(int(n_items), autorec::available_memory_bytes(), false);
+    saved = autorec::saved_model(autorec::Ease<float>::fit(data.train, int(n_items), used), data);
+  }
+  auto model = std::make_unique<Model>(std::move(*saved));
+  model->fit_report["lambda"] = used;
+  return model;
+}
+
 std::unique_ptr<Model> load_model(const std::string& path) {
   std::optional<autorec::ModelFileContents<float>> contents;
   {
@@ -505,7 +539,8 @@ py::list rated_items(const Model& model, int user) {
 PYBIND11_MODULE(_core, module) {
   module.doc() = "autorec's C++ library; use the autorec package, which wraps it";
   py::register_exception<autorec::UnknownId>(module, "UnknownId", PyExc_IndexError);
-  module.def("load_ratings", &load_ratings, py::arg("path"), py::arg("format"), py::arg("keep_last_duplicate"));
+  module.def("load_ratings", &load_ratings, py::arg("path"), py::arg("format"), py::arg("keep_last_duplicate"),
+             py::arg("require_ratings"));
   module.def("held_out", &held_out, py::arg("n"), py::arg("fraction"), py::arg("seed"));
   module.def("fingerprint", &fingerprint_of);
   module.def("thread_count", &autorec::thread_count);
@@ -530,5 +565,6 @@ PYBIND11_MODULE(_core, module) {
       .def("scores_new", &scores_new)
       .def("evaluate", &evaluate);
   module.def("fit_autorec", &fit_autorec);
+  module.def("fit_ease", &fit_ease);
   module.def("load", &load_model, py::arg("path"));
 }
