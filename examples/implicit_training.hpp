@@ -23,6 +23,7 @@
 #include "autorec/io/peak_memory.hpp"
 #include "autorec/train/fit_implicit.hpp"
 #include "autorec/train/implicit_trainer.hpp"
+#include "autorec/train/mult_recipe.hpp"
 #include "network_flags.hpp"
 #include "program_support.hpp"
 #include "run_flags.hpp"
@@ -186,32 +187,24 @@ inline ImplicitScorer fit_network_model(const CLI::App& app, const RunFlags& run
   using namespace autorec;
   auto given = [&app](const char* name) { return app.count(name) > 0; };
   const Index items = split.catalogue(), users = split.train.rows();
-  // The authors' lam weighs |W|^2 against a batch's mean log-likelihood, ours (lambda / 2)
-  // |W|^2 against the sum over an epoch's N users: lambda = 2 lam N. Their notebooks' lam:
-  // 0.01 / 500 (the batch size) for Mult-DAE, 0 for Mult-VAE.
+  // The recipe (train/mult_recipe.hpp) fills in what the flags leave unset.
   const bool variational = flags.model == "mult-vae";
-  const double lambda =
-      run.lambda != "auto" ? std::stod(run.lambda) : variational ? 0.0 : 2 * (0.01 / 500) * double(users);
-  Network<float>::Options options = network_flags.options(items, float(lambda), run.seed);
-  if (!given("--hidden")) options.hidden = variational ? 600 : 200;
-  if (!given("--activation")) options.activation = "tanh";
-  if (!given("--input-dropout")) options.input_dropout = 0.5;
-  // Glorot's scale for the ends, as the paper's code initialises them
-  if (!given("--weight-scale")) options.weight_scale = float(std::sqrt(2.0 / double(items + options.hidden.front())));
-  options.loss = "multinomial";
-  options.normalize_input = true;
-  TrainOptions<float> train_options = training_flags.options(Variant::user, run.seed);
-  if (!given("--optimizer")) train_options.optimizer = "adam";
-  if (!given("--batch")) train_options.batch_size = 500;
-  if (!given("--epochs")) train_options.epochs = 200;
-  if (!given("--patience")) train_options.patience = 50;
-  if (variational) {
-    const Architecture architecture =
-        Architecture::variational(items, options.hidden, flags.latent, options.activation, options.input_dropout);
-    model.emplace(architecture, options);
-  } else {
-    model.emplace(options);
-  }
+  MultRecipe recipe;
+  recipe.variational = variational;
+  recipe.latent = flags.latent;
+  if (given("--hidden")) recipe.hidden = network_flags.hidden;
+  if (given("--activation")) recipe.activation = network_flags.activation;
+  if (given("--input-dropout")) recipe.input_dropout = network_flags.input_dropout;
+  if (given("--weight-scale")) recipe.weight_scale = network_flags.weight_scale;
+  if (run.lambda != "auto") recipe.lambda = std::stod(run.lambda);
+  model.emplace(recipe.network(network_flags.options(items, 0, run.seed), items, users));
+  const double lambda = double(model->options().lambda);
+  MultTraining recipe_training;
+  if (given("--optimizer")) recipe_training.optimizer = training_flags.optimizer;
+  if (given("--batch")) recipe_training.batch = training_flags.batch;
+  if (given("--epochs")) recipe_training.epochs = training_flags.epochs;
+  if (given("--patience")) recipe_training.patience = training_flags.patience;
+  const TrainOptions<float> train_options = recipe_training.options(training_flags.options(Variant::user, run.seed));
   check_model_space(run.save, model_file_bytes(double(model->parameters().size()), double(split.train.entries()),
                                                double(users), split.train_users, split.items.raw_ids()));
   KlAnnealing annealing{flags.beta_cap, flags.anneal_steps};

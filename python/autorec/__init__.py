@@ -34,6 +34,8 @@ __all__ = [
     "AutoRec",
     "EASE",
     "Model",
+    "MultDAE",
+    "MultVAE",
     "Network",
     "UnknownId",
     "evaluate",
@@ -321,30 +323,10 @@ def _raw_ids(ratings):
             _encode(range(ratings.shape[1]) if item_ids is None else item_ids))
 
 
-class Network(Model):
-    """An autoencoder over each item's (or user's) rating vector, of any depth, trained by the
-    library's protocol: lambda (``lam="auto"``: chosen on a validation slice from a grid scaled
-    to the data) and the epoch count chosen on validation, then the network(s) refit on all
-    training ratings for that many epochs.
+class _Estimator(Model):
+    """Keyword options with defaults (``_defaults``), as scikit-learn estimators hold them."""
 
-    Options (all keywords, as autorec-train's flags): ``variant`` "item" or "user";
-    ``hidden`` widths, encoder first ([500]: AutoRec; [500, 250, 500] deeper);
-    ``activation``, ``output_activation``; ``dropout``, ``input_dropout``; ``weight_scale``;
-    ``kernel_dims`` and ``kernel_lambda`` (Sparse FC's local kernel); ``bf16_weights``;
-    ``ensemble`` (networks averaged); ``lam`` ("auto" or a number); ``refit``;
-    ``validation_fraction``; ``default_rating`` (None: a bias model); ``optimizer`` "rprop",
-    "adam" or "lbfgs"; ``epochs`` (None: the variant's default); ``patience``;
-    ``learning_rate`` and ``batch`` (Adam); ``lbfgs_history``; ``rprop_step``,
-    ``rprop_grow``, ``rprop_max_step``, ``rprop_first_max_step``, ``rprop_max_step_epochs``;
-    ``seed``; ``threads`` (0: all cores; it sets the process's thread count).
-    """
-
-    _defaults = dict(
-        variant="item", hidden=(500,), activation="sigmoid", output_activation="identity", dropout=0.0,
-        input_dropout=0.0, weight_scale=0.01, kernel_dims=0, kernel_lambda=0.0, bf16_weights=False, ensemble=1,
-        lam="auto", refit=True, validation_fraction=0.1, default_rating=None, optimizer="rprop", epochs=None,
-        patience=30, learning_rate=1e-3, batch=32, lbfgs_history=10, rprop_step=None, rprop_grow=None,
-        rprop_max_step=None, rprop_first_max_step=None, rprop_max_step_epochs=None, seed=1, threads=0)
+    _defaults = {}
 
     def __init__(self, **options):
         self._model = None
@@ -369,8 +351,9 @@ class Network(Model):
 
     def _core_options(self):
         options = dict(self._params)
-        hidden = options["hidden"]
-        options["hidden"] = [int(hidden)] if np.ndim(hidden) == 0 else [int(h) for h in hidden]
+        hidden = options.get("hidden")
+        if hidden is not None:
+            options["hidden"] = [int(hidden)] if np.ndim(hidden) == 0 else [int(h) for h in hidden]
         lam = options.pop("lam")
         if isinstance(lam, str):
             if lam != "auto":
@@ -378,6 +361,38 @@ class Network(Model):
             lam = None
         options["lam"] = lam
         return options
+
+    @property
+    def fit_report(self):
+        """What fitting chose and measured (a dict)."""
+        return self._core_model.fit_report
+
+
+class Network(_Estimator):
+    """An autoencoder over each item's (or user's) rating vector, of any depth, trained by the
+    library's protocol: lambda (``lam="auto"``: chosen on a validation slice from a grid scaled
+    to the data) and the epoch count chosen on validation, then the network(s) refit on all
+    training ratings for that many epochs.
+
+    Options (all keywords, as autorec-train's flags): ``variant`` "item" or "user";
+    ``hidden`` widths, encoder first ([500]: AutoRec; [500, 250, 500] deeper);
+    ``activation``, ``output_activation``; ``dropout``, ``input_dropout``; ``weight_scale``;
+    ``kernel_dims`` and ``kernel_lambda`` (Sparse FC's local kernel); ``bf16_weights``;
+    ``ensemble`` (networks averaged); ``lam`` ("auto" or a number); ``refit``;
+    ``validation_fraction``; ``default_rating`` (None: a bias model); ``optimizer`` "rprop",
+    "adam" or "lbfgs"; ``epochs`` (None: the variant's default); ``patience``;
+    ``learning_rate`` and ``batch`` (Adam); ``lbfgs_history``; ``rprop_step``,
+    ``rprop_grow``, ``rprop_max_step``, ``rprop_first_max_step``, ``rprop_max_step_epochs``;
+    ``seed``; ``threads`` (0: all cores; it sets the process's thread count).
+    """
+
+    _defaults = dict(
+        variant="item", hidden=(500,), activation="sigmoid", output_activation="identity", dropout=0.0,
+        input_dropout=0.0, weight_scale=0.01, kernel_dims=0, kernel_lambda=0.0, bf16_weights=False, ensemble=1,
+        lam="auto", refit=True, validation_fraction=0.1, default_rating=None, optimizer="rprop", epochs=None,
+        patience=30, learning_rate=1e-3, batch=32, lbfgs_history=10, rprop_step=None, rprop_grow=None,
+        rprop_max_step=None, rprop_first_max_step=None, rprop_max_step_epochs=None, seed=1, threads=0)
+
 
     def fit(self, ratings, validation=None, callback=None):
         """Trains on ``ratings`` (users x items CSR) and returns self.
@@ -403,11 +418,6 @@ class Network(Model):
         self._model = _core.fit_autorec(users, items, values, *extra, user_ids, item_ids,
                                         getattr(ratings, "fingerprint", None), self._core_options(), callback)
         return self
-
-    @property
-    def fit_report(self):
-        """lambda, the refit's epoch count, and the chosen trial's epochs (a dict)."""
-        return self._core_model.fit_report
 
 
 class AutoRec(Network):
@@ -459,6 +469,60 @@ class EASE(Model):
     def fit_report(self):
         """The lambda used (a dict)."""
         return self._core_model.fit_report
+
+
+class MultDAE(_Estimator):
+    """Mult-DAE (Liang et al., WWW 2018): a denoising autoencoder of each user's items with a
+    softmax over the catalogue and the multinomial log-likelihood, for top-N from implicit
+    feedback. Options left None take the paper's values (train/mult_recipe.hpp): ``hidden``
+    [200], ``activation`` "tanh", ``input_dropout`` 0.5, ``lam`` 2 (0.01 / 500) x users,
+    ``weight_scale`` Glorot's; Adam (``learning_rate``), ``batch`` 500 users, ``epochs`` 200,
+    ``patience`` 50.
+
+    ``fit(user_items, validation=None, callback=None)``: ``user_items`` is users x items
+    (entries above 0 are interactions). ``validation``, other users' rows over the same items,
+    are held-out users: each row's items are split into fold-in items and ``target_fraction``
+    targets, and training keeps the epoch of the best NDCG@100 on them (stopping after
+    ``patience`` epochs without a better one); without it all epochs run and the last is
+    kept. ``callback(report)`` gets each epoch (train_loss, ndcg@100, recall@20, recall@50,
+    beta, seconds, best); returning True stops there.
+    """
+
+    _variational = False
+    _defaults = dict(hidden=None, activation=None, input_dropout=None, lam=None, weight_scale=None,
+                     optimizer="adam", learning_rate=1e-3, batch=500, epochs=200, patience=50,
+                     target_fraction=0.2, seed=1, threads=0)
+
+    def _core_options(self):
+        options = super()._core_options()
+        options["variational"] = self._variational
+        return options
+
+    def fit(self, user_items, validation=None, callback=None):
+        """Trains on ``user_items`` and returns self."""
+        user_items = _as_ratings(user_items, "user_items")
+        users, items, values = _entries(user_items)
+        extra, rows = [None, None, None], 0
+        if validation is not None:
+            validation = _as_ratings(validation, "validation")
+            if validation.shape[1] != user_items.shape[1]:
+                raise ValueError(f"validation has {validation.shape[1]} items and user_items "
+                                 f"{user_items.shape[1]}: give the validation users' rows over the same items")
+            extra, rows = list(_entries(validation)), validation.shape[0]
+        user_ids, item_ids = _raw_ids(user_items)
+        self._model = _core.fit_mult(users, items, values, *extra, rows, user_ids, item_ids,
+                                     getattr(user_items, "fingerprint", None), self._core_options(), callback)
+        return self
+
+
+class MultVAE(MultDAE):
+    """Mult-VAE (Liang et al., WWW 2018): Mult-DAE's network with a Gaussian code of
+    ``latent`` (200) units between encoder and decoder, its KL term weighted by beta, which
+    rises linearly to ``beta_cap`` (0.2) over ``anneal_steps`` batches (0: the whole
+    training); ``hidden`` [600], ``lam`` 0. Otherwise as MultDAE."""
+
+    _variational = True
+    _defaults = dict(MultDAE._defaults, latent=200, beta_cap=0.2, anneal_steps=0)
 
 
 def evaluate(model, test, k=None, threshold=None):

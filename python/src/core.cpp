@@ -35,6 +35,8 @@
 #include "autorec/serve/scorer_metrics.hpp"
 #include "autorec/train/fit_implicit.hpp"
 #include "autorec/train/fit_ratings.hpp"
+#include "autorec/train/implicit_trainer.hpp"
+#include "autorec/train/mult_recipe.hpp"
 
 namespace py = pybind11;
 
@@ -267,6 +269,23 @@ class EpochCallback {
   }
 };
 
+/// An implicit-feedback epoch for the callback (Ctrl-C and the stop request as above).
+bool implicit_epoch(const py::object& callback, const autorec::ImplicitEpochReport& epoch) {
+  py::gil_scoped_acquire acquire;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  if (callback.is_none()) return false;
+  py::dict report;
+  report["epoch"] = epoch.epoch;
+  report["train_loss"] = epoch.train_loss;
+  report["beta"] = epoch.beta;
+  report["ndcg@100"] = epoch.validation.ndcg;
+  report["recall@20"] = epoch.validation.recall_small;
+  report["recall@50"] = epoch.validation.recall_large;
+  report["seconds"] = epoch.seconds;
+  report["best"] = epoch.best;
+  return callback(report).cast<bool>();
+}
+
 py::dict history_of(const autorec::TrainReport& report) {
   py::list epochs;
   for (const autorec::EpochReport& e : report.history) {
@@ -369,6 +388,104 @@ std::unique_ptr<Model> fit_ease(const IndexArray& users, const IndexArray& items
   }
   auto model = std::make_unique<Model>(std::move(*saved));
   model->fit_report["lambda"] = used;
+  return model;
+}
+
+// ---- Mult-DAE and Mult-VAE -------------------------------------------------------------------------
+
+/// Each row's items with a value above 0, as item sets.
+autorec::ItemSets item_sets(const std::vector<Rating>& events, Index rows) {
+  std::vector<std::vector<int>> by_row(static_cast<std::size_t>(rows));
+  for (const Rating& r : events)
+    if (r.value > 0) by_row[std::size_t(r.user)].push_back(r.item);
+  autorec::ItemSets sets;
+  for (auto& row : by_row) sets.add_row(std::move(row));
+  return sets;
+}
+
+/// The training users (all rows of the matrix) and, when given, held-out validation users:
+/// each row's items split into fold-in items and targets (target_fraction, seeded).
+autorec::ImplicitData implicit_data(const std::vector<Rating>& events, const std::vector<std::string>& user_ids,
+                                    const std::vector<std::string>& item_ids,
+                                    const std::optional<std::vector<Rating>>& validation, Index validation_users,
+                                    double target_fraction, std::uint64_t seed) {
+  autorec::ImplicitData data;
+  data.items = id_map(item_ids, "item");
+  id_map(user_ids, "user");  // refuses a repeated id
+  data.train_users = user_ids;
+  data.train = item_sets(events, Index(user_ids.size()));
+  if (data.train.entries() == 0) throw std::invalid_argument("no interactions (entries above 0) to train on");
+  if (!validation) return data;
+  const autorec::ItemSets held_out = item_sets(*validation, validation_users);
+  autorec::Random random(seed);
+  autorec::ImplicitSummary summary;
+  for (int u = 0; u < held_out.rows(); ++u) {
+    const auto row = held_out.row(u);
+    data.validation.users.push_back(std::to_string(u));
+    autorec::detail::split_heldout_row(std::vector<int>(row.begin(), row.end()), target_fraction, random,
+                                       data.validation, summary);
+  }
+  return data;
+}
+
+autorec::MultRecipe mult_recipe(OptionReader& in) {
+  autorec::MultRecipe recipe;
+  in.read("variational", recipe.variational);
+  in.read("latent", recipe.latent);
+  recipe.hidden = in.get<std::vector<Index>>("hidden");
+  recipe.activation = in.get<std::string>("activation");
+  recipe.input_dropout = in.get<double>("input_dropout");
+  recipe.lambda = in.get<double>("lam");
+  recipe.weight_scale = in.get<float>("weight_scale");
+  return recipe;
+}
+
+/// Mult-DAE or Mult-VAE on the rows of a users x items matrix (entries above 0), early
+/// stopping on the validation users' NDCG@100 when they are given, all epochs otherwise.
+std::unique_ptr<Model> fit_mult(const IndexArray& users, const IndexArray& items, const ValueArray& values,
+                                const std::optional<IndexArray>& validation_users,
+                                const std::optional<IndexArray>& validation_items,
+                                const std::optional<ValueArray>& validation_values, Index validation_rows,
+                                const std::vector<std::string>& user_ids, const std::vector<std::string>& item_ids,
+                                std::optional<std::uint64_t> source_fingerprint, const py::dict& options,
+                                py::object callback) {
+  const Index n_users = Index(user_ids.size()), n_items = Index(item_ids.size());
+  const std::vector<Rating> events = ratings_of(users, items, values, n_users, n_items);
+  std::optional<std::vector<Rating>> validation;
+  if (validation_values)
+    validation = ratings_of(*validation_users, *validation_items, *validation_values, validation_rows, n_items);
+  OptionReader in(options);
+  const autorec::MultRecipe recipe = mult_recipe(in);
+  const std::uint64_t seed = in.get<std::uint64_t>("seed").value_or(1);
+  autorec::TrainOptions<float> training = autorec::paper_train_options<float>(autorec::Variant::user);
+  training.seed = seed;
+  read_training(in, training);
+  autorec::KlAnnealing annealing;
+  in.read("beta_cap", annealing.cap);
+  in.read("anneal_steps", annealing.steps);
+  const double target_fraction = in.get<double>("target_fraction").value_or(0.2);
+  if (auto threads = in.get<int>("threads")) autorec::set_thread_count(*threads);
+  in.finish();
+  autorec::ImplicitData data =
+      implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1);
+  data.source_fingerprint = source_fingerprint.value_or(autorec::fingerprint(events, id_map(user_ids, "user"), data.items));
+  autorec::Network<float>::Options base;
+  base.seed = seed;
+  std::optional<autorec::SavedModel<float>> saved;
+  autorec::ImplicitTrainReport report;
+  {
+    py::gil_scoped_release release;
+    autorec::Network<float> network = recipe.network(base, n_items, n_users);
+    report = autorec::train_implicit(network, data, training, {}, annealing,
+                                     [&callback](const autorec::ImplicitEpochReport& epoch) {
+                                       return implicit_epoch(callback, epoch);
+                                     });
+    saved = autorec::saved_model(std::move(network), data);
+  }
+  auto model = std::make_unique<Model>(std::move(*saved));
+  model->fit_report["best_epoch"] = report.best_epoch;
+  model->fit_report["best_ndcg@100"] = report.best_ndcg;
+  model->fit_report["epochs"] = report.history.size();
   return model;
 }
 
@@ -566,5 +683,6 @@ PYBIND11_MODULE(_core, module) {
       .def("evaluate", &evaluate);
   module.def("fit_autorec", &fit_autorec);
   module.def("fit_ease", &fit_ease);
+  module.def("fit_mult", &fit_mult);
   module.def("load", &load_model, py::arg("path"));
 }

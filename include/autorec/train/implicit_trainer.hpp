@@ -4,7 +4,7 @@
 // training users alone in minibatches of users, with the optimizer's steps; after each epoch
 // the validation users are folded in (their fold-in items encoded) and scored by NDCG@100.
 // The best epoch's parameters are kept; training stops after `patience` epochs without a
-// better one. The objective of a batch of B of the N training users is its data term (the
+// better one. Without validation users every epoch is the best: all epochs run, the last kept. The objective of a batch of B of the N training users is its data term (the
 // multinomial negative log-likelihood) plus (B / N) (lambda / 2) |weights|^2, so one epoch
 // adds the regulariser once, plus the stages' own terms: a Gaussian layer's beta KL, with
 // beta annealed linearly from 0 to a cap over a number of steps (Mult-VAE; Bowman et al.).
@@ -61,11 +61,13 @@ auto network_scorer(const Network<Scalar>& network) {
 }
 
 /// Trains `model` (inputs = data.catalogue()) as described above; leaves the best epoch's
-/// parameters in it. `on_epoch` sees each epoch as it ends.
+/// parameters in it. `on_epoch` sees each epoch as it ends; `should_stop` returning true
+/// ends training there (the best epoch so far kept).
 template <typename Scalar>
 ImplicitTrainReport train_implicit(Network<Scalar>& model, const ImplicitData& data, const TrainOptions<Scalar>& options,
                                    const std::function<void(const ImplicitEpochReport&)>& on_epoch = {},
-                                   const KlAnnealing& annealing = {}) {
+                                   const KlAnnealing& annealing = {},
+                                   const std::function<bool(const ImplicitEpochReport&)>& should_stop = {}) {
   const int items = data.catalogue(), users = data.train.rows();
   if (model.inputs() != items)
     throw std::invalid_argument("train_implicit: the network has " + std::to_string(model.inputs()) +
@@ -108,16 +110,18 @@ ImplicitTrainReport train_implicit(Network<Scalar>& model, const ImplicitData& d
     if (!std::isfinite(line.train_loss))
       throw std::runtime_error("train_implicit: the loss diverged at epoch " + std::to_string(epoch) +
                                " (try a smaller learning rate)");
-    line.validation = heldout_metrics(data.validation, items, network_scorer(model));
-    line.best = line.validation.ndcg > report.best_ndcg;
+    const bool validated = data.validation.fold_in.rows() > 0;
+    if (validated) line.validation = heldout_metrics(data.validation, items, network_scorer(model));
+    line.best = !validated || line.validation.ndcg > report.best_ndcg;
     if (line.best) {
-      report.best_ndcg = line.validation.ndcg;
+      report.best_ndcg = validated ? line.validation.ndcg : report.best_ndcg;
       report.best_epoch = epoch;
       best_parameters = model.parameters();
     }
     line.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.history.push_back(line);
     if (on_epoch) on_epoch(line);
+    if (should_stop && should_stop(line)) break;
     if (options.patience > 0 && epoch - report.best_epoch >= options.patience) {
       report.stopped_early = true;
       break;
