@@ -188,6 +188,14 @@ TEST_CASE("Top-N for many users at once equals one user at a time in both varian
   }
 }
 
+TEST_CASE("Top-N for many users refuses a candidate or an exclusion outside the catalogue with UnknownId") {
+  const Served<float> s(Variant::item);
+  const std::vector<int> users = {0, 1, 2};
+  CHECK_THROWS_WITH_AS(s.scorer.recommend(users, TopN{3, {s.scorer.item_count()}, {}, true}),
+                       doctest::Contains("item index"), UnknownId);
+  CHECK_THROWS_AS(s.scorer.recommend(users, TopN{3, {}, {-1}, true}), UnknownId);
+}
+
 TEST_CASE("Scores by raw id equal scores by index, and an unknown id is named, escaped, in the error") {
   RatingData data;
   for (int u = 0; u < 40; ++u) data.users.insert("user-" + std::to_string(u));

@@ -5,6 +5,7 @@ and fold in a user the model never saw. Run from the repository after `pip insta
 """
 
 import sys
+import tempfile
 from pathlib import Path
 
 import scipy.sparse as sp
@@ -28,5 +29,6 @@ new_user = sp.csr_matrix((list(liked.values()), ([0] * len(columns), columns)), 
 ids, scores = model.recommend(0, new_user, N=5, recalculate_user=True)
 print("new user:", [model.item_ids[i] for i in ids])
 
-model.save("quickstart-model.bin")                                   # autorec-recommend and autorec-serve read it
-print("saved quickstart-model.bin; autorec.load() reads it back:", autorec.load("quickstart-model.bin").description)
+with tempfile.TemporaryDirectory() as folder:
+    model.save(f"{folder}/model.bin")                               # autorec-recommend and autorec-serve read it
+    print("saved and read back:", autorec.load(f"{folder}/model.bin"))

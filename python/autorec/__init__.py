@@ -11,10 +11,11 @@ package. ``load_ratings`` reads a ratings file into one, with the raw ids::
     print(autorec.evaluate(model, test, k=10))
     ids, scores = model.recommend([0, 1, 2], N=10)
 
-Training and scoring run in C++ with the GIL released; Ctrl-C stops training at the end of
-the epoch under way (KeyboardInterrupt). Errors of the C++ library arrive as ValueError
-(bad input), IndexError (an index or id outside the model), OSError-like RuntimeError
-(files) with the library's message.
+Training and scoring run in C++ with the GIL released; Ctrl-C stops a network's training at
+the end of the epoch under way (KeyboardInterrupt; EASE's one solve cannot be interrupted).
+Errors of the C++ library arrive with its message as ValueError (bad input), IndexError
+(an index or id outside the model: UnknownId) or RuntimeError (a file that cannot be read
+or written); a missing file is FileNotFoundError.
 
 Stored order matters once: a split (``split_ratings``, and the validation slice ``fit``
 holds out) draws positions in the matrix's stored order. ``load_ratings`` keeps each user's
@@ -22,13 +23,18 @@ ratings in file order, so for a file grouped by user (MovieLens files are) the s
 gives the same split, and the same model file, as the ``autorec-train`` program.
 """
 
+import numbers
 import os
+import tempfile
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._core import UnknownId
+from ._core import RatingFileError, UnknownId
+
+UnknownId.__doc__ = "A user or item index, or a raw id, that the model does not have (an IndexError)."
+RatingFileError.__doc__ = "A ratings file's line that cannot be read, with the file and line (a ValueError)."
 
 __all__ = [
     "AutoRec",
@@ -37,6 +43,7 @@ __all__ = [
     "MultDAE",
     "MultVAE",
     "Network",
+    "RatingFileError",
     "UnknownId",
     "evaluate",
     "load",
@@ -84,18 +91,34 @@ def load_ratings(path, format="auto", keep_last_duplicate=False, require_ratings
     Users and items are numbered in order of first appearance; the matrix carries their raw
     ids as ``matrix.user_ids`` and ``matrix.item_ids`` (arrays of str), and
     ``matrix.fingerprint``, the file's fingerprint, which model files record. Each user's
-    ratings keep their file order. Errors (a bad line, a repeated (user, item) pair unless
-    ``keep_last_duplicate``) raise ValueError or RuntimeError naming the file and line.
+    ratings keep their file order. A bad line, or a repeated (user, item) pair unless
+    ``keep_last_duplicate``, raises RatingFileError (a ValueError) naming the file and line.
     ``format`` is one of "auto", "ml100k", "ml1m", "csv", "tsv". With
     ``require_ratings=False``, lines of two fields (``user item``: an events file) are read
     as events of value 1.
     """
-    raw = _core.load_ratings(os.fspath(path), format, keep_last_duplicate, require_ratings)
+    path = _existing_file(path)
+    try:
+        raw = _core.load_ratings(path, format, keep_last_duplicate, require_ratings)
+    except ValueError as error:
+        if require_ratings and "at least 3 fields" in str(error):
+            raise ValueError(f"{error} (an events file of user item lines: load_ratings(path, "
+                             "require_ratings=False))") from None
+        raise
     user_ids, item_ids = _decode(raw["user_ids"]), _decode(raw["item_ids"])
     matrix = ratings_matrix(raw["users"], raw["items"], raw["values"], (len(user_ids), len(item_ids)),
                             user_ids, item_ids)
     matrix.fingerprint = raw["fingerprint"]
     return matrix
+
+
+def _existing_file(path):
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: a directory, not a file")
+    return path
 
 
 def _copy_ids(source, target):
@@ -172,6 +195,39 @@ class Model:
     def __init__(self, core):
         self._model = core
 
+    def __repr__(self):
+        model = getattr(self, "_model", None)
+        if model is None:
+            return f"<autorec.{type(self).__name__}, not fitted>"
+        return (f"<autorec.{type(self).__name__}: {model.description}, {len(model.user_ids)} users x "
+                f"{len(model.item_ids)} items>")
+
+    # -- pickling (copy, joblib, multiprocessing): the model file's bytes, never a pickle of C++
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        model = state.pop("_model", None)
+        if model is not None:
+            with tempfile.TemporaryDirectory() as folder:
+                path = os.path.join(folder, "model.bin")
+                model.save(path)
+                with open(path, "rb") as file:
+                    state["_model_file"] = file.read()
+            state["_fit_report"] = dict(model.fit_report)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data, report = state.pop("_model_file", None), state.pop("_fit_report", None)
+        self.__dict__.update(state)
+        self._model = None
+        if data is not None:
+            with tempfile.TemporaryDirectory() as folder:
+                path = os.path.join(folder, "model.bin")
+                with open(path, "wb") as file:
+                    file.write(data)
+                self._model = _core.load(path)
+            self._model.fit_report = report
+
     # -- what the model is
     @property
     def _core_model(self):
@@ -187,6 +243,14 @@ class Model:
     @property
     def item_ids(self):
         return _decode(self._core_model.item_ids)
+
+    @property
+    def n_users(self):
+        return len(self._core_model.user_ids)
+
+    @property
+    def n_items(self):
+        return len(self._core_model.item_ids)
 
     @property
     def predicts_ratings(self):
@@ -246,6 +310,9 @@ class Model:
         users: ``userid`` only sets the shape). ``items`` ranks only those items;
         ``filter_items`` never returns those.
         """
+        if isinstance(N, bool) or not isinstance(N, numbers.Integral) or N < 1:
+            raise ValueError(f"N must be a positive int, got {N!r}")
+        N = int(min(N, len(self._core_model.item_ids)))  # as implicit does: at most the catalogue
         users, single, user_items = self._users(userid, user_items, recalculate_user)
         candidates = None if items is None else _index_array(items, "items")
         excluded = None if filter_items is None else _index_array(filter_items, "filter_items")
@@ -273,7 +340,10 @@ class Model:
 
     def _users(self, userid, user_items, recalculate_user):
         single = np.ndim(userid) == 0
-        users = _index_array(np.atleast_1d(userid), "userid")
+        if np.ndim(userid) > 1:
+            raise ValueError(f"userid: an index or a 1-D array of them, got a {np.ndim(userid)}-D array")
+        users = np.atleast_1d(userid)
+        users = np.zeros(0, np.int32) if users.size == 0 else _index_array(users, "userid")
         if recalculate_user and user_items is None:
             raise ValueError("recalculate_user=True folds users in from their ratings: pass user_items, "
                              "one row per user")
@@ -292,6 +362,8 @@ class Model:
     @staticmethod
     def _row(user_items, k):
         start, end = user_items.indptr[k], user_items.indptr[k + 1]
+        if start == end:
+            raise ValueError(f"row {k} of user_items is empty: a new user needs at least one item to fold in")
         return (np.ascontiguousarray(user_items.indices[start:end], dtype=np.int32),
                 np.ascontiguousarray(user_items.data[start:end], dtype=np.float32))
 
@@ -304,7 +376,7 @@ class Model:
 
 def load(path):
     """The model in a model file written by ``save`` or by the autorec programs."""
-    return Model(_core.load(os.fspath(path)))
+    return Model(_core.load(_existing_file(path)))
 
 
 # ---- estimators ---------------------------------------------------------------------------------------
@@ -456,7 +528,7 @@ class EASE(Model):
         return f"EASE(lam={self.lam!r})"
 
     def fit(self, user_items):
-        """Fits on ``user_items`` and returns self."""
+        """Fits on ``user_items`` and returns self (one solve: Ctrl-C waits for its end)."""
         user_items = _as_ratings(user_items, "user_items")
         users, items, values = _entries(user_items)
         user_ids, item_ids = _raw_ids(user_items)
@@ -533,5 +605,21 @@ def evaluate(model, test, k=None, threshold=None):
     ``threshold`` (default: three quarters up the rating range; every test event for
     implicit feedback)."""
     test = _as_ratings(test, "test")
+    core = model._core_model
+    if test.shape != (len(core.user_ids), len(core.item_ids)):
+        raise ValueError(f"test is {test.shape[0]} x {test.shape[1]} and the model has {len(core.user_ids)} users "
+                         f"x {len(core.item_ids)} items: give the test ratings over the model's users and items")
+    for name in ("user_ids", "item_ids"):
+        ids = getattr(test, name, None)
+        if ids is not None and list(ids) != list(getattr(model, name)):
+            raise ValueError(f"test's {name} are not the model's: split the test ratings from the same matrix")
+    if test.nnz == 0:
+        raise ValueError("test holds no ratings to score")
     users, items, values = _entries(test)
-    return model._core_model.evaluate(users, items, values, k, threshold)
+    result = core.evaluate(users, items, values, k, threshold)
+    if k is not None and result["ranked_users"] == 0:
+        raise ValueError(f"no test user has a relevant item (at or above {result['threshold']}) the model can rank: "
+                         "the ranking metrics would be NaN; lower threshold or give more test ratings")
+    if not np.isfinite(result.get("threshold", 0)):
+        del result["threshold"]
+    return result

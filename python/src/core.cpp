@@ -205,6 +205,13 @@ void read_training(OptionReader& in, autorec::TrainOptions<float>& training) {
   rprop.initial_step = in.get<float>("rprop_step").value_or(std::min(rprop.initial_step, rprop.max_step_at(0)));
 }
 
+/// threads: 0 for all cores, else that many (the process's OpenMP thread count).
+void set_threads(OptionReader& in) {
+  const int threads = in.get<int>("threads").value_or(0);
+  if (threads < 0) throw std::invalid_argument("threads must be 0 (all cores) or more, got " + std::to_string(threads));
+  autorec::set_thread_count(threads);
+}
+
 autorec::RatingFitSettings<float> fit_settings(const py::dict& options) {
   OptionReader in(options);
   autorec::RatingFitSettings<float> settings;
@@ -220,7 +227,7 @@ autorec::RatingFitSettings<float> fit_settings(const py::dict& options) {
   in.read("validation_fraction", settings.validation_fraction);
   settings.lambda = in.get<double>("lam");
   settings.default_rating = in.get<float>("default_rating");
-  if (auto threads = in.get<int>("threads")) autorec::set_thread_count(*threads);
+  set_threads(in);
   in.finish();
   return settings;
 }
@@ -355,7 +362,7 @@ std::unique_ptr<Model> fit_autorec(const IndexArray& users, const IndexArray& it
   auto model = std::make_unique<Model>(std::move(*saved));
   model->fit_report = history_of(fitted->report);
   model->fit_report["lambda"] = fitted->lambda;
-  model->fit_report["epochs"] = fitted->epochs;
+  model->fit_report["refit_epochs"] = fitted->epochs;
   model->fit_report["seconds"] = fitted->seconds;
   return model;
 }
@@ -464,7 +471,9 @@ std::unique_ptr<Model> fit_mult(const IndexArray& users, const IndexArray& items
   in.read("beta_cap", annealing.cap);
   in.read("anneal_steps", annealing.steps);
   const double target_fraction = in.get<double>("target_fraction").value_or(0.2);
-  if (auto threads = in.get<int>("threads")) autorec::set_thread_count(*threads);
+  if (!(target_fraction > 0 && target_fraction < 1))
+    throw std::invalid_argument("target_fraction must lie in (0, 1), got " + std::to_string(target_fraction));
+  set_threads(in);
   in.finish();
   autorec::ImplicitData data =
       implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1);
@@ -656,6 +665,7 @@ py::list rated_items(const Model& model, int user) {
 PYBIND11_MODULE(_core, module) {
   module.doc() = "autorec's C++ library; use the autorec package, which wraps it";
   py::register_exception<autorec::UnknownId>(module, "UnknownId", PyExc_IndexError);
+  py::register_exception<autorec::RatingFileError>(module, "RatingFileError", PyExc_ValueError);
   module.def("load_ratings", &load_ratings, py::arg("path"), py::arg("format"), py::arg("keep_last_duplicate"),
              py::arg("require_ratings"));
   module.def("held_out", &held_out, py::arg("n"), py::arg("fraction"), py::arg("seed"));
@@ -672,7 +682,7 @@ PYBIND11_MODULE(_core, module) {
       .def_property_readonly("rating_range", [](const Model& m) {
         return py::make_tuple(m.scorer().rules().min_rating, m.scorer().rules().max_rating);
       })
-      .def_readonly("fit_report", &Model::fit_report)
+      .def_readwrite("fit_report", &Model::fit_report)
       .def("rated_items", &rated_items)
       .def("save", &save)
       .def("predict", &predict)

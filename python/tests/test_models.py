@@ -93,7 +93,7 @@ def test_ctrl_c_raises_keyboard_interrupt_and_leaves_the_estimator_unfitted(rati
 def test_given_validation_ratings_choose_the_epochs(ratings):
     train, validation = autorec.split_ratings(ratings, 0.2, seed=2)
     model = autorec.AutoRec(**SMALL_NETWORK).fit(train, validation=validation)
-    assert model.fit_report["epochs"] == model.fit_report["best_epoch"] > 0
+    assert model.fit_report["refit_epochs"] == model.fit_report["best_epoch"] > 0
 
 
 def test_a_deeper_network_trains_from_keywords(ratings):
@@ -209,3 +209,93 @@ def test_scoring_releases_the_gil_so_python_threads_run_meanwhile():
     # With the GIL held through a call, this thread could not run Python during it.
     during = sum(1 for t in spins if any(begin < t < end for begin, end in calls))
     assert during > 100
+
+
+# ---- misuse a host application met (each a regression test) -----------------------------------------------
+
+
+def test_a_candidate_outside_the_catalogue_raises_index_error_not_an_abort(small_model):
+    with pytest.raises(IndexError, match="item index 99"):
+        small_model.recommend([0, 1], N=2, items=[99])
+    with pytest.raises(IndexError):
+        small_model.recommend(0, N=2, filter_items=[-1])
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True])
+def test_n_must_be_a_positive_int(small_model, bad):
+    with pytest.raises(ValueError, match="N must be a positive int"):
+        small_model.recommend(0, N=bad)
+
+
+def test_n_above_the_catalogue_gives_at_most_the_catalogue(small_model):
+    ids, _ = small_model.recommend(0, N=10**12)
+    assert ids.shape == (40,)
+
+
+def test_no_users_give_empty_results(small_model):
+    ids, scores = small_model.recommend([], N=3)
+    assert ids.shape == scores.shape == (0, 3)
+
+
+def test_an_empty_row_to_fold_in_is_refused(small_model):
+    with pytest.raises(ValueError, match="row 0 of user_items is empty"):
+        small_model.recommend(0, sp.csr_matrix((1, 40), dtype=np.float32), recalculate_user=True)
+
+
+def test_evaluate_refuses_test_ratings_of_another_shape(small_model):
+    with pytest.raises(ValueError, match="over the model's users and items"):
+        autorec.evaluate(small_model, sp.csr_matrix(([4.0], ([0], [0])), shape=(60, 45)))
+
+
+def test_evaluate_refuses_an_empty_test_set_instead_of_reporting_nan(small_model):
+    with pytest.raises(ValueError, match="no ratings"):
+        autorec.evaluate(small_model, sp.csr_matrix((60, 40), dtype=np.float32))
+
+
+def test_evaluate_refuses_ranking_metrics_no_user_can_have(small_model):
+    low = sp.csr_matrix(([1.0], ([0], [1])), shape=(60, 40))
+    with pytest.raises(ValueError, match="no test user has a relevant item"):
+        autorec.evaluate(small_model, low, k=5)
+
+
+def test_a_model_pickles_and_copies_through_its_model_file(small_model):
+    import copy
+    import pickle
+
+    for clone in (pickle.loads(pickle.dumps(small_model)), copy.deepcopy(small_model)):
+        assert np.array_equal(clone.score(2), small_model.score(2))
+        assert clone.get_params() == small_model.get_params()
+        assert clone.fit_report["lambda"] == small_model.fit_report["lambda"]
+
+
+def test_a_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        autorec.load_ratings(tmp_path / "nope.csv")
+    with pytest.raises(FileNotFoundError):
+        autorec.load(tmp_path / "nope.bin")
+
+
+def test_an_events_file_read_as_ratings_says_how_to_read_it(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("1,10\n1,20\n")
+    with pytest.raises(ValueError, match="require_ratings=False"):
+        autorec.load_ratings(path)
+
+
+def test_events_trained_as_ratings_are_refused_pointing_to_implicit_models():
+    events = sp.csr_matrix(np.ones((20, 10), np.float32))
+    with pytest.raises(ValueError, match="implicit feedback"):
+        autorec.AutoRec(**SMALL_NETWORK).fit(events)
+
+
+def test_validation_ratings_no_prediction_reaches_are_refused():
+    # user 2 and item 2 have no training rating: the network's predictions never reach (2, 2)
+    train = sp.csr_matrix(([5.0, 3.0, 4.0, 1.0], ([0, 0, 1, 1], [0, 1, 0, 1])), shape=(3, 3))
+    validation = sp.csr_matrix(([2.0], ([2], [2])), shape=(3, 3))
+    with pytest.raises(ValueError, match="never reach them"):
+        autorec.AutoRec(hidden=5, lam=0.01, seed=1).fit(train, validation=validation)
+
+
+def test_a_negative_thread_count_is_refused(ratings):
+    with pytest.raises(ValueError, match="threads"):
+        autorec.AutoRec(**dict(SMALL_NETWORK, threads=-1)).fit(ratings)

@@ -172,6 +172,7 @@ class Scorer {
   /// parallel. result[i] is users[i]'s list.
   std::vector<std::vector<Recommendation>> recommend(const std::vector<int>& users, const TopN& request = {}) const {
     for (int u : users) check(u, user_count(), "user");
+    check_request(request);  // here: an exception may not leave the parallel loop below
     std::vector<std::vector<Recommendation>> result(users.size());
     constexpr Index kBlock = 64;
     const Index blocks = (Index(users.size()) + kBlock - 1) / kBlock;
@@ -392,6 +393,10 @@ class Scorer {
         detail::select_top(unclipped, item_seen(), request, rated, rated_count, &item_ratings_);
     for (Recommendation& r : best) r.rating = rules_.clip(r.rating);
     return best;
+  }
+  void check_request(const TopN& request) const {
+    for (const std::vector<int>* items : {&request.candidates, &request.exclude})
+      for (int item : *items) check(item, item_count(), "item");
   }
   static const SparseColumns<Scalar>& require_training(const SavedModel<Scalar>& saved) {
     if (!saved.self_contained())

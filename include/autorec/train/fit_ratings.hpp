@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "autorec/data/rating_matrix.hpp"
 #include "autorec/data/ratings.hpp"
 #include "autorec/data/split.hpp"
 #include "autorec/eval/predict.hpp"
@@ -140,6 +141,25 @@ class RatingFit {
     protocol_.refit = settings_.refit && !split_.test.empty();
     protocol_.members = settings_.members;
     protocol_.seed = settings_.seed;
+    check_learnable();
+  }
+
+  // Refuses data the protocol cannot learn from or choose on: one rating value throughout, or
+  // validation ratings that all fall back to the rules (their user or item has no other
+  // training rating), whose RMSE then never moves.
+  void check_learnable() const {
+    if (rules_.min_rating == rules_.max_rating)
+      throw std::invalid_argument("every training rating is " + std::to_string(rules_.min_rating) +
+                                  ": a rating model has nothing to learn (for events or clicks, train a model of "
+                                  "implicit feedback: EASE, Mult-DAE or Mult-VAE)");
+    if (split_.test.empty() || !(protocol_.refit || protocol_.lambdas.size() > 1)) return;
+    const Coverage coverage(fit_input_);
+    for (const Rating& r : split_.test)
+      if (coverage.covers(entry_of(r, settings_.variant))) return;
+    throw std::invalid_argument("none of the " + std::to_string(split_.test.size()) +
+                                " validation ratings is of a user and an item with other training ratings: the "
+                                "networks never reach them, so they cannot choose lambda or the epoch count (give "
+                                "lambda and no refit, or more ratings)");
   }
 };
 
