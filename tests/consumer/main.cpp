@@ -4,7 +4,8 @@
 // ensemble of two is saved, loaded and served; then a kernelised network (Sparse FC's local
 // kernel) is fit by the library's protocol with L-BFGS, saved, loaded and served; then, from
 // events without ratings, EASE and a Mult-DAE are fitted, saved, loaded with load_scorer and
-// fold new users in from their items.
+// fold new users in from their items; last, the programs' rating protocol in one object
+// (RatingFit) and the ranking metrics of its Scorer in one call.
 #include <autorec/autorec.hpp>
 
 #include <cstdio>
@@ -199,11 +200,27 @@ bool implicit_models_fit_save_and_fold_in() {
          group(ease_scorer_loaded, ease_top[0]) == 0 && group(dae_loaded, dae_top[0]) == 0 &&
          !ease_scorer_loaded.predicts_ratings();
 }
+bool rating_protocol_fits_and_ranks() {
+  using namespace autorec;
+  const RatingShape shape{300, 200, 12000, {{1.f, 1}, {2.f, 1}, {3.f, 2}, {4.f, 3}, {5.f, 2}}};  // synthetic
+  const RatingSplit split = split_ratings(generate_ratings(shape, 3), 0.1, 1);
+  RatingFitSettings<float> settings;  // I-AutoRec, RProp, lambda chosen on a validation slice
+  settings.network.hidden = 32;
+  settings.training.epochs = 30;
+  const RatingFit<float> job(split.train, shape.users, shape.items, settings);
+  const Fitted<float> fitted = job.run();
+  const Scorer<float> scorer(fitted.ensemble, Variant::item, job.rules(), job.train_input());
+  const RankingMetrics ranking = ranking_metrics(scorer, split.test, 10);
+  std::cout << "consumer: the rating protocol chose lambda " << fitted.lambda << " and " << fitted.epochs
+            << " epochs; NDCG@10 " << ranking.ndcg << " over " << ranking.users << " users\n";
+  return fitted.epochs > 0 && ranking.users > 0 && ranking.ndcg >= 0 && ranking.ndcg <= 1;
+}
 }  // namespace
 
 int main() {
   if (!paper_model_learns() || !own_network_trains_saves_loads_and_recommends() ||
-      !kernelised_network_fits_by_the_protocol() || !implicit_models_fit_save_and_fold_in())
+      !kernelised_network_fits_by_the_protocol() || !implicit_models_fit_save_and_fold_in() ||
+      !rating_protocol_fits_and_ranks())
     return 1;
 #ifdef _OPENMP
   std::cout << "consumer: all checks passed, OpenMP on\n";
