@@ -473,7 +473,10 @@ class Network(_Estimator):
         instead of a random ``validation_fraction`` of ``ratings``; the refit then trains on
         both. ``callback(report)`` is called after every epoch of every network with a dict
         (stage "trial" or "member", lambda, member, epoch, train_rmse, validation_rmse,
-        seconds, best); returning True stops that network at its best epoch so far.
+        seconds, best; a refit member has no validation: its validation_rmse is NaN);
+        returning True stops that network at its best epoch so far. Afterwards
+        ``fit_report`` holds lambda, refit_epochs (0 without a refit), seconds, and the
+        chosen trial's best_epoch, best_validation_rmse and epochs.
         The raw ids are the matrix's ``user_ids``/``item_ids`` when it has them (as
         load_ratings gives), else "0", "1", ...
         """
