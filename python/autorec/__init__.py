@@ -506,44 +506,43 @@ class AutoRec(Network):
                          epochs=epochs, seed=seed, threads=threads, **options)
 
 
-class EASE(Model):
+def _validation_users(validation, user_items):
+    """The held-out validation users' entries and row count (None, None, None and 0 without)."""
+    if validation is None:
+        return [None, None, None], 0
+    validation = _as_ratings(validation, "validation")
+    if validation.shape[1] != user_items.shape[1]:
+        raise ValueError(f"validation has {validation.shape[1]} items and user_items {user_items.shape[1]}: "
+                         "give the validation users' rows over the same items")
+    return list(_entries(validation)), validation.shape[0]
+
+
+class EASE(_Estimator):
     """EASE (Steck, WWW 2019): a closed-form item-item model of implicit feedback, for top-N.
 
-    ``fit(user_items)`` takes a users x items CSR matrix whose entries above 0 are
-    interactions (ratings or counts: their size is not used). ``lam`` None: scaled to the data
-    (the centre of the grid autorec-train --model ease searches). It holds an items x items
-    matrix: 4 bytes x items^2, refused up front when the memory is not there. Scores rank
-    items; ``predict`` and ``evaluate`` give no RMSE for it.
+    ``fit(user_items, validation=None)`` takes a users x items CSR matrix whose entries above
+    0 are interactions (ratings or counts: their size is not used). ``lam`` None: with
+    ``validation`` (other users' rows over the same items, each split into fold-in items and
+    ``target_fraction`` targets) chosen by their NDCG@100 from a grid scaled to the data, as
+    autorec-train --model ease does; without it, that grid's centre. It holds an items x items
+    matrix, 4 bytes x items^2, refused up front when the memory is not there; its solve
+    cannot be interrupted. Scores rank items; ``evaluate`` gives no RMSE for it.
     """
 
-    def __init__(self, lam=None):
-        self._model = None
-        self.lam = lam
+    _defaults = dict(lam=None, target_fraction=0.2, seed=1)
 
-    def get_params(self, deep=True):
-        return {"lam": self.lam}
-
-    def set_params(self, lam=None):
-        self.lam = lam
-        return self
-
-    def __repr__(self):
-        return f"EASE(lam={self.lam!r})"
-
-    def fit(self, user_items):
-        """Fits on ``user_items`` and returns self (one solve: Ctrl-C waits for its end)."""
+    def fit(self, user_items, validation=None):
+        """Fits on ``user_items`` and returns self; ``fit_report`` holds lambda and the trials
+        (lambda, validation NDCG@100)."""
         user_items = _as_ratings(user_items, "user_items")
         users, items, values = _entries(user_items)
+        extra, rows = _validation_users(validation, user_items)
         user_ids, item_ids = _raw_ids(user_items)
-        lam = None if self.lam is None else float(self.lam)
-        self._model = _core.fit_ease(users, items, values, user_ids, item_ids, lam,
-                                     getattr(user_items, "fingerprint", None))
+        lam = self._params["lam"]
+        self._model = _core.fit_ease(users, items, values, *extra, rows, user_ids, item_ids,
+                                     None if lam is None else float(lam), float(self._params["target_fraction"]),
+                                     int(self._params["seed"]), getattr(user_items, "fingerprint", None))
         return self
-
-    @property
-    def fit_report(self):
-        """The lambda used (a dict)."""
-        return self._core_model.fit_report
 
 
 class MultDAE(_Estimator):
@@ -577,13 +576,7 @@ class MultDAE(_Estimator):
         """Trains on ``user_items`` and returns self."""
         user_items = _as_ratings(user_items, "user_items")
         users, items, values = _entries(user_items)
-        extra, rows = [None, None, None], 0
-        if validation is not None:
-            validation = _as_ratings(validation, "validation")
-            if validation.shape[1] != user_items.shape[1]:
-                raise ValueError(f"validation has {validation.shape[1]} items and user_items "
-                                 f"{user_items.shape[1]}: give the validation users' rows over the same items")
-            extra, rows = list(_entries(validation)), validation.shape[0]
+        extra, rows = _validation_users(validation, user_items)
         user_ids, item_ids = _raw_ids(user_items)
         self._model = _core.fit_mult(users, items, values, *extra, rows, user_ids, item_ids,
                                      getattr(user_items, "fingerprint", None), self._core_options(), callback)

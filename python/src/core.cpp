@@ -320,6 +320,7 @@ class Model {
 
   const autorec::Scorer<float>& scorer() const { return *scorer_; }
   const autorec::ModelFileContents<float>& contents() const { return contents_; }
+  double ease_lambda() const { return std::get<autorec::SavedEase<float>>(contents_).model.lambda(); }
   py::dict fit_report;  ///< lambda, epochs and the chosen trial's history, for a model fit here
 
  private:
@@ -367,38 +368,7 @@ std::unique_ptr<Model> fit_autorec(const IndexArray& users, const IndexArray& it
   return model;
 }
 
-/// EASE (Steck, WWW 2019) on the users' item sets: every stored entry with a value above 0 is
-/// an interaction. `lambda` none: the centre of ease_lambda_grid, scaled to the data.
-std::unique_ptr<Model> fit_ease(const IndexArray& users, const IndexArray& items, const ValueArray& values,
-                                const std::vector<std::string>& user_ids, const std::vector<std::string>& item_ids,
-                                std::optional<double> lambda, std::optional<std::uint64_t> source_fingerprint) {
-  const Index n_users = Index(user_ids.size()), n_items = Index(item_ids.size());
-  const std::vector<Rating> events = ratings_of(users, items, values, n_users, n_items);
-  autorec::ImplicitData data;
-  data.items = id_map(item_ids, "item");
-  id_map(user_ids, "user");  // refuses a repeated id
-  data.train_users = user_ids;
-  std::vector<std::vector<int>> rows(static_cast<std::size_t>(n_users));
-  for (const Rating& r : events)
-    if (r.value > 0) rows[std::size_t(r.user)].push_back(r.item);
-  for (auto& row : rows) data.train.add_row(std::move(row));
-  if (data.train.entries() == 0) throw std::invalid_argument("EASE: no interactions (entries above 0) to fit");
-  if (lambda && !(*lambda > 0)) throw std::invalid_argument("EASE: lambda must be > 0, got " + std::to_string(*lambda));
-  data.source_fingerprint = source_fingerprint.value_or(autorec::fingerprint(events, id_map(user_ids, "user"), data.items));
-  std::optional<autorec::SavedEase<float>> saved;
-  double used = 0;
-  {
-    py::gil_scoped_release release;
-    used = lambda.value_or(autorec::ease_lambda_grid(data.train, int(n_items))[2]);
-    autorec::Ease<float>::check_memory(int(n_items), autorec::available_memory_bytes(), false);
-    saved = autorec::saved_model(autorec::Ease<float>::fit(data.train, int(n_items), used), data);
-  }
-  auto model = std::make_unique<Model>(std::move(*saved));
-  model->fit_report["lambda"] = used;
-  return model;
-}
-
-// ---- Mult-DAE and Mult-VAE -------------------------------------------------------------------------
+// ---- implicit feedback: EASE, Mult-DAE and Mult-VAE -----------------------------------------------
 
 /// Each row's items with a value above 0, as item sets.
 autorec::ItemSets item_sets(const std::vector<Rating>& events, Index rows) {
@@ -434,6 +404,50 @@ autorec::ImplicitData implicit_data(const std::vector<Rating>& events, const std
   }
   return data;
 }
+
+/// EASE (Steck, WWW 2019) on the users' item sets (entries above 0). lambda given, or chosen
+/// by the validation users' NDCG@100 from ease_lambda_grid when they are given, or the grid's
+/// centre (scaled to the data) without them.
+std::unique_ptr<Model> fit_ease(const IndexArray& users, const IndexArray& items, const ValueArray& values,
+                                const std::optional<IndexArray>& validation_users,
+                                const std::optional<IndexArray>& validation_items,
+                                const std::optional<ValueArray>& validation_values, Index validation_rows,
+                                const std::vector<std::string>& user_ids, const std::vector<std::string>& item_ids,
+                                std::optional<double> lambda, double target_fraction, std::uint64_t seed,
+                                std::optional<std::uint64_t> source_fingerprint) {
+  const Index n_users = Index(user_ids.size()), n_items = Index(item_ids.size());
+  const std::vector<Rating> events = ratings_of(users, items, values, n_users, n_items);
+  std::optional<std::vector<Rating>> validation;
+  if (validation_values)
+    validation = ratings_of(*validation_users, *validation_items, *validation_values, validation_rows, n_items);
+  if (lambda && !(*lambda > 0)) throw std::invalid_argument("EASE: lambda must be > 0, got " + std::to_string(*lambda));
+  autorec::ImplicitData data =
+      implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1);
+  data.source_fingerprint = source_fingerprint.value_or(autorec::fingerprint(events, id_map(user_ids, "user"), data.items));
+  std::optional<autorec::SavedEase<float>> saved;
+  std::vector<autorec::EaseTrial> trials;
+  {
+    py::gil_scoped_release release;
+    const std::vector<double> grid = autorec::ease_lambda_grid(data.train, int(n_items));
+    std::optional<autorec::Ease<float>> model;
+    if (validation) {
+      autorec::EaseFit fit = autorec::fit_ease(data, lambda ? std::vector<double>{*lambda} : grid);
+      model = std::move(fit.model);
+      trials = std::move(fit.trials);
+    } else {
+      autorec::Ease<float>::check_memory(int(n_items), autorec::available_memory_bytes(), false);
+      model = autorec::Ease<float>::fit(data.train, int(n_items), lambda.value_or(grid[2]));
+    }
+    saved = autorec::saved_model(std::move(*model), data);
+  }
+  auto result = std::make_unique<Model>(std::move(*saved));
+  result->fit_report["lambda"] = result->ease_lambda();
+  py::list tried;
+  for (const autorec::EaseTrial& trial : trials) tried.append(py::make_tuple(trial.lambda, trial.validation.ndcg));
+  result->fit_report["trials"] = tried;
+  return result;
+}
+
 
 autorec::MultRecipe mult_recipe(OptionReader& in) {
   autorec::MultRecipe recipe;

@@ -58,3 +58,17 @@ def test_an_events_file_without_ratings_loads_as_ones(tmp_path):
     path.write_text("user\titem\nu1\ta\nu1\tb\nu2\ta\n")
     events = autorec.load_ratings(path, require_ratings=False)
     assert events.shape == (2, 2) and list(events.data) == [1, 1, 1]
+
+
+def test_ease_with_validation_users_chooses_lambda_by_their_ndcg():
+    interactions = co_watched(users=120)
+    model = autorec.EASE().fit(interactions[:100], validation=interactions[100:])
+    trials = model.fit_report["trials"]
+    assert len(trials) >= 5
+    assert model.fit_report["lambda"] == max(trials, key=lambda t: t[1])[0]
+
+
+def test_ease_without_validation_users_takes_the_grids_centre():
+    model = autorec.EASE().fit(co_watched())
+    assert model.fit_report["trials"] == []
+    assert model.fit_report["lambda"] > 0
