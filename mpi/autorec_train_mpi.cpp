@@ -1,5 +1,5 @@
 // autorec-train-mpi: autorec-train under mpirun, the network's inputs (users for I-AutoRec,
-// items for U-AutoRec) split into --shards shards over the ranks (dist/sharded_network.hpp).
+// items for U-AutoRec) split into --shards shards over the ranks (sharding/sharded_network.hpp).
 // Each rank keeps and trains only its shards' ratings and parameters; rank 0 prints, and
 // gathers the model into one ordinary model file. The same seed gives the same model on any
 // number of ranks from 1 to --shards. With --checkpoint DIR a run killed at any point resumes
@@ -24,8 +24,8 @@
 #include "autorec/data/fingerprint.hpp"
 #include "autorec/data/split.hpp"
 #include "autorec/kernels/noise.hpp"
-#include "autorec/dist/sharded_rules.hpp"
-#include "autorec/dist/sharded_trainer.hpp"
+#include "autorec/sharding/sharded_rules.hpp"
+#include "autorec/sharding/sharded_trainer.hpp"
 #include "autorec/io/checkpoint.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/io/peak_memory.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The ShardReducer of a run under MPI (dist/reducer.hpp): each sum over shards is one
+// The ShardReducer of a run under MPI (sharding/reducer.hpp): each sum over shards is one
 // MPI_Allgatherv of every rank's own parts, then the same in-order sum on every rank, so the
 // result is the same for any number of ranks (an MPI_Allreduce's order depends on it).
 // A rank receives shards x size values per sum instead of an all-reduce's size: still
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "autorec/dist/reducer.hpp"
-#include "autorec/dist/shard_layout.hpp"
+#include "autorec/sharding/reducer.hpp"
+#include "autorec/sharding/shard_layout.hpp"
 
 namespace autorec::mpi {
 

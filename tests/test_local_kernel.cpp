@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "autorec/check/gradient_check.hpp"
-#include "autorec/dist/sharded_network.hpp"
+#include "autorec/sharding/sharded_network.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/model/network.hpp"
 #include "synthetic.hpp"

@@ -8,7 +8,7 @@
 
 #include "autorec/check/gradient_check.hpp"
 #include "autorec/data/implicit.hpp"
-#include "autorec/dist/sharded_network.hpp"
+#include "autorec/sharding/sharded_network.hpp"
 #include "autorec/eval/heldout_ranking.hpp"
 #include "autorec/model/network.hpp"
 #include "autorec/random.hpp"

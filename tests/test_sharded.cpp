@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "autorec/dist/sharded_rules.hpp"
-#include "autorec/dist/sharded_trainer.hpp"
+#include "autorec/sharding/sharded_rules.hpp"
+#include "autorec/sharding/sharded_trainer.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;

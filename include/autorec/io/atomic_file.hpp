@@ -28,6 +28,17 @@ inline std::string errno_text() { return std::strerror(errno); }
 // one left by a writer killed mid-write can be told from one being written now.
 inline std::string temporary_prefix(const std::string& name) { return "." + name + ".tmp-"; }
 
+// The folder that holds `path`: its parent, or "." for a bare file name.
+inline std::filesystem::path folder_of(const std::string& path) {
+  const std::filesystem::path target(path);
+  return target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+}
+
+// Whether `text` is one or more decimal digits.
+inline bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // The writer's pid when `file` is a temporary of `name` (".NAME.tmp-PID-XXXXXX"), else 0.
 inline pid_t temporary_writer(const std::string& file, const std::string& name) {
   const std::string prefix = temporary_prefix(name);
@@ -55,9 +66,8 @@ inline bool is_temporary(const std::string& file) {
 // nothing else, and no temporary of a live process.
 inline void remove_stale_temporaries(const std::string& path) {
   namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path folder = target.has_parent_path() ? target.parent_path() : ".";
-  const std::string name = target.filename().string();
+  const fs::path folder = folder_of(path);
+  const std::string name = fs::path(path).filename().string();
   std::error_code error, ignored;
   for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
     const pid_t writer = temporary_writer(it->path().filename().string(), name);
@@ -69,9 +79,8 @@ inline void remove_stale_temporaries(const std::string& path) {
 
 // A new file with an unguessable name beside `path`, created exclusively (mkstemp, O_EXCL).
 inline int create_beside(const std::string& path, std::string& temporary) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
-  temporary = (folder / (temporary_prefix(target.filename().string()) + std::to_string(getpid()) + "-XXXXXX")).string();
+  const std::filesystem::path folder = folder_of(path);
+  temporary = (folder / (temporary_prefix(std::filesystem::path(path).filename().string()) + std::to_string(getpid()) + "-XXXXXX")).string();
   const int fd = mkstemp(temporary.data());
   if (fd < 0) throw std::runtime_error(path + ": cannot create a file in " + folder.string() + " (" + errno_text() + ")");
   return fd;
@@ -84,8 +93,8 @@ inline int named_descriptor(const std::string& path) {
   if (path == "/dev/stderr") return STDERR_FILENO;
   for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"}) {
     const std::string_view p(prefix);
-    if (path.size() > p.size() && path.size() <= p.size() + 6 && path.compare(0, p.size(), p) == 0 &&
-        std::all_of(path.begin() + std::ptrdiff_t(p.size()), path.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (path.size() <= p.size() + 6 && path.compare(0, p.size(), p) == 0 &&
+        all_digits(std::string_view(path).substr(p.size())))
       return std::stoi(path.substr(p.size()));
   }
   return -1;

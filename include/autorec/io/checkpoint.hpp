@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "autorec/dist/shard_state.hpp"
+#include "autorec/sharding/shard_state.hpp"
 #include "autorec/io/atomic_file.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/report.hpp"
@@ -129,10 +129,7 @@ class CheckpointDirectory {
   static bool is_ours(const std::filesystem::directory_entry& entry) {
     namespace fs = std::filesystem;
     const std::string name = entry.path().filename().string();
-    const std::string_view digits = std::string_view(name).substr(std::min<std::size_t>(name.size(), 6));
-    if (name.rfind("epoch-", 0) != 0 || digits.empty() ||
-        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return false;
+    if (name.rfind("epoch-", 0) != 0 || !detail::all_digits(std::string_view(name).substr(6))) return false;
     std::error_code error;
     if (entry.symlink_status(error).type() != fs::file_type::directory) return false;
     for (fs::directory_iterator it(entry.path(), error), end; !error && it != end; it.increment(error)) {

@@ -26,8 +26,7 @@ inline std::string describe_bytes(std::uintmax_t bytes) {
 /// The bytes free to this user on the file system that would hold `path` (its folder's):
 /// f_bavail * f_frsize. Throws, naming the folder, when it cannot be asked.
 inline std::uintmax_t free_space_for(const std::string& path) {
-  const std::filesystem::path target(path);
-  const std::string folder = target.has_parent_path() ? target.parent_path().string() : ".";
+  const std::string folder = detail::folder_of(path).string();
   struct statvfs info {};
   if (statvfs(folder.c_str(), &info) != 0)
     throw std::runtime_error(path + ": cannot read the free space of " + folder + " (" + detail::errno_text() + ")");

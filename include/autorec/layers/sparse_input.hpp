@@ -28,7 +28,7 @@ class SparseInputDense : public DenseWeights<Scalar, Eigen::ColMajor> {
     else
       sum_into(theta, this->bias(theta).data(), input, output);
   }
-  /// P = V X without the bias: the part of Z that one shard of the inputs gives (dist/).
+  /// P = V X without the bias: the part of Z that one shard of the inputs gives (sharding/).
   void product(const Scalar* theta, const SparseColumns<Scalar>& input, Matrix<Scalar>& output,
                const Bf16* weights = nullptr) const {
     if (weights)

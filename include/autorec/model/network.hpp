@@ -242,7 +242,7 @@ class Network {
     for (auto& stage : stages_) stage->set_penalty_weight(weight);
   }
 
-  // ---- the pass in phases, for a trainer that splits the inputs over shards (dist/) ----
+  // ---- the pass in phases, for a trainer that splits the inputs over shards (sharding/) ----
   // Each shard is a network over its own inputs: V_s, W_s, b_s are its own, while mu and
   // the stages (replicated(): the same on every shard) act on the sums over shards.
   //   step = begin_pass();  P_s = input_product(training_input(X_s, step, s))

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "autorec/data/rating_matrix.hpp"
-#include "autorec/dist/shard_state.hpp"
-#include "autorec/dist/sharded_network.hpp"
+#include "autorec/sharding/shard_state.hpp"
+#include "autorec/sharding/sharded_network.hpp"
 #include "autorec/train/trainer.hpp"
 
 namespace autorec {

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "autorec/dist/reducer.hpp"
-#include "autorec/dist/shard_layout.hpp"
+#include "autorec/sharding/reducer.hpp"
+#include "autorec/sharding/shard_layout.hpp"
 #include "autorec/eval/predict.hpp"
 #include "autorec/kernels/noise.hpp"
 #include "autorec/model/network.hpp"

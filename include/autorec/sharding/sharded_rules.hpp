@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "autorec/data/ratings.hpp"
-#include "autorec/dist/reducer.hpp"
+#include "autorec/sharding/reducer.hpp"
 #include "autorec/eval/predict.hpp"
 
 namespace autorec {
