@@ -71,8 +71,13 @@ def ratings_matrix(users, items, values, shape, user_ids=None, item_ids=None):
     """A users x items CSR matrix of ratings given as parallel arrays, keeping each user's
     ratings in the order given (its column indices are then not sorted)."""
     users = np.asarray(users, dtype=np.int64)
-    items = np.asarray(items, dtype=np.int32)
+    items = np.asarray(items, dtype=np.int64)
     values = np.asarray(values, dtype=np.float32)
+    for name, index, count in (("user", users, shape[0]), ("item", items, shape[1])):
+        if index.size and (index.min() < 0 or index.max() >= count):
+            raise ValueError(f"a {name} index ({index.min()} to {index.max()}) is outside the {shape[0]} x "
+                             f"{shape[1]} matrix")
+    items = items.astype(np.int32)
     order = np.argsort(users, kind="stable")
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(users, minlength=shape[0]), out=indptr[1:])
@@ -179,8 +184,13 @@ def split_ratings(ratings, test_fraction=0.1, seed=1):
 
 def _index_array(values, what):
     array = np.asarray(values)
+    if array.size == 0:
+        return np.zeros(0, np.int32)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{what}: expected integer indices, got an array of {array.dtype}")
+    if array.min() < 0 or array.max() > np.iinfo(np.int32).max:  # never wrapped into another index
+        bad = array.min() if array.min() < 0 else array.max()
+        raise UnknownId(f"{what}: index {bad} is outside the model")
     return np.ascontiguousarray(array, dtype=np.int32).reshape(-1)
 
 
@@ -316,7 +326,9 @@ class Model:
         users, single, user_items = self._users(userid, user_items, recalculate_user)
         candidates = None if items is None else _index_array(items, "items")
         excluded = None if filter_items is None else _index_array(filter_items, "filter_items")
-        if user_items is None:
+        if candidates is not None and candidates.size == 0:  # nothing to rank
+            ids, scores = np.full((len(users), N), -1, np.int32), np.full((len(users), N), np.nan, np.float32)
+        elif user_items is None:
             ids, scores = self._core_model.recommend(users, N, filter_already_liked_items, candidates, excluded)
         else:
             rows = [self._recommend_row(users, user_items, k, N, filter_already_liked_items, recalculate_user,
@@ -326,7 +338,7 @@ class Model:
         return (ids[0], scores[0]) if single else (ids, scores)
 
     def _recommend_row(self, users, user_items, k, N, filter_liked, recalculate_user, candidates, excluded):
-        row_items, row_values = self._row(user_items, k)
+        row_items, row_values = self._row(user_items, k, fold_in=recalculate_user)
         exclude = excluded
         if filter_liked:
             exclude = row_items if exclude is None else np.concatenate([exclude, row_items])
@@ -342,8 +354,7 @@ class Model:
         single = np.ndim(userid) == 0
         if np.ndim(userid) > 1:
             raise ValueError(f"userid: an index or a 1-D array of them, got a {np.ndim(userid)}-D array")
-        users = np.atleast_1d(userid)
-        users = np.zeros(0, np.int32) if users.size == 0 else _index_array(users, "userid")
+        users = _index_array(np.atleast_1d(userid), "userid")
         if recalculate_user and user_items is None:
             raise ValueError("recalculate_user=True folds users in from their ratings: pass user_items, "
                              "one row per user")
@@ -359,13 +370,17 @@ class Model:
                                  "one row per user, user_items[userid]")
         return users, single, user_items
 
-    @staticmethod
-    def _row(user_items, k):
+    def _row(self, user_items, k, fold_in=True):
+        """Row k's items and values; for a model of implicit feedback its entries above 0 (the
+        interactions, as fit reads them). A row to fold in may not be empty."""
         start, end = user_items.indptr[k], user_items.indptr[k + 1]
-        if start == end:
+        items = np.ascontiguousarray(user_items.indices[start:end], dtype=np.int32)
+        values = np.ascontiguousarray(user_items.data[start:end], dtype=np.float32)
+        if not self._core_model.predicts_ratings:
+            items, values = items[values > 0], values[values > 0]
+        if fold_in and items.size == 0:
             raise ValueError(f"row {k} of user_items is empty: a new user needs at least one item to fold in")
-        return (np.ascontiguousarray(user_items.indices[start:end], dtype=np.int32),
-                np.ascontiguousarray(user_items.data[start:end], dtype=np.float32))
+        return items, values
 
     # -- files
     def save(self, path):
@@ -418,7 +433,13 @@ class _Estimator(Model):
         return self
 
     def __repr__(self):
-        changed = {k: v for k, v in self._params.items() if v != self._defaults[k]}
+        def same(value, default):
+            try:
+                return bool(np.all(np.asarray(value, dtype=object) == np.asarray(default, dtype=object)))
+            except ValueError:  # shapes that do not compare
+                return False
+
+        changed = {k: v for k, v in self._params.items() if not same(v, self._defaults[k])}
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     def _core_options(self):
@@ -455,7 +476,7 @@ class Network(_Estimator):
     "adam" or "lbfgs"; ``epochs`` (None: the variant's default); ``patience``;
     ``learning_rate`` and ``batch`` (Adam); ``lbfgs_history``; ``rprop_step``,
     ``rprop_grow``, ``rprop_max_step``, ``rprop_first_max_step``, ``rprop_max_step_epochs``;
-    ``seed``; ``threads`` (0: all cores; it sets the process's thread count).
+    ``seed``; ``threads`` (0: all cores; for this fit only).
     """
 
     _defaults = dict(
@@ -611,6 +632,8 @@ def evaluate(model, test, k=None, threshold=None):
             raise ValueError(f"test's {name} are not the model's: split the test ratings from the same matrix")
     if test.nnz == 0:
         raise ValueError("test holds no ratings to score")
+    if k is None and not core.predicts_ratings:
+        raise ValueError("a model of implicit feedback has no RMSE: give k for its ranking metrics")
     users, items, values = _entries(test)
     result = core.evaluate(users, items, values, k, threshold)
     if k is not None and result["ranked_users"] == 0:

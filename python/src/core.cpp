@@ -205,12 +205,26 @@ void read_training(OptionReader& in, autorec::TrainOptions<float>& training) {
   rprop.initial_step = in.get<float>("rprop_step").value_or(std::min(rprop.initial_step, rprop.max_step_at(0)));
 }
 
-/// threads: 0 for all cores, else that many (the process's OpenMP thread count).
-void set_threads(OptionReader& in) {
-  const int threads = in.get<int>("threads").value_or(0);
-  if (threads < 0) throw std::invalid_argument("threads must be 0 (all cores) or more, got " + std::to_string(threads));
-  autorec::set_thread_count(threads);
+/// The OpenMP thread count when the module was imported: what threads=0 means.
+int default_threads() {
+  static const int count = autorec::thread_count();
+  return count;
 }
+
+/// Sets the calling thread's OpenMP thread count for one call, and restores it after.
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) : previous_(autorec::thread_count()) {
+    if (threads < 0) throw std::invalid_argument("threads must be 0 (all cores) or more, got " + std::to_string(threads));
+    autorec::set_thread_count(threads > 0 ? threads : default_threads());
+  }
+  ~ThreadScope() { autorec::set_thread_count(previous_); }
+  ThreadScope(const ThreadScope&) = delete;
+  ThreadScope& operator=(const ThreadScope&) = delete;
+
+ private:
+  int previous_;
+};
 
 autorec::RatingFitSettings<float> fit_settings(const py::dict& options) {
   OptionReader in(options);
@@ -227,12 +241,19 @@ autorec::RatingFitSettings<float> fit_settings(const py::dict& options) {
   in.read("validation_fraction", settings.validation_fraction);
   settings.lambda = in.get<double>("lam");
   settings.default_rating = in.get<float>("default_rating");
-  set_threads(in);
+  in.get<int>("threads");  // read by the caller (ThreadScope)
   in.finish();
   return settings;
 }
 
 // ---- training with a Python callback ------------------------------------------------------------
+
+/// Python's truth of a callback's return value (None: go on).
+bool truthy(const py::object& value) {
+  const int truth = PyObject_IsTrue(value.ptr());
+  if (truth < 0) throw py::error_already_set();
+  return truth == 1;
+}
 
 /// Each epoch: takes the GIL, raises KeyboardInterrupt on Ctrl-C (as an exception through the
 /// trainer, which leaves nothing half-built), and calls `callback(dict)`; a true return stops
@@ -272,7 +293,7 @@ class EpochCallback {
     report["validation_rmse"] = epoch.validation_rmse;
     report["seconds"] = epoch.seconds;
     report["best"] = epoch.best;
-    return callback_(report).cast<bool>();
+    return truthy(callback_(report));
   }
 };
 
@@ -290,7 +311,7 @@ bool implicit_epoch(const py::object& callback, const autorec::ImplicitEpochRepo
   report["recall@50"] = epoch.validation.recall_large;
   report["seconds"] = epoch.seconds;
   report["best"] = epoch.best;
-  return callback(report).cast<bool>();
+  return truthy(callback(report));
 }
 
 py::dict history_of(const autorec::TrainReport& report) {
@@ -312,11 +333,17 @@ py::dict history_of(const autorec::TrainReport& report) {
 
 // ---- the model ------------------------------------------------------------------------------------
 
+/// The Scorer of a model file's contents (call it with the GIL released: it encodes the
+/// training vectors, or copies EASE's weights).
+std::unique_ptr<autorec::Scorer<float>> scorer_of(const autorec::ModelFileContents<float>& contents) {
+  return std::visit([](const auto& saved) { return std::make_unique<autorec::Scorer<float>>(saved); }, contents);
+}
+
 class Model {
  public:
-  explicit Model(autorec::ModelFileContents<float> contents) : contents_(std::move(contents)) {
-    scorer_ = std::visit([](const auto& saved) { return std::make_unique<autorec::Scorer<float>>(saved); }, contents_);
-  }
+  /// contents and its Scorer (scorer_of): the file's contents are kept for save().
+  Model(autorec::ModelFileContents<float> contents, std::unique_ptr<autorec::Scorer<float>> scorer)
+      : contents_(std::move(contents)), scorer_(std::move(scorer)) {}
 
   const autorec::Scorer<float>& scorer() const { return *scorer_; }
   const autorec::ModelFileContents<float>& contents() const { return contents_; }
@@ -342,6 +369,7 @@ std::unique_ptr<Model> fit_autorec(const IndexArray& users, const IndexArray& it
   if (validation_values)
     validation = ratings_of(*validation_users, *validation_items, *validation_values, n_users, n_items);
   const autorec::RatingFitSettings<float> settings = fit_settings(options);
+  const ThreadScope threads(options.contains("threads") ? options["threads"].cast<int>() : 0);
   EpochCallback epochs(std::move(callback));
   autorec::FitEvents<float> events;
   double chosen_lambda = settings.lambda.value_or(0);
@@ -350,6 +378,8 @@ std::unique_ptr<Model> fit_autorec(const IndexArray& users, const IndexArray& it
   events.on_member_start = [&](int member, std::uint64_t) { epochs.stage("member", chosen_lambda, member); };
   std::optional<autorec::Fitted<float>> fitted;
   std::optional<autorec::SavedModel<float>> saved;
+  std::optional<autorec::ModelFileContents<float>> contents;
+  std::unique_ptr<autorec::Scorer<float>> scorer;
   {
     py::gil_scoped_release release;
     const autorec::RatingFit<float> job =
@@ -359,8 +389,10 @@ std::unique_ptr<Model> fit_autorec(const IndexArray& users, const IndexArray& it
     saved = autorec::saved_model(fitted->ensemble, settings.variant, job.rules(), data, job.training());
     data.ratings = job.training();
     saved->fingerprint = source_fingerprint ? *source_fingerprint : autorec::fingerprint(data);
+    contents = std::move(*saved);
+    scorer = scorer_of(*contents);
   }
-  auto model = std::make_unique<Model>(std::move(*saved));
+  auto model = std::make_unique<Model>(std::move(*contents), std::move(scorer));
   model->fit_report = history_of(fitted->report);
   model->fit_report["lambda"] = fitted->lambda;
   model->fit_report["refit_epochs"] = fitted->epochs;
@@ -393,6 +425,8 @@ autorec::ImplicitData implicit_data(const std::vector<Rating>& events, const std
   data.train = item_sets(events, Index(user_ids.size()));
   if (data.train.entries() == 0) throw std::invalid_argument("no interactions (entries above 0) to train on");
   if (!validation) return data;
+  if (!(target_fraction > 0 && target_fraction < 1))
+    throw std::invalid_argument("target_fraction must lie in (0, 1), got " + std::to_string(target_fraction));
   const autorec::ItemSets held_out = item_sets(*validation, validation_users);
   autorec::Random random(seed);
   autorec::ImplicitSummary summary;
@@ -425,6 +459,8 @@ std::unique_ptr<Model> fit_ease(const IndexArray& users, const IndexArray& items
       implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1);
   data.source_fingerprint = source_fingerprint.value_or(autorec::fingerprint(events, id_map(user_ids, "user"), data.items));
   std::optional<autorec::SavedEase<float>> saved;
+  std::optional<autorec::ModelFileContents<float>> contents;
+  std::unique_ptr<autorec::Scorer<float>> scorer;
   std::vector<autorec::EaseTrial> trials;
   {
     py::gil_scoped_release release;
@@ -439,8 +475,10 @@ std::unique_ptr<Model> fit_ease(const IndexArray& users, const IndexArray& items
       model = autorec::Ease<float>::fit(data.train, int(n_items), lambda.value_or(grid[2]));
     }
     saved = autorec::saved_model(std::move(*model), data);
+    contents = std::move(*saved);
+    scorer = scorer_of(*contents);
   }
-  auto result = std::make_unique<Model>(std::move(*saved));
+  auto result = std::make_unique<Model>(std::move(*contents), std::move(scorer));
   result->fit_report["lambda"] = result->ease_lambda();
   py::list tried;
   for (const autorec::EaseTrial& trial : trials) tried.append(py::make_tuple(trial.lambda, trial.validation.ndcg));
@@ -485,9 +523,7 @@ std::unique_ptr<Model> fit_mult(const IndexArray& users, const IndexArray& items
   in.read("beta_cap", annealing.cap);
   in.read("anneal_steps", annealing.steps);
   const double target_fraction = in.get<double>("target_fraction").value_or(0.2);
-  if (!(target_fraction > 0 && target_fraction < 1))
-    throw std::invalid_argument("target_fraction must lie in (0, 1), got " + std::to_string(target_fraction));
-  set_threads(in);
+  const ThreadScope threads(in.get<int>("threads").value_or(0));
   in.finish();
   autorec::ImplicitData data =
       implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1);
@@ -495,6 +531,8 @@ std::unique_ptr<Model> fit_mult(const IndexArray& users, const IndexArray& items
   autorec::Network<float>::Options base;
   base.seed = seed;
   std::optional<autorec::SavedModel<float>> saved;
+  std::optional<autorec::ModelFileContents<float>> contents;
+  std::unique_ptr<autorec::Scorer<float>> scorer;
   autorec::ImplicitTrainReport report;
   {
     py::gil_scoped_release release;
@@ -504,21 +542,25 @@ std::unique_ptr<Model> fit_mult(const IndexArray& users, const IndexArray& items
                                        return implicit_epoch(callback, epoch);
                                      });
     saved = autorec::saved_model(std::move(network), data);
+    contents = std::move(*saved);
+    scorer = scorer_of(*contents);
   }
-  auto model = std::make_unique<Model>(std::move(*saved));
+  auto model = std::make_unique<Model>(std::move(*contents), std::move(scorer));
   model->fit_report["best_epoch"] = report.best_epoch;
-  model->fit_report["best_ndcg@100"] = report.best_ndcg;
+  model->fit_report["best_ndcg@100"] = validation ? report.best_ndcg : std::nan("");
   model->fit_report["epochs"] = report.history.size();
   return model;
 }
 
 std::unique_ptr<Model> load_model(const std::string& path) {
   std::optional<autorec::ModelFileContents<float>> contents;
+  std::unique_ptr<autorec::Scorer<float>> scorer;
   {
     py::gil_scoped_release release;
     contents = autorec::parse_model_file<float>(autorec::read_model_bytes(path), path);
+    scorer = scorer_of(*contents);
   }
-  return std::make_unique<Model>(std::move(*contents));  // holds a Python dict: built with the GIL
+  return std::make_unique<Model>(std::move(*contents), std::move(scorer));  // a Python dict: with the GIL
 }
 
 void save(const Model& model, const std::string& path) {

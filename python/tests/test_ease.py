@@ -72,3 +72,22 @@ def test_ease_without_validation_users_takes_the_grids_centre():
     model = autorec.EASE().fit(co_watched())
     assert model.fit_report["trials"] == []
     assert model.fit_report["lambda"] > 0
+
+
+def test_fold_in_of_an_implicit_model_reads_only_entries_above_zero():
+    model = autorec.EASE(lam=10.0).fit(co_watched())
+    with_zeros = sp.csr_matrix(([1.0, 0.0, 0.0], ([0, 0, 0], [2, 5, 7])), shape=(1, 30))
+    only = sp.csr_matrix(([1.0], ([0], [2])), shape=(1, 30))
+    assert np.allclose(model.score(0, with_zeros, recalculate_user=True), model.score(0, only, recalculate_user=True))
+
+
+def test_ease_refuses_a_target_fraction_outside_zero_to_one():
+    interactions = co_watched(users=100)
+    with pytest.raises(ValueError, match="target_fraction"):
+        autorec.EASE(target_fraction=1.5).fit(interactions[:80], validation=interactions[80:])
+
+
+def test_evaluate_asks_for_k_for_an_implicit_model():
+    model = autorec.EASE(lam=10.0).fit(co_watched())
+    with pytest.raises(ValueError, match="give k"):
+        autorec.evaluate(model, co_watched(seed=1))

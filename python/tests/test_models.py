@@ -299,3 +299,30 @@ def test_validation_ratings_no_prediction_reaches_are_refused():
 def test_a_negative_thread_count_is_refused(ratings):
     with pytest.raises(ValueError, match="threads"):
         autorec.AutoRec(**dict(SMALL_NETWORK, threads=-1)).fit(ratings)
+
+
+def test_an_index_beyond_int32_is_refused_not_wrapped_onto_another_user(small_model):
+    with pytest.raises(IndexError, match="outside"):
+        small_model.predict([2**32], [0])
+    with pytest.raises(IndexError, match="outside"):
+        small_model.recommend(np.array([2**32 + 1]), N=3)
+
+
+def test_empty_candidates_rank_nothing(small_model):
+    ids, scores = small_model.recommend(0, N=3, items=[])
+    assert list(ids) == [-1, -1, -1] and np.all(np.isnan(scores))
+
+
+def test_a_callback_may_return_any_python_value(ratings):
+    model = autorec.AutoRec(**SMALL_NETWORK).fit(ratings, callback=lambda report: [])
+    assert np.all(np.isfinite(model.score(0)))
+
+
+def test_threads_apply_to_one_fit_and_are_restored(ratings):
+    before = autorec._core.thread_count()
+    autorec.AutoRec(**dict(SMALL_NETWORK, threads=1)).fit(ratings)
+    assert autorec._core.thread_count() == before
+
+
+def test_a_repr_shows_numpy_options():
+    assert "hidden=" in repr(autorec.Network(hidden=np.array([8, 4, 8])))
