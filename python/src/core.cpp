@@ -215,7 +215,8 @@ int default_threads() {
 class ThreadScope {
  public:
   explicit ThreadScope(int threads) : previous_(autorec::thread_count()) {
-    if (threads < 0) throw std::invalid_argument("threads must be 0 (all cores) or more, got " + std::to_string(threads));
+    if (threads < 0)
+      throw std::invalid_argument("threads must be 0 (all cores) or more, got " + std::to_string(threads));
     autorec::set_thread_count(threads > 0 ? threads : default_threads());
   }
   ~ThreadScope() { autorec::set_thread_count(previous_); }
@@ -226,7 +227,8 @@ class ThreadScope {
   int previous_;
 };
 
-autorec::RatingFitSettings<float> fit_settings(const py::dict& options) {
+/// The settings of the rating protocol, and in `threads` the fit's thread count (ThreadScope).
+autorec::RatingFitSettings<float> fit_settings(const py::dict& options, int& threads) {
   OptionReader in(options);
   autorec::RatingFitSettings<float> settings;
   settings.variant = autorec::parse_variant(in.get<std::string>("variant").value_or("item"));
@@ -241,7 +243,7 @@ autorec::RatingFitSettings<float> fit_settings(const py::dict& options) {
   in.read("validation_fraction", settings.validation_fraction);
   settings.lambda = in.get<double>("lam");
   settings.default_rating = in.get<float>("default_rating");
-  in.get<int>("threads");  // read by the caller (ThreadScope)
+  threads = in.get<int>("threads").value_or(0);
   in.finish();
   return settings;
 }
@@ -368,8 +370,9 @@ std::unique_ptr<Model> fit_autorec(const IndexArray& users, const IndexArray& it
   std::optional<std::vector<Rating>> validation;
   if (validation_values)
     validation = ratings_of(*validation_users, *validation_items, *validation_values, n_users, n_items);
-  const autorec::RatingFitSettings<float> settings = fit_settings(options);
-  const ThreadScope threads(options.contains("threads") ? options["threads"].cast<int>() : 0);
+  int thread_count = 0;
+  const autorec::RatingFitSettings<float> settings = fit_settings(options, thread_count);
+  const ThreadScope threads(thread_count);
   EpochCallback epochs(std::move(callback));
   autorec::FitEvents<float> events;
   double chosen_lambda = settings.lambda.value_or(0);
@@ -413,15 +416,18 @@ autorec::ItemSets item_sets(const std::vector<Rating>& events, Index rows) {
 }
 
 /// The training users (all rows of the matrix) and, when given, held-out validation users:
-/// each row's items split into fold-in items and targets (target_fraction, seeded).
+/// each row's items split into fold-in items and targets (target_fraction, seeded). Its
+/// source fingerprint is the one given, or the events'.
 autorec::ImplicitData implicit_data(const std::vector<Rating>& events, const std::vector<std::string>& user_ids,
                                     const std::vector<std::string>& item_ids,
                                     const std::optional<std::vector<Rating>>& validation, Index validation_users,
-                                    double target_fraction, std::uint64_t seed) {
+                                    double target_fraction, std::uint64_t seed,
+                                    std::optional<std::uint64_t> source_fingerprint) {
   autorec::ImplicitData data;
   data.items = id_map(item_ids, "item");
-  id_map(user_ids, "user");  // refuses a repeated id
+  const autorec::IdMap users = id_map(user_ids, "user");  // refuses a repeated id
   data.train_users = user_ids;
+  data.source_fingerprint = source_fingerprint.value_or(autorec::fingerprint(events, users, data.items));
   data.train = item_sets(events, Index(user_ids.size()));
   if (data.train.entries() == 0) throw std::invalid_argument("no interactions (entries above 0) to train on");
   if (!validation) return data;
@@ -456,8 +462,8 @@ std::unique_ptr<Model> fit_ease(const IndexArray& users, const IndexArray& items
     validation = ratings_of(*validation_users, *validation_items, *validation_values, validation_rows, n_items);
   if (lambda && !(*lambda > 0)) throw std::invalid_argument("EASE: lambda must be > 0, got " + std::to_string(*lambda));
   autorec::ImplicitData data =
-      implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1);
-  data.source_fingerprint = source_fingerprint.value_or(autorec::fingerprint(events, id_map(user_ids, "user"), data.items));
+      implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1,
+                    source_fingerprint);
   std::optional<autorec::SavedEase<float>> saved;
   std::optional<autorec::ModelFileContents<float>> contents;
   std::unique_ptr<autorec::Scorer<float>> scorer;
@@ -526,8 +532,8 @@ std::unique_ptr<Model> fit_mult(const IndexArray& users, const IndexArray& items
   const ThreadScope threads(in.get<int>("threads").value_or(0));
   in.finish();
   autorec::ImplicitData data =
-      implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1);
-  data.source_fingerprint = source_fingerprint.value_or(autorec::fingerprint(events, id_map(user_ids, "user"), data.items));
+      implicit_data(events, user_ids, item_ids, validation, validation_rows, target_fraction, seed + 1,
+                    source_fingerprint);
   autorec::Network<float>::Options base;
   base.seed = seed;
   std::optional<autorec::SavedModel<float>> saved;
