@@ -131,11 +131,13 @@ int run(const Settings& s) {
     check_writable(s.output);
   }
   ModelFileContents<float> contents = parse_model_file<float>(read_model_bytes(s.model), s.model);
-  if (std::holds_alternative<SavedEase<float>>(contents) && !s.ratings.empty())
-    throw std::runtime_error(s.model + " holds an EASE model, which holds what it needs: drop --ratings");
-  const Scorer<float> scorer = std::holds_alternative<SavedEase<float>>(contents)
-                                   ? Scorer<float>(std::move(std::get<SavedEase<float>>(contents)))
-                                   : make_scorer(std::move(std::get<SavedModel<float>>(contents)), s);
+  SavedModel<float>* networks = std::get_if<SavedModel<float>>(&contents);
+  if (networks == nullptr && !s.ratings.empty())
+    throw std::runtime_error(s.model + " holds " + (std::holds_alternative<SavedEase<float>>(contents) ? "an EASE model" : "a blend") +
+                             ", which holds what it needs: drop --ratings");
+  const Scorer<float> scorer =
+      networks != nullptr ? make_scorer(std::move(*networks), s)
+                          : std::visit([](auto&& saved) { return Scorer<float>(std::move(saved)); }, std::move(contents));
   const char* score_name = scorer.predicts_ratings() ? "predicted_rating" : "score";
   const TopN request{s.top, {}, {}, true};
   const IdMap& items = scorer.item_ids();

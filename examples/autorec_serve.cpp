@@ -368,7 +368,9 @@ void add_limit_options(CLI::App& app, ServeOptions& options) {
 int run(LimitedServer& server, Current& current, const std::string& model_path, sigset_t& signals, int bound,
         const std::string& host) {
   const auto first = current.get();
-  std::cout << "serving " << model_path << " (" << to_string(first->scorer.variant()) << "-AutoRec, "
+  const std::string kind = first->scorer.predicts_ratings() ? std::string(to_string(first->scorer.variant())) + "-AutoRec"
+                                                            : "top-N from implicit feedback";
+  std::cout << "serving " << model_path << " (" << kind << ", "
             << first->scorer.user_count() << " users, " << first->scorer.item_count() << " items) on http://" << host
             << ":" << bound << std::endl;
   std::thread waiter([&] {

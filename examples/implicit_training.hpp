@@ -52,9 +52,10 @@ struct ImplicitFlags {
                    "with --feedback implicit: ease (closed form; --lambda) or mult-dae (a network with a softmax "
                    "over all items; --hidden [200], --activation [tanh], --input-dropout [0.5], --optimizer [adam], "
                    "--lr, --batch [500], --epochs [200], --lambda [4e-5 x training users; 0 for mult-vae]) or mult-vae (the same "
-                   "with a Gaussian code: --hidden [600], --latent, --beta-cap, --anneal-steps), or ease+mult-dae (both, "
-                   "their standardised scores blended with a weight chosen on the validation users)")
-        ->check(CLI::IsMember({"ease", "mult-dae", "mult-vae", "ease+mult-dae"}))->capture_default_str();
+                   "with a Gaussian code: --hidden [600], --latent, --beta-cap, --anneal-steps), or ease+mult-dae or "
+                   "ease+mult-vae (EASE with lambda chosen, and the network as above; their standardised scores "
+                   "blended with EASE's weight chosen on the validation users)")
+        ->check(CLI::IsMember({"ease", "mult-dae", "mult-vae", "ease+mult-dae", "ease+mult-vae"}))->capture_default_str();
     app.add_option("--latent", latent, "with --model mult-vae: the Gaussian code's size (the encoder is --hidden "
                    "[600], then 2 x latent)")->check(CLI::PositiveNumber)->capture_default_str();
     app.add_option("--beta-cap", beta_cap, "with --model mult-vae: the KL weight beta rises linearly to this")
@@ -78,6 +79,14 @@ struct ImplicitFlags {
         ->check(CLI::PositiveNumber)->capture_default_str();
   }
   bool implicit() const { return feedback == "implicit"; }
+  /// The network of --model (mult-dae or mult-vae, alone or blended with EASE); empty for EASE alone.
+  std::string network_model() const {
+    if (model == "ease") return "";
+    const std::size_t plus = model.find('+');
+    return plus == std::string::npos ? model : model.substr(plus + 1);
+  }
+  bool blend() const { return model.find('+') != std::string::npos; }
+  bool variational() const { return network_model() == "mult-vae"; }
 
   /// The flags of one kind of feedback given with the other: an error naming them.
   void check_against(const CLI::App& app) const {
@@ -92,7 +101,7 @@ struct ImplicitFlags {
       if (app.get_option_no_throw(name) && app.count(name) > 0)
         throw std::runtime_error(name + " does not apply with --feedback " + feedback +
                                  (implicit() ? "" : " (it is an option of --feedback implicit)"));
-    if (implicit() && model != "mult-vae")
+    if (implicit() && !variational())
       for (const std::string name : {"--latent", "--beta-cap", "--anneal-steps"})
         if (app.count(name) > 0) throw std::runtime_error(name + " applies to --model mult-vae only");
     if (implicit() && model == "ease")
@@ -188,7 +197,7 @@ inline ImplicitScorer fit_network_model(const CLI::App& app, const RunFlags& run
   auto given = [&app](const char* name) { return app.count(name) > 0; };
   const Index items = split.catalogue(), users = split.train.rows();
   // The recipe (train/mult_recipe.hpp) fills in what the flags leave unset.
-  const bool variational = flags.model == "mult-vae";
+  const bool variational = flags.variational();
   MultRecipe recipe;
   recipe.variational = variational;
   recipe.latent = flags.latent;
@@ -234,35 +243,31 @@ inline int run_implicit(const CLI::App& app, const RunFlags& run, const Implicit
                         const NetworkFlags& network_flags, const TrainingFlags& training_flags,
                         const std::string& data_file) {
   using namespace autorec;
-  if (!run.save.empty()) {
-    if (flags.model == "ease+mult-dae")
-      throw std::runtime_error("--save with --model ease+mult-dae: model files hold one model, not a blend; save "
-                               "--model ease or --model mult-dae");
-    check_outputs({run.save}, {data_file, flags.heldout_split});
-  }
+  if (!run.save.empty()) check_outputs({run.save}, {data_file, flags.heldout_split});
   const ImplicitData split = implicit_data(std::cout, run, flags, data_file);
   const int items = split.catalogue();
   print_heldout(std::cout, "popularity: validation ", heldout_metrics(split.validation, items, popularity_scorer(split)));
   std::optional<Ease<float>> ease;
   std::optional<Network<float>> network;
   ImplicitScorer scorer;
+  double ease_weight = 0;  // in a blend
   if (flags.model == "ease") {
     scorer = fit_ease_model(run, split, ease);
-  } else if (flags.model == "ease+mult-dae") {
+  } else if (flags.blend()) {  // EASE and a network
     RunFlags ease_run = run;
     ease_run.lambda = "auto";  // --lambda is the network's
     const ImplicitScorer first = fit_ease_model(ease_run, split, ease);
     const ImplicitScorer second = fit_network_model(app, run, flags, network_flags, training_flags, split, network);
-    std::cout << "blending EASE's and Mult-DAE's standardised scores; EASE's weight chosen on the validation users\n";
-    const double weight = choose_blend(split, first, second, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9},
-                                       [](const BlendTrial& trial) {
-                                         std::ostringstream line;
-                                         line << "EASE weight " << trial.weight << ": validation ";
-                                         print_heldout(line, "", trial.validation);
-                                         std::cout << line.str();
-                                       });
-    std::cout << "chose EASE weight " << weight << "\n";
-    scorer = blended_scorer({first, second}, {weight, 1 - weight});
+    std::cout << "blending EASE's and " << (flags.variational() ? "Mult-VAE" : "Mult-DAE")
+              << "'s standardised scores; EASE's weight chosen on the validation users\n";
+    ease_weight = choose_blend(split, first, second, blend_weight_grid(), [](const BlendTrial& trial) {
+      std::ostringstream line;
+      line << "EASE weight " << trial.weight << ": validation ";
+      print_heldout(line, "", trial.validation);
+      std::cout << line.str();
+    });
+    std::cout << "chose EASE weight " << ease_weight << "\n";
+    scorer = blended_scorer({first, second}, {ease_weight, 1 - ease_weight});
   } else {
     scorer = fit_network_model(app, run, flags, network_flags, training_flags, split, network);
   }
@@ -273,7 +278,10 @@ inline int run_implicit(const CLI::App& app, const RunFlags& run, const Implicit
   if (!std::isfinite(test.ndcg)) throw std::runtime_error("no test user has a target to score");
   print_heldout(std::cout, "test ", test);
   if (!run.save.empty()) {
-    if (ease)
+    if (ease && network)
+      save_model(run.save, saved_blend<float>({{ease_weight, std::move(*ease)}, {1 - ease_weight, std::move(*network)}},
+                                              split));
+    else if (ease)
       save_model(run.save, saved_model(std::move(*ease), split));
     else
       save_model(run.save, saved_model(std::move(*network), split));

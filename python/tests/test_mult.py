@@ -1,11 +1,14 @@
 """Mult-DAE and Mult-VAE from Python: fit on interactions, early stopping on held-out users,
 files, callbacks."""
 
+import subprocess
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 import autorec
+from conftest import program
 from test_ease import co_watched
 
 SMALL = dict(hidden=16, batch=20, epochs=6, seed=2, threads=1)
@@ -53,3 +56,30 @@ def test_the_same_seed_gives_the_same_mult_dae():
 def test_a_full_batch_optimizer_is_refused_with_the_libraries_message():
     with pytest.raises(ValueError, match="adam"):
         autorec.MultDAE(**dict(SMALL, optimizer="rprop")).fit(co_watched())
+
+
+def test_a_blend_written_by_autorec_train_loads_and_ranks_as_autorec_recommend(tmp_path):
+    # events of 120 users in 3 taste groups of 10 items, each user with 6 of their group's
+    rng = np.random.default_rng(4)
+    lines = ["user,item"]
+    for u in range(120):
+        for i in rng.choice(10, 6, replace=False):
+            lines.append(f"u{u},i{(u % 3) * 10 + i}")
+    events = tmp_path / "events.csv"
+    events.write_text("\n".join(lines) + "\n")
+    blend = tmp_path / "blend.bin"
+    subprocess.run([program("autorec-train"), "--feedback", "implicit", "--model", "ease+mult-dae", "--data",
+                    str(events), "--heldout-users", "10", "--hidden", "8", "--epochs", "5", "--batch", "20",
+                    "--save", str(blend)], check=True, capture_output=True, text=True)
+    model = autorec.load(blend)
+    assert not model.predicts_ratings
+    printed = subprocess.run([program("autorec-recommend"), "--model", str(blend), "--user",
+                              str(model.user_ids[0]), "--top", "3"],
+                             check=True, capture_output=True, text=True).stdout
+    expected = [line.split()[-1] for line in printed.splitlines()[1:]]
+    ids, _ = model.recommend(0, N=3)
+    assert [str(model.item_ids[i]) for i in ids] == expected
+    group = int(expected[0][1:]) // 10
+    folded, _ = model.recommend(0, sp.csr_matrix(([1.0, 1.0], ([0, 0], [group * 10, group * 10 + 1])),
+                                                 shape=(1, model.n_items)), N=3, recalculate_user=True)
+    assert all(int(str(model.item_ids[i])[1:]) // 10 == group for i in folded)

@@ -1,4 +1,5 @@
-// Writes small valid model files (both variants, a deep network, an ensemble) into the directory given.
+// Writes small valid model files (both variants, a deep network, an ensemble, EASE and a blend)
+// into the directory given.
 #include <string>
 
 #include "autorec/io/model_file.hpp"
@@ -30,5 +31,20 @@ int main(int argc, char** argv) {
   }
   save_model(folder + "/seed-" + std::to_string(n++) + ".bin",
              saved_model(ensemble, Variant::item, PredictionRules{1, 5, 3}, data, data.ratings));
+  // implicit feedback: the three users' items (items x users, each event 1)
+  SparseColumns<float> events(2, 3);
+  for (const Rating& r : data.ratings) events.insert(r.item, r.user) = 1;
+  events.makeCompressed();
+  Matrix<float> b(2, 2);
+  b << 0, 0.5f, 0.25f, 0;
+  const Ease<float> ease(b, 1.0);
+  save_model(folder + "/seed-" + std::to_string(n++) + ".bin", SavedEase<float>{ease, data.users, data.items, events, 7});
+  Network<float>::Options implicit;
+  implicit.inputs = 2;
+  implicit.hidden = 2;
+  implicit.loss = "multinomial";
+  implicit.normalize_input = true;
+  save_model(folder + "/seed-" + std::to_string(n++) + ".bin",
+             SavedBlend<float>{{{0.25, ease}, {0.75, Network<float>(implicit)}}, data.users, data.items, events, 7});
   return 0;
 }

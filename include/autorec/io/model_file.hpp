@@ -16,7 +16,10 @@
 //                cols + 1 column starts (i32), nnz row indices (i32), nnz values (f32)
 //   fingerprint  u64      of the ratings file it was trained from (data/fingerprint.hpp)
 //   model kind   u32      0: networks, as below; 1: EASE (model/ease.hpp), in the user layout
-//                with implicit_rules: lambda f64, items i64 n, then B, n x n scalars by columns
+//                with implicit_rules: lambda f64, items i64 n, then B, n x n scalars by columns;
+//                2: a blend (model/blend.hpp), in the user layout with implicit_rules: u32
+//                member count, then per member: weight f64, member kind u32 (0 one network,
+//                1 EASE), then the network as below (architecture to parameters) or EASE as above
 //   networks     u32 count (1, or an ensemble's members), then per network:
 //     architecture        the network's shape (model/architecture.hpp):
 //       inputs        i64   d
@@ -71,6 +74,7 @@
 #include "autorec/eval/predict.hpp"
 #include "autorec/model/architecture.hpp"
 #include "autorec/model/autorec.hpp"
+#include "autorec/model/blend.hpp"
 #include "autorec/model/ease.hpp"
 #include "autorec/model/ensemble.hpp"
 
@@ -107,6 +111,24 @@ struct SavedModel {
 template <typename Scalar>
 struct SavedEase {
   Ease<Scalar> model;
+  IdMap users;
+  IdMap items;
+  /// The training users' item vectors, items x users, each event 1 (the user layout).
+  SparseColumns<Scalar> training;
+  std::uint64_t fingerprint = 0;
+};
+
+/// A blend of implicit-feedback models (model/blend.hpp: each member's scores standardised per
+/// user, then weighted) with what a Scorer of it needs (serve/scorer.hpp). Members are single
+/// networks over items (Mult-DAE, Mult-VAE) or EASE, all trained on `training`; its rules are
+/// implicit_rules().
+template <typename Scalar>
+struct SavedBlend {
+  struct Member {
+    double weight = 0;
+    std::variant<Network<Scalar>, Ease<Scalar>> model;
+  };
+  std::vector<Member> members;
   IdMap users;
   IdMap items;
   /// The training users' item vectors, items x users, each event 1 (the user layout).
@@ -220,6 +242,13 @@ SavedEase<Scalar> saved_model(Ease<Scalar> model, const ImplicitData& data) {
                            implicit_training_matrix<Scalar>(data), data.source_fingerprint};
 }
 
+/// A blend of models fitted on `data`: `members` as (weight, network or EASE).
+template <typename Scalar>
+SavedBlend<Scalar> saved_blend(std::vector<typename SavedBlend<Scalar>::Member> members, const ImplicitData& data) {
+  return SavedBlend<Scalar>{std::move(members), implicit_training_users(data), data.items,
+                            implicit_training_matrix<Scalar>(data), data.source_fingerprint};
+}
+
 /// Writes `saved` to `path` (replacing it only once the whole file is written).
 template <typename Scalar>
 void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
@@ -249,33 +278,85 @@ void save_model(const std::string& path, const SavedModel<Scalar>& saved) {
   detail::finish_and_write(path, out);
 }
 
+namespace detail {
+
+// EASE's checks before saving: its size matches the items and the training matrix.
+template <typename Scalar>
+void check_ease(const std::string& path, const Ease<Scalar>& model, const IdMap& users, const IdMap& items,
+                const SparseColumns<Scalar>& training) {
+  const Index n = model.items();
+  if (items.size() != n)
+    throw ModelFileError(path, "cannot save: EASE has " + std::to_string(n) + " items, the item id map " +
+                                   std::to_string(items.size()));
+  if (training.rows() != n || training.cols() != users.size())
+    throw ModelFileError(path, "cannot save: the training matrix is " + std::to_string(training.rows()) + " x " +
+                                   std::to_string(training.cols()) + ", the id maps make it " +
+                                   std::to_string(n) + " x " + std::to_string(users.size()) +
+                                   " (items x users: ItemSets::columns of the training rows)");
+  if (!model.weights().allFinite()) throw ModelFileError(path, "cannot save: EASE's weights hold NaN or infinite values");
+}
+
+template <typename Scalar>
+void put_ease(Writer& out, const Ease<Scalar>& model) {
+  const Index n = model.items();
+  out.put(model.lambda());
+  out.put(std::int64_t(n));
+  out.put_bytes(model.weights().data(), sizeof(Scalar) * std::size_t(n) * std::size_t(n));
+}
+
+}  // namespace detail
+
 /// Writes an EASE model to `path` (replacing it only once the whole file is written).
 template <typename Scalar>
 void save_model(const std::string& path, const SavedEase<Scalar>& saved) {
-  const Index n = saved.model.items();
-  if (saved.items.size() != n)
-    throw ModelFileError(path, "cannot save: EASE has " + std::to_string(n) + " items, the item id map " +
-                                   std::to_string(saved.items.size()));
-  if (saved.training.rows() != n || saved.training.cols() != saved.users.size())
-    throw ModelFileError(path, "cannot save: the training matrix is " + std::to_string(saved.training.rows()) + " x " +
-                                   std::to_string(saved.training.cols()) + ", the id maps make it " +
-                                   std::to_string(n) + " x " + std::to_string(saved.users.size()) +
-                                   " (items x users: ItemSets::columns of the training rows)");
-  if (!saved.model.weights().allFinite()) throw ModelFileError(path, "cannot save: EASE's weights hold NaN or infinite values");
+  detail::check_ease(path, saved.model, saved.users, saved.items, saved.training);
   const PredictionRules rules = implicit_rules();
   detail::check_common(path, rules, saved.users, saved.items, saved.training);
   detail::Writer out;
   detail::put_common(out, Variant::user, rules, saved.users, saved.items, saved.training, saved.fingerprint);
   out.put(std::uint32_t(1));  // EASE
-  out.put(saved.model.lambda());
-  out.put(std::int64_t(n));
-  out.put_bytes(saved.model.weights().data(), sizeof(Scalar) * std::size_t(n) * std::size_t(n));
+  detail::put_ease(out, saved.model);
   detail::finish_and_write(path, out);
 }
 
-/// What a model file holds: networks, or EASE.
+/// Writes a blend to `path` (replacing it only once the whole file is written).
 template <typename Scalar>
-using ModelFileContents = std::variant<SavedModel<Scalar>, SavedEase<Scalar>>;
+void save_model(const std::string& path, const SavedBlend<Scalar>& saved) {
+  if (saved.members.empty()) throw ModelFileError(path, "cannot save: a blend of no models");
+  for (const auto& member : saved.members) {
+    if (!std::isfinite(member.weight)) throw ModelFileError(path, "cannot save: a blend weight is not finite");
+    if (const auto* ease = std::get_if<Ease<Scalar>>(&member.model)) {
+      detail::check_ease(path, *ease, saved.users, saved.items, saved.training);
+    } else if (const Index inputs = std::get<Network<Scalar>>(member.model).inputs(); inputs != saved.items.size() ||
+               saved.training.rows() != inputs || saved.training.cols() != saved.users.size()) {
+      throw ModelFileError(path, "cannot save: a blended network has " + std::to_string(inputs) + " inputs, for " +
+                                     std::to_string(saved.items.size()) + " items and a training matrix of " +
+                                     std::to_string(saved.training.rows()) + " x " +
+                                     std::to_string(saved.training.cols()) + " (items x users)");
+    }
+  }
+  const PredictionRules rules = implicit_rules();
+  detail::check_common(path, rules, saved.users, saved.items, saved.training);
+  detail::Writer out;
+  detail::put_common(out, Variant::user, rules, saved.users, saved.items, saved.training, saved.fingerprint);
+  out.put(std::uint32_t(2));  // a blend
+  out.put(std::uint32_t(saved.members.size()));
+  for (const auto& member : saved.members) {
+    out.put(member.weight);
+    if (const auto* ease = std::get_if<Ease<Scalar>>(&member.model)) {
+      out.put(std::uint32_t(1));
+      detail::put_ease(out, *ease);
+    } else {
+      out.put(std::uint32_t(0));
+      detail::put_network(out, std::get<Network<Scalar>>(member.model));
+    }
+  }
+  detail::finish_and_write(path, out);
+}
+
+/// What a model file holds: networks, EASE, or a blend.
+template <typename Scalar>
+using ModelFileContents = std::variant<SavedModel<Scalar>, SavedEase<Scalar>, SavedBlend<Scalar>>;
 
 /// The model in `bytes` (a whole model file; `path` names it in errors), of either kind.
 template <typename Scalar>
@@ -322,8 +403,9 @@ template <typename Scalar>
 SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path) {
   ModelFileContents<Scalar> contents = parse_model_file<Scalar>(bytes, path);
   if (auto* networks = std::get_if<SavedModel<Scalar>>(&contents)) return std::move(*networks);
-  throw ModelFileError(path, "holds an EASE model, not networks: load it with load_ease, or serve it with "
-                             "load_scorer (serve/scorer.hpp)");
+  throw ModelFileError(path, std::string("holds ") +
+                                 (std::holds_alternative<SavedEase<Scalar>>(contents) ? "an EASE model" : "a blend") +
+                                 ", not networks: serve it with load_scorer (serve/scorer.hpp)");
 }
 
 /// Reads a model file of networks written by save_model with the same Scalar type.
@@ -337,25 +419,48 @@ template <typename Scalar>
 SavedEase<Scalar> load_ease(const std::string& path) {
   ModelFileContents<Scalar> contents = parse_model_file<Scalar>(read_model_bytes(path), path);
   if (auto* ease = std::get_if<SavedEase<Scalar>>(&contents)) return std::move(*ease);
-  throw ModelFileError(path, "holds networks, not EASE: load it with load_model");
+  throw ModelFileError(path, std::holds_alternative<SavedModel<Scalar>>(contents)
+                                 ? "holds networks, not EASE: load it with load_model"
+                                 : "holds a blend, not EASE alone: serve it with load_scorer (serve/scorer.hpp)");
 }
 
 namespace detail {
 
+// EASE's lambda, item count and B, which the file holds `n` x `n` for the `n` item ids.
 template <typename Scalar>
-SavedEase<Scalar> read_ease(const std::string& path, Reader& in, IdMap users, IdMap items,
-                            SparseColumns<Scalar> training, std::uint64_t fingerprint) {
+Ease<Scalar> read_ease(const std::string& path, Reader& in, Index n_items) {
   const auto lambda = in.get<double>("EASE's lambda");
   if (!(lambda > 0) || !std::isfinite(lambda)) throw ModelFileError(path, "corrupted: EASE's lambda is not positive");
   const auto n = in.get<std::int64_t>("EASE's item count");
-  if (n != items.size()) throw ModelFileError(path, "corrupted: EASE's item count does not match the item ids");
-  if (std::uint64_t(n) * std::uint64_t(n) != in.remaining() / sizeof(Scalar) || in.remaining() % sizeof(Scalar) != 0)
+  if (n != n_items) throw ModelFileError(path, "corrupted: EASE's item count does not match the item ids");
+  if (std::uint64_t(n) * std::uint64_t(n) > in.remaining() / sizeof(Scalar))
     throw ModelFileError(path, "corrupted: EASE's weights do not fill the rest of the file");
   Matrix<Scalar> weights(n, n);
   in.get_bytes(weights.data(), sizeof(Scalar) * std::size_t(n) * std::size_t(n), "EASE's weights");
   if (!weights.allFinite()) throw ModelFileError(path, "corrupted: EASE's weights hold NaN or infinite values");
-  return SavedEase<Scalar>{Ease<Scalar>(std::move(weights), lambda), std::move(users), std::move(items),
-                           std::move(training), fingerprint};
+  return Ease<Scalar>(std::move(weights), lambda);
+}
+
+// A blend's members (the model kind 2), each trained on the file's `items` items.
+template <typename Scalar>
+std::vector<typename SavedBlend<Scalar>::Member> read_blend(const std::string& path, Reader& in, Index items,
+                                                            std::uint32_t version) {
+  const auto count = in.get<std::uint32_t>("the blend's member count");
+  if (count == 0 || count > in.remaining()) throw ModelFileError(path, "corrupted: impossible blend member count");
+  std::vector<typename SavedBlend<Scalar>::Member> members;
+  for (std::uint32_t m = 0; m < count; ++m) {
+    const auto weight = in.get<double>("a blend weight");
+    if (!std::isfinite(weight)) throw ModelFileError(path, "corrupted: a blend weight is not finite");
+    const auto kind = in.get<std::uint32_t>("a blend member's kind");
+    if (kind > 1) throw ModelFileError(path, "corrupted: unknown blend member kind " + std::to_string(kind));
+    if (kind == 1) {
+      members.push_back({weight, read_ease<Scalar>(path, in, items)});
+    } else {
+      const NetworkHead head = read_network_head(path, in, version);
+      members.push_back({weight, read_network<Scalar>(path, in, head, items)});
+    }
+  }
+  return members;
 }
 
 }  // namespace detail
@@ -412,11 +517,22 @@ ModelFileContents<Scalar> parse_model_file(const std::string& bytes, const std::
     data_fingerprint = in.get<std::uint64_t>("the fingerprint");
   }
   const std::uint32_t kind = version >= 8 ? in.get<std::uint32_t>("the model kind") : 0;
-  if (kind > 1) throw ModelFileError(path, "corrupted: unknown model kind " + std::to_string(kind));
-  if (kind == 1) {
+  if (kind > 2) throw ModelFileError(path, "corrupted: unknown model kind " + std::to_string(kind));
+  if (kind == 1 || kind == 2) {
     if (variant != 1 || rules.predicts_ratings())
-      throw ModelFileError(path, "corrupted: an EASE model in the item layout or with a rating range");
-    return detail::read_ease<Scalar>(path, in, std::move(users), std::move(items), std::move(training), data_fingerprint);
+      throw ModelFileError(path, std::string("corrupted: ") + (kind == 1 ? "an EASE model" : "a blend") +
+                                     " in the item layout or with a rating range");
+    auto whole = [&](auto saved) -> ModelFileContents<Scalar> {
+      if (in.remaining() != 0)
+        throw ModelFileError(path, kind == 1 ? "corrupted: EASE's weights do not fill the rest of the file"
+                                             : "corrupted: the blend's models do not fill the rest of the file");
+      return saved;
+    };
+    if (kind == 1)
+      return whole(SavedEase<Scalar>{detail::read_ease<Scalar>(path, in, items.size()), std::move(users),
+                                     std::move(items), std::move(training), data_fingerprint});
+    return whole(SavedBlend<Scalar>{detail::read_blend<Scalar>(path, in, items.size(), version), std::move(users),
+                                    std::move(items), std::move(training), data_fingerprint});
   }
   const Index expected_inputs = variant == 0 ? users.size() : items.size();
   std::vector<Network<Scalar>> networks;

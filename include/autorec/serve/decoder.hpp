@@ -7,6 +7,8 @@
 //   UserLayoutDecoder  U-AutoRec, Mult-DAE, Mult-VAE: user codes C (kn x |users|), cached;
 //                      s = f(W C(:, u) + b); a new user is one more encoding
 //   EaseDecoder        EASE: s = B^T x, x the user's item vector; a new user is their x
+//   BlendDecoder       a blend: its members' scores, standardised per user and weighted
+//                      (model/blend.hpp); a new user is folded into every member
 // Scores are in model units: a rating model's predicted rating / scale before clipping, an
 // implicit model's ranking score (a multinomial network's logits: softmax keeps their order).
 //

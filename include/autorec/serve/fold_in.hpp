@@ -51,6 +51,7 @@ struct FoldedFit {
   Matrix<Scalar> rated_codes;  ///< I-AutoRec: H, the rated items' codes with v added (kn x m)
   double loss = 0;             ///< I-AutoRec: L at the end
   int iterations = 0;          ///< I-AutoRec: gradient steps taken
+  std::vector<FoldedFit> members;  ///< a blend (serve/blend_decoder.hpp): each model's fit, in its order
 };
 
 /// A folded-in user: what scoring them needs. Items are indices, `rated` sorted; one fit per

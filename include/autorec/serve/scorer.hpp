@@ -29,6 +29,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -41,6 +42,7 @@
 #include "autorec/model/ensemble.hpp"
 #include "autorec/model/network.hpp"
 #include "autorec/parallel.hpp"
+#include "autorec/serve/blend_decoder.hpp"
 #include "autorec/serve/decoder.hpp"
 #include "autorec/serve/ease_decoder.hpp"
 #include "autorec/serve/fold_in.hpp"
@@ -73,6 +75,11 @@ class Scorer {
   explicit Scorer(SavedEase<Scalar> saved)
       : Scorer(Parts{{}, {std::make_shared<const EaseDecoder<Scalar>>(std::move(saved.model))}, Variant::user,
                      implicit_rules(), std::move(saved.training), std::move(saved.users), std::move(saved.items)}) {}
+  /// From a blend's model file: every member decodes the user, and their scores are
+  /// standardised and weighted (model/blend.hpp); the rules implicit_rules().
+  explicit Scorer(SavedBlend<Scalar> saved)
+      : Scorer(Parts{{}, {blend_of(std::move(saved.members), saved.training)}, Variant::user, implicit_rules(),
+                     std::move(saved.training), std::move(saved.users), std::move(saved.items)}) {}
 
   /// From a network and the training matrix it predicts from (rating_matrix of the training
   /// ratings in the network's layout). Id maps are optional: without them raw ids are indices.
@@ -305,6 +312,26 @@ class Scorer {
     if (variant == Variant::item) return std::make_shared<const ItemLayoutDecoder<Scalar>>(std::move(network), training);
     return std::make_shared<const UserLayoutDecoder<Scalar>>(std::move(network), training);
   }
+  // The blend's decode step: each member's own, over the blend's training matrix.
+  static std::shared_ptr<const Decoder<Scalar>> blend_of(std::vector<typename SavedBlend<Scalar>::Member> members,
+                                                         const SparseColumns<Scalar>& training) {
+    std::vector<typename BlendDecoder<Scalar>::Member> decoders;
+    for (auto& member : members) {
+      const Index inputs = std::visit([](const auto& model) -> Index {
+        if constexpr (std::is_same_v<std::decay_t<decltype(model)>, Ease<Scalar>>) return model.items();
+        else return model.inputs();
+      }, member.model);
+      if (inputs != training.rows())
+        throw std::invalid_argument("Scorer: a blended model has " + std::to_string(inputs) +
+                                    " items, the training matrix " + std::to_string(training.rows()));
+      if (auto* ease = std::get_if<Ease<Scalar>>(&member.model))
+        decoders.push_back({std::make_shared<const EaseDecoder<Scalar>>(std::move(*ease)), member.weight});
+      else
+        decoders.push_back({decoder_of(std::move(std::get<Network<Scalar>>(member.model)), Variant::user, training),
+                            member.weight});
+    }
+    return std::make_shared<const BlendDecoder<Scalar>>(std::move(decoders));
+  }
   explicit Scorer(Parts parts)
       : decoders_(std::move(parts.decoders)),
         variant_(parts.variant),
@@ -465,7 +492,7 @@ class Scorer {
 };
 
 /// A Scorer of the model file at `path`, whichever kind it holds: networks (an ensemble's
-/// members) or EASE.
+/// members), EASE or a blend.
 template <typename Scalar = float>
 Scorer<Scalar> load_scorer(const std::string& path) {
   ModelFileContents<Scalar> contents = parse_model_file<Scalar>(read_model_bytes(path), path);

@@ -20,6 +20,7 @@
 
 #include "autorec/data/implicit.hpp"
 #include "autorec/eval/heldout_ranking.hpp"
+#include "autorec/model/blend.hpp"
 #include "autorec/model/ease.hpp"
 #include "autorec/train/lambda_search.hpp"
 
@@ -54,10 +55,8 @@ inline std::vector<double> ease_lambda_grid(const ItemSets& train, int items) {
 /// A model as the held-out metrics read it (eval/heldout_ranking.hpp).
 using HeldoutScorer = std::function<void(const ItemSets&, int first, int count, Matrix<float>& out)>;
 
-/// Several models' scores blended per user: each model's row of scores standardised (mean 0,
-/// standard deviation 1 over the catalogue), then summed with `weights`. Models whose scores
-/// live on other scales (EASE's sums of weights, a softmax network's logits) then rank
-/// together; a row with no spread counts as zeros.
+/// Several models' scores blended per user (model/blend.hpp): each model's row of scores
+/// standardised over the catalogue, then summed with `weights`.
 inline HeldoutScorer blended_scorer(std::vector<HeldoutScorer> models, std::vector<double> weights) {
   if (models.empty() || models.size() != weights.size())
     throw std::invalid_argument("blended_scorer: one weight per model, and at least one model");
@@ -67,14 +66,17 @@ inline HeldoutScorer blended_scorer(std::vector<HeldoutScorer> models, std::vect
     for (std::size_t m = 0; m < models.size(); ++m) {
       models[m](users, first, count, part);
       if (m == 0) out.setZero(part.rows(), part.cols());
-      for (Index r = 0; r < part.rows(); ++r) {
-        auto row = part.row(r).template cast<double>().eval();
-        const double mean = row.mean();
-        const double deviation = std::sqrt((row.array() - mean).square().mean());
-        if (deviation > 0) out.row(r) += (weights[m] * (row.array() - mean) / deviation).matrix().template cast<float>();
-      }
+      for (Index r = 0; r < part.rows(); ++r) add_standardized(part.row(r), weights[m], out.row(r));
     }
   };
+}
+
+/// The first model's weights a two-model blend tries: 0.05, 0.10, ..., 0.95. On ML-1M,
+/// EASE's best weight against Mult-DAE or Mult-VAE was 0.15 (docs/results.md).
+inline std::vector<double> blend_weight_grid() {
+  std::vector<double> grid;
+  for (int step = 1; step < 20; ++step) grid.push_back(step / 20.0);
+  return grid;
 }
 
 /// A blend weight tried: the first model's weight w (the second's 1 - w) and its metrics.
