@@ -166,7 +166,8 @@ BENCHMARK(BM_ObservedDecoderLossBackward)->Unit(benchmark::kMillisecond)->UseRea
 // One full-batch objective and gradient on ML-1M-shaped data: 5 products of 2 nnz k flops.
 void BM_LossAndGradientML1MShape(benchmark::State& state) {
   AutoRec<float> model = ml1m_model();
-  for (auto _ : state) benchmark::DoNotOptimize(model.loss_and_gradient(ml1m_batch()));
+  TrainingPass<float> pass(model);
+  for (auto _ : state) benchmark::DoNotOptimize(pass.loss_and_gradient(model, ml1m_batch()));
   set_sparse_counters(state, double(ml1m_batch().nonZeros()), 5, 4);
 }
 BENCHMARK(BM_LossAndGradientML1MShape)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -191,7 +192,8 @@ void BM_LossAndGradientML1MReal(benchmark::State& state) {
   options.hidden = kHidden;
   options.bf16_weights = state.range(0) != 0;
   AutoRec<float> model(options);
-  for (auto _ : state) benchmark::DoNotOptimize(model.loss_and_gradient(batch));
+  TrainingPass<float> pass(model);
+  for (auto _ : state) benchmark::DoNotOptimize(pass.loss_and_gradient(model, batch));
   set_sparse_counters(state, double(batch.nonZeros()), 5, 4);
 }
 // bf16:1 is --bf16-weights; --benchmark_enable_random_interleaving compares the two in one run.

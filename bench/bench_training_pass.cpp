@@ -104,6 +104,7 @@ int run(const std::string& shape_name, const std::string& data_path, const std::
   options.lambda = 200;
   options.bf16_weights = bf16_weights;
   AutoRec<float> model(options);
+  TrainingPass<float> pass(model);
   const Index parameters = model.parameters().size();
   std::function<void()> pass_step;
   std::optional<Adam<float>> adam;
@@ -132,11 +133,11 @@ int run(const std::string& shape_name, const std::string& data_path, const std::
     else
       rprop.emplace(parameters, RProp<float>::Options{});
     pass_step = [&] {
-      model.loss_and_gradient(batch);
+      pass.loss_and_gradient(model, batch);
       if (adam)
-        adam->step(model.parameters(), model.gradient());
+        adam->step(model.parameters(), pass.gradient());
       else
-        rprop->step(model.parameters(), model.gradient());
+        rprop->step(model.parameters(), pass.gradient());
     };
   }
 

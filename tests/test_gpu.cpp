@@ -10,6 +10,7 @@
 #include "autorec/data/split.hpp"
 #include "autorec/eval/recommend.hpp"
 #include "autorec/gpu/train.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -87,25 +88,26 @@ TEST_CASE("One GPU training step equals the CPU step within 1e-4") {
   const SparseColumns<float> x = autorec::testing::random_ratings<float>(300, 200, 0.05, 2);
   AutoRec<float> cpu = model_for(300, 64, 2);
   gpu::DeviceModel device = gpu::upload(cpu, x);
+  TrainingPass cpu_pass(cpu);
 
-  const float cpu_loss = cpu.loss_and_gradient(SparseBatch<float>(x));
+  const float cpu_loss = cpu_pass.loss_and_gradient(cpu, SparseBatch<float>(x));
   const float gpu_loss = device.loss_and_gradient();
   CHECK(gpu_loss == doctest::Approx(cpu_loss).epsilon(1e-4));
   Vector<float> gradient(cpu.parameters().size());
   device.download_gradient(gradient.data());
-  CHECK(relative_error(gradient, cpu.gradient()) < 1e-4);
+  CHECK(relative_error(gradient, cpu_pass.gradient()) < 1e-4);
 
   Adam<float> adam(cpu.parameter_groups(), cpu.parameters().size(), {});
-  adam.step(cpu.parameters(), cpu.gradient());
+  adam.step(cpu.parameters(), cpu_pass.gradient());
   device.adam_step({});
   Vector<float> parameters(cpu.parameters().size());
   device.download_parameters(parameters.data());
   CHECK(relative_error(parameters, cpu.parameters()) < 1e-4);
 
-  cpu.loss_and_gradient(SparseBatch<float>(x));
+  cpu_pass.loss_and_gradient(cpu, SparseBatch<float>(x));
   device.loss_and_gradient();
   RProp<float> rprop(cpu.parameters().size(), {});
-  rprop.step(cpu.parameters(), cpu.gradient());
+  rprop.step(cpu.parameters(), cpu_pass.gradient());
   device.rprop_step({});
   device.download_parameters(parameters.data());
   CHECK(relative_error(parameters, cpu.parameters()) < 1e-4);

@@ -12,6 +12,7 @@
 #include "autorec/data/split.hpp"
 #include "autorec/optim/optimizers.hpp"
 #include "autorec/train/trainer.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -202,11 +203,12 @@ TEST_CASE("A deep network trained with L-BFGS lowers its objective at every iter
   CHECK(report.history.size() == 25);
   // The same iterations by hand through the interface: the objective falls at each.
   auto lbfgs = make_optimizer(options, probe.parameter_groups(), probe.parameters().size());
-  double loss = probe.loss_and_gradient(batch);
+  TrainingPass probe_pass(probe);
+  double loss = probe_pass.loss_and_gradient(probe, batch);
   const double first = loss;
   for (int i = 0; i < 25; ++i) {
     const double before = loss;
-    lbfgs->step(probe.parameters(), probe.gradient(), loss, [&] { return loss = probe.loss_and_gradient(batch); });
+    lbfgs->step(probe.parameters(), probe_pass.gradient(), loss, [&] { return loss = probe_pass.loss_and_gradient(probe, batch); });
     CHECK(loss < before);
   }
   CHECK(loss < 0.5 * first);

@@ -8,6 +8,7 @@
 #include "autorec/sharding/sharded_network.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/model/network.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "synthetic.hpp"
 #include "temp_file.hpp"
 
@@ -35,7 +36,8 @@ Network<double> kernelised(bool input, bool hidden, bool output) {
 // The share of K's entries clipped at 0 over every kernelised layer, at the last pass.
 double clipped_share(Network<double>& model) {
   const SparseBatch<double> batch(random_ratings<double>(8, 5, 0.4, 2));
-  model.loss_and_gradient(batch);
+  TrainingPass pass(model);
+  pass.loss_and_gradient(model, batch);
   Vector<double> effective;
   double zeros = 0, entries = 0;
   for (const LocalKernel<double>& kernel : model.kernels()) {
@@ -50,10 +52,11 @@ double clipped_share(Network<double>& model) {
 
 double gradient_error(Network<double>& model) {
   const SparseBatch<double> batch(random_ratings<double>(8, 5, 0.4, 2));
-  model.loss_and_gradient(batch, 0.5);
-  const Vector<double> analytic = model.gradient();
+  TrainingPass pass(model);
+  pass.loss_and_gradient(model, batch, 0.5);
+  const Vector<double> analytic = pass.gradient();
   const Vector<double> numeric =
-      numerical_gradient<double>([&] { return model.loss_and_gradient(batch, 0.5); }, model.parameters());
+      numerical_gradient<double>([&] { return pass.loss_and_gradient(model, batch, 0.5); }, model.parameters());
   return relative_error(analytic, numeric);
 }
 }  // namespace
@@ -102,17 +105,20 @@ TEST_CASE("A network kernelised in every layer matches finite differences, the d
   CHECK(gradient_error(model) < 1e-6);
   const SparseColumns<double> ratings = random_ratings<double>(8, 5, 0.4, 2);
   Network<double> dense = model;
-  const double sparse_loss = model.loss_and_gradient(SparseBatch<double>(ratings));
+  TrainingPass pass(model);
+  const double sparse_loss = pass.loss_and_gradient(model, SparseBatch<double>(ratings));
   const Matrix<double> values = Matrix<double>(ratings);
-  const double dense_loss = dense.loss_and_gradient(values, testing::observed_mask(ratings));
+  TrainingPass dense_pass(dense);
+  const double dense_loss = dense_pass.loss_and_gradient(dense, values, testing::observed_mask(ratings));
   CHECK(dense_loss == doctest::Approx(sparse_loss).epsilon(1e-12));
-  CHECK(relative_error(dense.gradient(), model.gradient()) < 1e-12);
+  CHECK(relative_error(dense_pass.gradient(), pass.gradient()) < 1e-12);
 }
 
 TEST_CASE("Each kernelised layer adds lambda_s / 2 |K|^2 to the objective") {
   Network<double> model = kernelised(true, true, true);
   const SparseBatch<double> batch(random_ratings<double>(8, 5, 0.4, 2));
-  const double with = model.loss_and_gradient(batch);
+  TrainingPass pass(model);
+  const double with = pass.loss_and_gradient(model, batch);
   double penalty = 0;
   for (const LocalKernel<double>& kernel : model.kernels()) {
     Vector<double> K, effective = model.parameters();
@@ -120,7 +126,7 @@ TEST_CASE("Each kernelised layer adds lambda_s / 2 |K|^2 to the objective") {
     penalty += 0.3 / 2 * K.squaredNorm();
   }
   model.set_kernel_lambda(0);
-  CHECK(with - model.loss_and_gradient(batch) == doctest::Approx(penalty).epsilon(1e-10));
+  CHECK(with - pass.loss_and_gradient(model, batch) == doctest::Approx(penalty).epsilon(1e-10));
 }
 
 TEST_CASE("A kernelised network predicts with W .* K formed anew after its parameters change") {

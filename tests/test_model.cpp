@@ -7,6 +7,7 @@
 #include "autorec/check/gradient_check.hpp"
 #include "autorec/model/autorec.hpp"
 #include "autorec/optim/adam.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -31,10 +32,11 @@ TEST_CASE("The AutoRec objective's gradient, L2 included, matches finite differe
   auto model = small_model<double>(7, 3, 0.8);
   const SparseBatch<double> batch(random_ratings<double>(7, 5, 0.4, 2));
   const double share = 0.5;
-  model.loss_and_gradient(batch, share);
-  const Vector<double> analytic = model.gradient();
+  TrainingPass pass(model);
+  pass.loss_and_gradient(model, batch, share);
+  const Vector<double> analytic = pass.gradient();
   const Vector<double> numeric = numerical_gradient<double>(
-      [&] { return model.loss_and_gradient(batch, share); }, model.parameters());
+      [&] { return pass.loss_and_gradient(model, batch, share); }, model.parameters());
   CHECK(relative_error(analytic, numeric) < 1e-6);
 }
 
@@ -42,30 +44,32 @@ TEST_CASE("The observed-entries path equals the dense masked path in loss and ev
   auto model = small_model<double>(30, 6, 2.0);
   const SparseColumns<double> ratings = random_ratings<double>(30, 12, 0.15, 3);
   const SparseBatch<double> batch(ratings);
-  const double sparse_loss = model.loss_and_gradient(batch, 0.25);
-  const Vector<double> sparse_gradient = model.gradient();
-  const double dense_loss = model.loss_and_gradient(Matrix<double>(ratings), observed_mask(ratings), 0.25);
+  TrainingPass pass(model);
+  const double sparse_loss = pass.loss_and_gradient(model, batch, 0.25);
+  const Vector<double> sparse_gradient = pass.gradient();
+  const double dense_loss = pass.loss_and_gradient(model, Matrix<double>(ratings), observed_mask(ratings), 0.25);
   CHECK(sparse_loss == doctest::Approx(dense_loss).epsilon(1e-12));
-  CHECK(relative_error(sparse_gradient, model.gradient()) < 1e-12);
+  CHECK(relative_error(sparse_gradient, pass.gradient()) < 1e-12);
   for (const auto& group : model.parameter_groups())  // each of V, mu, W, b on its own
     CHECK(relative_error(sparse_gradient.segment(group.offset, group.size),
-                         model.gradient().segment(group.offset, group.size)) < 1e-12);
+                         pass.gradient().segment(group.offset, group.size)) < 1e-12);
 }
 
 TEST_CASE("Biases are not regularised: lambda changes only the weight gradients") {
   auto model = small_model<double>(10, 4, 0.0);
   const SparseBatch<double> batch(random_ratings<double>(10, 6, 0.3, 4));
-  const double plain = model.loss_and_gradient(batch);
-  const Vector<double> plain_gradient = model.gradient();
+  TrainingPass pass(model);
+  const double plain = pass.loss_and_gradient(model, batch);
+  const Vector<double> plain_gradient = pass.gradient();
   model.set_lambda(3.0);
-  const double regularised = model.loss_and_gradient(batch);
+  const double regularised = pass.loss_and_gradient(model, batch);
   const auto groups = model.parameter_groups();
   const Vector<double>& p = model.parameters();
   const double norms = p.segment(groups[0].offset, groups[0].size).squaredNorm() +
                        p.segment(groups[2].offset, groups[2].size).squaredNorm();
   CHECK(regularised == doctest::Approx(plain + 1.5 * norms).epsilon(1e-12));
   for (const auto& group : groups) {
-    const auto delta = (model.gradient() - plain_gradient).segment(group.offset, group.size);
+    const auto delta = (pass.gradient() - plain_gradient).segment(group.offset, group.size);
     if (group.decays)
       CHECK(relative_error(delta, 3.0 * p.segment(group.offset, group.size)) < 1e-12);
     else
@@ -77,22 +81,27 @@ TEST_CASE("Float models compute the same objective as double ones to float preci
   auto model_d = small_model<double>(40, 8, 1.0);
   auto model_f = small_model<float>(40, 8, 1.0f);
   const SparseColumns<double> ratings = random_ratings<double>(40, 20, 0.2, 5);
-  const double loss_d = model_d.loss_and_gradient(SparseBatch<double>(ratings));
-  const float loss_f = model_f.loss_and_gradient(SparseBatch<float>(SparseColumns<float>(ratings.cast<float>())));
+  TrainingPass model_d_pass(model_d);
+  const double loss_d = model_d_pass.loss_and_gradient(model_d, SparseBatch<double>(ratings));
+  TrainingPass model_f_pass(model_f);
+  const float loss_f = model_f_pass.loss_and_gradient(model_f, SparseBatch<float>(SparseColumns<float>(ratings.cast<float>())));
   CHECK(loss_f == doctest::Approx(loss_d).epsilon(1e-5));
-  CHECK(relative_error(model_f.gradient(), model_d.gradient()) < 1e-5);
+  CHECK(relative_error(model_f_pass.gradient(), model_d_pass.gradient()) < 1e-5);
 }
 
 TEST_CASE("A copied model owns its parameters") {
   auto model = small_model<double>(10, 4, 1.0);
   const SparseBatch<double> batch(random_ratings<double>(10, 6, 0.3, 6));
-  const double before = model.loss_and_gradient(batch);
+  TrainingPass pass(model);
+  const double before = pass.loss_and_gradient(model, batch);
   AutoRec<double> copy = model;
   copy.parameters().setZero();
-  CHECK(model.loss_and_gradient(batch) == before);
-  CHECK(copy.loss_and_gradient(batch) != before);
+  CHECK(pass.loss_and_gradient(model, batch) == before);
+  TrainingPass copy_pass(copy);
+  CHECK(copy_pass.loss_and_gradient(copy, batch) != before);
   AutoRec<double> moved = std::move(copy);
-  CHECK(moved.loss_and_gradient(batch) != before);
+  TrainingPass moved_pass(moved);
+  CHECK(moved_pass.loss_and_gradient(moved, batch) != before);
 }
 
 namespace {
@@ -140,11 +149,12 @@ AutoRec<double> train_low_rank(const LowRankProblem& problem, int steps, std::ui
   adam_options.learning_rate = 0.01;
   Adam<double> adam(model.parameter_groups(), model.parameters().size(), adam_options);
   const SparseBatch<double> batch(problem.train);
+  TrainingPass pass(model);
   for (int step = 0; step < steps; ++step) {
-    const double loss = model.loss_and_gradient(batch);
+    const double loss = pass.loss_and_gradient(model, batch);
     if (step == 0 && first_loss) *first_loss = loss;
     if (last_loss) *last_loss = loss;
-    adam.step(model.parameters(), model.gradient());
+    adam.step(model.parameters(), pass.gradient());
   }
   return model;
 }

@@ -14,6 +14,7 @@
 #include "autorec/random.hpp"
 #include "autorec/train/fit_implicit.hpp"
 #include "autorec/train/implicit_trainer.hpp"
+#include "autorec/train/training_pass.hpp"
 
 using namespace autorec;
 
@@ -50,13 +51,14 @@ Network<double>::Options mult_dae(Index d, HiddenSizes hidden, double input_drop
 }
 
 double gradient_error(Network<double>& model, const SparseBatch<double>& batch) {
-  model.set_noise_step(7);
-  model.loss_and_gradient(batch, 0.5);
-  const Vector<double> analytic = model.gradient();
+  TrainingPass pass(model);
+  pass.set_noise_step(7);
+  pass.loss_and_gradient(model, batch, 0.5);
+  const Vector<double> analytic = pass.gradient();
   const Vector<double> numeric = numerical_gradient<double>(
       [&] {
-        model.set_noise_step(7);
-        return model.loss_and_gradient(batch, 0.5);
+        pass.set_noise_step(7);
+        return pass.loss_and_gradient(model, batch, 0.5);
       },
       model.parameters());
   return relative_error(analytic, numeric);
@@ -82,7 +84,8 @@ TEST_CASE("the multinomial loss is minus the log softmax of the observed outputs
   Network<double> model(mult_dae(6, 4, 0));
   const SparseBatch<double> batch = binary_batch(6, 3, 1);
   model.set_lambda(0);
-  const double loss = model.loss_and_gradient(batch);
+  TrainingPass pass(model);
+  const double loss = pass.loss_and_gradient(model, batch);
   Matrix<double> outputs;
   model.predict(batch.by_column, outputs);
   double expected = 0;
@@ -140,8 +143,9 @@ TEST_CASE("the multinomial loss stays finite for logits far beyond exp's range")
   const Index bias = model.layer_offsets().back() + 5 * 3;  // the output bias b
   model.parameters().segment(bias, 5).setConstant(1000.0);
   model.parameters()[bias] = 1002.0;
-  CHECK(std::isfinite(model.loss_and_gradient(binary_batch(5, 2, 4))));
-  CHECK(model.gradient().allFinite());
+  TrainingPass pass(model);
+  CHECK(std::isfinite(pass.loss_and_gradient(model, binary_batch(5, 2, 4))));
+  CHECK(pass.gradient().allFinite());
 }
 
 TEST_CASE("a normalised input predicts the same for a column and its multiple") {

@@ -8,6 +8,7 @@
 #include "autorec/check/gradient_check.hpp"
 #include "autorec/model/autorec.hpp"
 #include "autorec/model/ensemble.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -35,13 +36,14 @@ Network<double> network(const HiddenSizes& hidden, const std::string& activation
 // step held so that every evaluation draws the same dropout masks.
 double gradient_error(Network<double>& model) {
   const SparseBatch<double> batch(random_ratings<double>(8, 5, 0.4, 2));
-  model.set_noise_step(3);
-  model.loss_and_gradient(batch, 0.5);
-  const Vector<double> analytic = model.gradient();
+  TrainingPass pass(model);
+  pass.set_noise_step(3);
+  pass.loss_and_gradient(model, batch, 0.5);
+  const Vector<double> analytic = pass.gradient();
   const Vector<double> numeric = numerical_gradient<double>(
       [&] {
-        model.set_noise_step(3);
-        return model.loss_and_gradient(batch, 0.5);
+        pass.set_noise_step(3);
+        return pass.loss_and_gradient(model, batch, 0.5);
       },
       model.parameters());
   return relative_error(analytic, numeric);
@@ -101,10 +103,11 @@ TEST_CASE("Input dropout's gradient is that of the corrupted input's network") {
 TEST_CASE("Each training call draws new dropout masks and a replayed step the same ones") {
   Network<double> model = network({5, 4}, "elu", "identity", 0.5);
   const SparseBatch<double> batch(random_ratings<double>(8, 5, 0.4, 2));
-  const double first = model.loss_and_gradient(batch);
-  const double second = model.loss_and_gradient(batch);
-  model.set_noise_step(0);
-  CHECK(model.loss_and_gradient(batch) == first);
+  TrainingPass pass(model);
+  const double first = pass.loss_and_gradient(model, batch);
+  const double second = pass.loss_and_gradient(model, batch);
+  pass.set_noise_step(0);
+  CHECK(pass.loss_and_gradient(model, batch) == first);
   CHECK(second != first);
 }
 
@@ -112,14 +115,15 @@ TEST_CASE("The sparse path equals the dense reference path for deep networks") {
   for (const char* activation : {"sigmoid", "relu", "selu"}) {
     Network<double> model = network({5, 3, 4}, activation, "tanh", 0.2);
     const SparseColumns<double> ratings = random_ratings<double>(8, 12, 0.3, 3);
-    model.set_noise_step(1);
-    const double sparse_loss = model.loss_and_gradient(SparseBatch<double>(ratings), 0.25);
-    const Vector<double> sparse_gradient = model.gradient();
-    model.set_noise_step(1);
-    const double dense_loss = model.loss_and_gradient(Matrix<double>(ratings), observed_mask(ratings), 0.25);
+    TrainingPass pass(model);
+    pass.set_noise_step(1);
+    const double sparse_loss = pass.loss_and_gradient(model, SparseBatch<double>(ratings), 0.25);
+    const Vector<double> sparse_gradient = pass.gradient();
+    pass.set_noise_step(1);
+    const double dense_loss = pass.loss_and_gradient(model, Matrix<double>(ratings), observed_mask(ratings), 0.25);
     CAPTURE(activation);
     CHECK(sparse_loss == doctest::Approx(dense_loss).epsilon(1e-12));
-    CHECK(relative_error(sparse_gradient, model.gradient()) < 1e-12);
+    CHECK(relative_error(sparse_gradient, pass.gradient()) < 1e-12);
   }
 }
 
@@ -142,14 +146,15 @@ TEST_CASE("Only weights are regularised, in every layer of a deep network") {
   Network<double> model = network({5, 3}, "tanh");
   const SparseBatch<double> batch(random_ratings<double>(8, 6, 0.3, 4));
   model.set_lambda(0);
-  const double plain = model.loss_and_gradient(batch);
-  const Vector<double> plain_gradient = model.gradient();
+  TrainingPass pass(model);
+  const double plain = pass.loss_and_gradient(model, batch);
+  const Vector<double> plain_gradient = pass.gradient();
   model.set_lambda(3);
-  const double regularised = model.loss_and_gradient(batch, 0.5);
+  const double regularised = pass.loss_and_gradient(model, batch, 0.5);
   double norms = 0;
   for (const auto& group : model.parameter_groups()) {
     const auto p = model.parameters().segment(group.offset, group.size);
-    const auto delta = (model.gradient() - plain_gradient).segment(group.offset, group.size);
+    const auto delta = (pass.gradient() - plain_gradient).segment(group.offset, group.size);
     if (group.decays) {
       norms += p.squaredNorm();
       CHECK(relative_error(delta, 1.5 * p) < 1e-12);
@@ -163,18 +168,20 @@ TEST_CASE("Only weights are regularised, in every layer of a deep network") {
 TEST_CASE("A copied deep network owns its parameters and its layers") {
   Network<double> model = network({5, 3}, "elu", "identity", 0.2);
   const SparseBatch<double> batch(random_ratings<double>(8, 6, 0.3, 6));
-  model.set_noise_step(0);
-  const double before = model.loss_and_gradient(batch);
+  TrainingPass pass(model);
+  pass.set_noise_step(0);
+  const double before = pass.loss_and_gradient(model, batch);
   Network<double> copy = model;
   copy.parameters().setZero();
-  model.set_noise_step(0);
-  CHECK(model.loss_and_gradient(batch) == before);
+  pass.set_noise_step(0);
+  CHECK(pass.loss_and_gradient(model, batch) == before);
   Network<double> moved = std::move(copy);
-  moved.set_noise_step(0);
-  CHECK(moved.loss_and_gradient(batch) != before);
+  TrainingPass moved_pass(moved);
+  moved_pass.set_noise_step(0);
+  CHECK(moved_pass.loss_and_gradient(moved, batch) != before);
   moved = model;
-  moved.set_noise_step(0);
-  CHECK(moved.loss_and_gradient(batch) == before);
+  moved_pass.set_noise_step(0);
+  CHECK(moved_pass.loss_and_gradient(moved, batch) == before);
 }
 
 TEST_CASE("A network rejects a mismatched architecture with a message") {
@@ -259,7 +266,7 @@ TEST_CASE("An ensemble predicts the mean of its members' predictions") {
   CHECK_THROWS_AS(Ensemble<double>({a, Network<double>(options)}), std::invalid_argument);
 }
 
-TEST_CASE("A prediction copy predicts as the trained network and holds none of its training state") {
+TEST_CASE("A prediction copy predicts as the trained network, without its bf16 training option") {
   Network<float>::Options options;
   options.inputs = 8;
   options.hidden = 4;
@@ -267,11 +274,11 @@ TEST_CASE("A prediction copy predicts as the trained network and holds none of i
   options.bf16_weights = true;
   Network<float> trained(options);
   const SparseColumns<float> input = random_ratings<float>(8, 6, 0.4, 5);
-  CHECK(trained.gradient().size() == 0);  // allocated by the first pass
-  trained.loss_and_gradient(SparseBatch<float>(input));
-  REQUIRE(trained.gradient().size() == trained.parameters().size());
+  TrainingPass trained_pass(trained);
+  CHECK(trained_pass.gradient().size() == 0);  // allocated by the first step
+  trained_pass.loss_and_gradient(trained, SparseBatch<float>(input));
+  REQUIRE(trained_pass.gradient().size() == trained.parameters().size());
   const Network<float> copy = trained.prediction_copy();
-  CHECK(copy.gradient().size() == 0);
   CHECK_FALSE(copy.options().bf16_weights);
   CHECK(copy.parameters() == trained.parameters());
   CHECK(copy.architecture().describe() == trained.architecture().describe());
@@ -279,8 +286,15 @@ TEST_CASE("A prediction copy predicts as the trained network and holds none of i
   trained.predict(input, expected);
   copy.predict(input, got);
   CHECK(got == expected);
-  // An ensemble keeps such copies.
-  CHECK(Ensemble<float>({trained}).member(0).gradient().size() == 0);
+}
+
+TEST_CASE("A training pass refuses a network of another layout than the one it was made for") {
+  Network<double> model = network({5, 3}, "tanh");
+  Network<double> other = network({5, 4}, "tanh");
+  TrainingPass pass(model);
+  const SparseBatch<double> batch(random_ratings<double>(8, 6, 0.3, 4));
+  CHECK_THROWS_WITH_AS(pass.loss_and_gradient(other, batch), doctest::Contains("made for a network of"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("A network given its parameters holds them, and refuses a vector of another size") {
@@ -326,8 +340,10 @@ TEST_CASE("With bf16 weights a pass computes the network whose V and W are round
   for (Index i = w_at; i < w_at + 70 * 40; ++i) rounded.parameters()[i] = float(Bf16(rounded.parameters()[i]));
   REQUIRE(rounded.parameters() != parameters);
 
-  const float loss = fast.loss_and_gradient(batch);
-  CHECK(loss == doctest::Approx(rounded.loss_and_gradient(batch)).epsilon(1e-5));
-  CHECK((fast.gradient() - rounded.gradient()).norm() <= 1e-5f * rounded.gradient().norm());
+  TrainingPass fast_pass(fast);
+  const float loss = fast_pass.loss_and_gradient(fast, batch);
+  TrainingPass rounded_pass(rounded);
+  CHECK(loss == doctest::Approx(rounded_pass.loss_and_gradient(rounded, batch)).epsilon(1e-5));
+  CHECK((fast_pass.gradient() - rounded_pass.gradient()).norm() <= 1e-5f * rounded_pass.gradient().norm());
   CHECK(fast.parameters() == parameters);  // the pass rounds copies, never the parameters
 }

@@ -6,6 +6,7 @@
 #include "autorec/optim/adam.hpp"
 #include "autorec/optim/rprop.hpp"
 #include "autorec/parallel.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -28,14 +29,15 @@ std::pair<Scalar, Vector<Scalar>> pass_with_threads(int threads) {
   const SparseBatch<Scalar> batch(autorec::testing::random_ratings<Scalar>(300, 500, 0.05, 4));
   Adam<Scalar> adam(model.parameter_groups(), model.parameters().size(), {});
   RProp<Scalar> rprop(model.parameters().size(), {});
+  TrainingPass pass(model);
   for (int step = 0; step < 3; ++step) {
-    model.loss_and_gradient(batch);
-    adam.step(model.parameters(), model.gradient());
-    rprop.step(model.parameters(), model.gradient());
+    pass.loss_and_gradient(model, batch);
+    adam.step(model.parameters(), pass.gradient());
+    rprop.step(model.parameters(), pass.gradient());
   }
-  const Scalar loss = model.loss_and_gradient(batch);
-  Vector<Scalar> state(model.parameters().size() + model.gradient().size());
-  state << model.parameters(), model.gradient();
+  const Scalar loss = pass.loss_and_gradient(model, batch);
+  Vector<Scalar> state(model.parameters().size() + pass.gradient().size());
+  state << model.parameters(), pass.gradient();
   return {loss, state};
 }
 

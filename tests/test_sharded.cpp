@@ -7,6 +7,7 @@
 
 #include "autorec/sharding/sharded_rules.hpp"
 #include "autorec/sharding/sharded_trainer.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -74,17 +75,18 @@ TEST_CASE("a network split into shards has the whole network's loss and gradient
     const double sharded_loss = sharded.loss_and_gradient(batches, reducer);
 
     Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
-    whole.loss_and_gradient(SparseBatch<float>(ratings));
-    CHECK(sharded_loss == doctest::Approx(whole.last_squared_error()).epsilon(1e-5));
+    TrainingPass whole_pass(whole);
+    whole_pass.loss_and_gradient(whole, SparseBatch<float>(ratings));
+    CHECK(sharded_loss == doctest::Approx(whole_pass.last_data_term()).epsilon(1e-5));
     std::vector<Vector<float>> gradients;
-    for (int s = 0; s < 4; ++s) gradients.push_back(sharded.shard(s).gradient());
+    for (int s = 0; s < 4; ++s) gradients.push_back(sharded.shard_gradient(s));
     // mu's and the stages' gradient is core()'s
     Network<float>& core = sharded.core();
     gradients[0].segment(sharded.shard(0).replicated_offset(), core.replicated_size()) =
-        core.gradient().segment(core.replicated_offset(), core.replicated_size());
+        sharded.core_gradient().segment(core.replicated_offset(), core.replicated_size());
     const Vector<float> gathered_gradient =
         ShardedNetwork<float>::gathered(architecture, options, layout, gradients).parameters();
-    CHECK((gathered_gradient - whole.gradient()).norm() <= 1e-5f * whole.gradient().norm());
+    CHECK((gathered_gradient - whole_pass.gradient()).norm() <= 1e-5f * whole_pass.gradient().norm());
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include "autorec/data/split.hpp"
 #include "autorec/train/trainer.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "synthetic.hpp"
 
 using namespace autorec;
@@ -159,17 +160,18 @@ TEST_CASE("Full-batch training reports each epoch's validation RMSE after its st
     const SparseBatch<double> batch(p.input);
     Vector<double> best;
     double best_rmse = 1e300;
+    TrainingPass by_hand_pass(by_hand);
     for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-      const double loss = by_hand.loss_and_gradient(batch);
+      const double loss = by_hand_pass.loss_and_gradient(by_hand, batch);
       (void)loss;
       if (optimizer == "rprop")
-        rprop.step(by_hand.parameters(), by_hand.gradient());
+        rprop.step(by_hand.parameters(), by_hand_pass.gradient());
       else
-        adam.step(by_hand.parameters(), by_hand.gradient());
+        adam.step(by_hand.parameters(), by_hand_pass.gradient());
       const double rmse = evaluate(by_hand, p.input, p.split.test, Variant::item, p.rules).rmse;
       CHECK(report.history[std::size_t(epoch - 1)].validation_rmse == rmse);
       CHECK(report.history[std::size_t(epoch - 1)].train_rmse ==
-            std::sqrt(double(by_hand.last_squared_error()) / double(p.input.nonZeros())));
+            std::sqrt(double(by_hand_pass.last_data_term()) / double(p.input.nonZeros())));
       if (rmse < best_rmse) {
         best_rmse = rmse;
         best = by_hand.parameters();

@@ -67,4 +67,5 @@
 #include "autorec/train/lambda_search.hpp"
 #include "autorec/train/mult_recipe.hpp"
 #include "autorec/train/trainer.hpp"
+#include "autorec/train/training_pass.hpp"
 #include "autorec/types.hpp"

@@ -29,12 +29,13 @@ bool paper_model_learns() {
   autorec::Adam<float>::Options adam_options;
   adam_options.learning_rate = 0.05f;
   autorec::Adam<float> adam(model.parameter_groups(), model.parameters().size(), adam_options);
-  const float before = model.loss_and_gradient(batch);
+  autorec::TrainingPass<float> pass(model);
+  const float before = pass.loss_and_gradient(model, batch);
   for (int i = 0; i < 20; ++i) {
-    adam.step(model.parameters(), model.gradient());
-    model.loss_and_gradient(batch);
+    adam.step(model.parameters(), pass.gradient());
+    pass.loss_and_gradient(model, batch);
   }
-  const float after = model.loss_and_gradient(batch);
+  const float after = pass.loss_and_gradient(model, batch);
   std::cout << "consumer: loss " << before << " -> " << after << "\n";
   return after < before;
 }

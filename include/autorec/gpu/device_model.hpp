@@ -84,7 +84,7 @@ class DeviceModel {
   long hidden() const;
   long parameter_count() const;
 
-  /// The objective of AutoRec::loss_and_gradient on the whole uploaded input, with the
+  /// The objective of TrainingPass::loss_and_gradient on the whole uploaded input, with the
   /// regulariser scaled by `share`; fills the device gradient.
   float loss_and_gradient(float share = 1);
   /// Its data term (sum of squared errors on the observed entries).

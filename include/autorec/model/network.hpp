@@ -17,10 +17,12 @@
 // adds share * (lambda_s / 2) |K|^2: the network forms W .* K once per training pass (and
 // for prediction when the parameters have changed), so the sparse ends stay O(nnz k).
 //
-// The network owns one flat parameter vector and its gradient. Its layout is the layers'
-// parameter groups concatenated in order (input layer, stages, output layer), so for AutoRec
+// The network owns one flat parameter vector. Its layout is the layers' parameter groups
+// concatenated in order (input layer, stages, output layer), so for AutoRec
 // [V (k x d) | mu (k) | W (d x k) | b (d)]; nothing else writes it down. Layers hold no
-// pointers into it, so copies and moves need no care.
+// pointers into it, so copies and moves need no care. A network is its architecture, its
+// parameters and its prediction: the objective's gradient, the training workspace and the
+// dropout noise step belong to a TrainingPass (train/training_pass.hpp).
 
 #include <algorithm>
 #include <atomic>
@@ -55,8 +57,13 @@
 
 namespace autorec {
 
+template <typename Scalar>
+class TrainingPass;  // train/training_pass.hpp: the gradient and workspace of training
+
 template <typename Scalar = float>
 class Network {
+  friend class TrainingPass<Scalar>;
+
  public:
   struct Options {
     Index inputs = 0;                            ///< d: users for I-AutoRec, items for U-AutoRec
@@ -155,11 +162,9 @@ class Network {
     return sizes;
   }
   Scalar lambda() const { return options_.lambda; }
-  /// Options::bf16_weights, which a loaded network does not store: set it to train with it.
-  void set_bf16_weights(bool on) {
-    options_.bf16_weights = on;
-    bf16_.resize(on ? std::size_t(input_weight_count() + output_layer_.inputs() * inputs()) : 0);
-  }
+  /// Options::bf16_weights, which a loaded network does not store: set it to train with it
+  /// (a TrainingPass made afterwards reads V and W as bfloat16).
+  void set_bf16_weights(bool on) { options_.bf16_weights = on; }
   void set_lambda(Scalar lambda) { options_.lambda = lambda; }
 
   /// The flat parameter vector and its gradient from the last loss_and_gradient (empty before
@@ -177,23 +182,16 @@ class Network {
   void set_kernel_lambda(Scalar kernel_lambda) { options_.kernel_lambda = kernel_lambda; }
   /// The kernelised layers, in layer order, with their sites in the whole parameter vector.
   const std::vector<LocalKernel<Scalar>>& kernels() const { return kernels_; }
-  const Vector<Scalar>& gradient() const { return gradient_; }
   /// The layout: every layer's parameter groups, in order (weights decay, biases do not).
   const std::vector<ParameterGroup>& parameter_groups() const { return groups_; }
-  /// The data term of the last loss_and_gradient: the sum of squared errors on observed
-  /// entries (or the output loss's own, such as the multinomial negative log-likelihood).
-  Scalar last_squared_error() const { return squared_error_; }
   const OutputLoss<Scalar>& output_loss() const { return *output_loss_; }
   /// Whether a training forward equals the prediction forward: no input dropout and no
-  /// stochastic stage. Then training_code() is encode() of the last training batch (with
+  /// stochastic stage. Then a TrainingPass's code() is encode() of its last batch (with
   /// bf16_weights, as read through the pass's bfloat16 V).
   bool trains_deterministically() const {
     return !(architecture_.input_dropout > 0) &&
            std::none_of(stages_.begin(), stages_.end(), [](const auto& stage) { return stage->stochastic(); });
   }
-  /// The code H (kn x B) of the last training forward (loss_and_gradient or forward_code),
-  /// at the parameters it ran with.
-  const Matrix<Scalar>& training_code() const { return values_.back(); }
 
   const SparseInputDense<Scalar>& input_layer() const { return input_layer_; }
   const ObservedOutputDense<Scalar>& output_layer() const { return output_layer_; }
@@ -202,33 +200,6 @@ class Network {
   const Layer<Scalar>& stage(std::size_t s) const { return *stages_.at(s); }
   /// Where each layer's slice starts: the input layer, the stages, then the output layer.
   const std::vector<Index>& layer_offsets() const { return offsets_; }
-
-  /// Dropout masks are drawn from (seed, noise step); every training call advances the step.
-  /// Setting it replays a step's masks (gradient checks do).
-  std::uint64_t noise_step() const { return noise_step_; }
-  void set_noise_step(std::uint64_t step) { noise_step_ = step; }
-
-  /// Objective and gradient on a sparse batch (d x B, the stored entries are the observed
-  /// ratings), in O(nnz k): the input layer reads only nonzeros and the output layer is
-  /// evaluated only at observed entries. Fills gradient(); returns L.
-  Scalar loss_and_gradient(const SparseBatch<Scalar>& batch, Scalar share = Scalar(1)) {
-    require_inputs(batch.rows());
-    const std::uint64_t step = begin_pass();
-    const SparseBatch<Scalar>& input = training_input(batch, step);
-    // Z1 = V X + mu 1^T (k1 x B), then each stage: values_[s + 1] = stage_s(values_[s])
-    input_layer_.forward(effective(0), input.by_column, values_[0], bf16_v());
-    forward_stages(step);
-    // O = W H + b 1^T on Omega only, A = f(O), L = |A - X|^2 on Omega; dH = W^T dO (kn x B);
-    // dW += dO H^T; db += dO 1
-    squared_error_ = decode_and_backward(values_.back(), batch, gradient_a_);
-    // back through the stages: dtheta_s += ..., dX_s = stage_s'(dY_s)
-    const Matrix<Scalar>& first_gradient = backward_stages();
-    // dV += dZ1 X^T; dmu += dZ1 1
-    input_layer_.accumulate_gradient(grad(0), input.by_row, first_gradient);
-    // kernelised layers: dW = G .* K, and the embeddings' gradients, from G = dL/d(W .* K)
-    const Scalar kernel_penalty = kernels_backward(share);
-    return squared_error_ + add_regularization(share, 0, count_) + kernel_penalty + stage_penalties();
-  }
 
   /// The stages' own terms of the last training forward (a Gaussian layer's beta KL).
   Scalar stage_penalties() const {
@@ -242,124 +213,9 @@ class Network {
     for (auto& stage : stages_) stage->set_penalty_weight(weight);
   }
 
-  // ---- the pass in phases, for a trainer that splits the inputs over shards (sharding/) ----
-  // Each shard is a network over its own inputs: V_s, W_s, b_s are its own, while mu and
-  // the stages (replicated(): the same on every shard) act on the sums over shards.
-  //   step = begin_pass();  P_s = input_product(training_input(X_s, step, s))
-  //   H = forward_code(sum of P_s, step)                     (one shard, the lead)
-  //   L_s = decode_and_backward(H, X_s, dH_s)                (dW_s, db_s)
-  //   dZ1 = backward_code(sum of dH_s)                       (the lead: stages, dmu)
-  //   accumulate_input_gradient(X_s, dZ1)                    (dV_s)
-  //   regularize(share, part)
-
-  /// Zeroes the gradient and starts a training step (with bf16_weights, rounds V and W to
-  /// their bfloat16 copies): returns its noise step.
-  std::uint64_t begin_pass() {
-    gradient_.setZero(count_);
-    form_kernels();
-    if (!bf16_.empty()) {
-      const Index v = input_weight_count();
-      to_bf16(effective(0), v, bf16_.data());
-      to_bf16(effective(stages_.size() + 1), Index(bf16_.size()) - v, bf16_.data() + v);
-    }
-    return noise_step_++;
-  }
-  /// `batch`, or its input-dropped copy for `step` (shard `salt` of a split input).
-  const SparseBatch<Scalar>& training_input(const SparseBatch<Scalar>& batch, std::uint64_t step,
-                                            std::uint64_t salt = 0) {
-    const SparseBatch<Scalar>* input = &batch;
-    if (architecture_.normalize_input) {
-      normalize_columns(batch, normalized_input_);
-      input = &normalized_input_;
-    }
-    if (!(architecture_.input_dropout > 0)) return *input;
-    drop_inputs(*input, architecture_.input_dropout, salt ? mix64(noise_seed(step, 0) ^ salt) : noise_seed(step, 0),
-                noisy_input_);
-    return noisy_input_;
-  }
-  /// P = V X (k1 x B), the input layer without its bias: one shard's part of Z1 - mu 1^T.
-  void input_product(const SparseColumns<Scalar>& input, Matrix<Scalar>& product) const {
-    require_inputs(input.rows());
-    if (architecture_.normalize_input)  // a shard's part of a column has not the column's norm
-      throw std::logic_error("Network: input_product is for sharded inputs, which are not normalised");
-    input_layer_.product(effective(0), input, product, bf16_v());
-  }
-  /// The training forward from P = sum of the shards' products: Z1 = P + mu 1^T, then the
-  /// stages with `step`'s noise. Returns the code H (kn x B).
-  const Matrix<Scalar>& forward_code(const Matrix<Scalar>& product, std::uint64_t step) {
-    values_[0] = product;
-    values_[0].colwise() += input_layer_.bias(effective(0));
-    forward_stages(step);
-    return values_.back();
-  }
-  /// The output layer and the output loss for code H against `batch`: returns the data term,
-  /// adds dW and db, and sets code_gradient = W^T dO (kn x B), this shard's part of dH.
-  Scalar decode_and_backward(const Matrix<Scalar>& code, const SparseBatch<Scalar>& batch,
-                             Matrix<Scalar>& code_gradient) {
-    require_inputs(batch.rows());
-    const std::size_t out = stages_.size() + 1;
-    squared_error_ = output_loss_->loss_and_backward(output_layer_, *output_activation_, effective(out), grad(out), code,
-                                                     batch, code_gradient, bf16_w());
-    return squared_error_;
-  }
-  /// From dH (kn x B, summed over shards) back through the stages of the last forward_code:
-  /// adds the stages' gradients and dmu += dZ1 1; returns dZ1 (k1 x B).
-  const Matrix<Scalar>& backward_code(const Matrix<Scalar>& code_gradient) {
-    gradient_a_ = code_gradient;
-    const Matrix<Scalar>& first_gradient = backward_stages();
-    input_layer_.bias(grad(0)).noalias() += first_gradient.rowwise().sum();
-    return first_gradient;
-  }
-  /// dV += dZ1 X^T for this shard's X (given by rows).
-  void accumulate_input_gradient(const SparseRows<Scalar>& input, const Matrix<Scalar>& first_gradient) {
-    input_layer_.accumulate_weight_gradient(grad(0), input, first_gradient);
-  }
-  /// The parameters regularize() covers: this shard's own, or the replicated ones.
-  enum class Part { sharded, replicated };
-  /// Adds share * lambda * w to the gradient of the decaying parameters in `part`; returns
-  /// share * (lambda / 2) |w|^2 over them.
-  Scalar regularize(Scalar share, Part part) {
-    const Index first = replicated_offset(), last = offsets_.back();
-    if (part == Part::replicated) return add_regularization(share, first, last);
-    return add_regularization(share, 0, first) + add_regularization(share, last, count_);
-  }
   /// The parameters that do not depend on the inputs: mu and the stages, one contiguous run.
   Index replicated_offset() const { return input_weight_count(); }
   Index replicated_size() const { return offsets_.back() - replicated_offset(); }
-  Vector<Scalar>& gradient() { return gradient_; }
-
-  /// The same objective on dense ratings (d x B) with `mask` nonzero where observed: the
-  /// reference path (O(d k B)), built from the layers' dense forms and the dense loss.
-  /// Unobserved entries of `ratings` must be 0 (they are the input as in the sparse path).
-  template <typename RatingsDerived, typename MaskDerived>
-  Scalar loss_and_gradient(const Eigen::MatrixBase<RatingsDerived>& ratings,
-                           const Eigen::MatrixBase<MaskDerived>& mask, Scalar share = Scalar(1)) {
-    require_inputs(ratings.rows());
-    if (architecture_.input_dropout > 0)
-      throw std::invalid_argument("Network: the dense reference path does not apply input dropout");
-    if (!architecture_.squared_error_on_raw_input())
-      throw std::invalid_argument("Network: the dense reference path is the squared error on raw inputs; this "
-                                  "network is " + architecture_.describe());
-    gradient_.setZero(count_);
-    form_kernels();
-    const std::uint64_t step = noise_step_++;
-    input_layer_.forward(effective(0), ratings, values_[0]);
-    forward_stages(step);
-    const Matrix<Scalar>& code = values_.back();
-    const std::size_t out = stages_.size() + 1;
-    Matrix<Scalar> output, activated, activated_gradient, output_gradient;
-    output_layer_.forward(effective(out), code, output);
-    output_activation_->forward(nullptr, output, activated);
-    squared_error_ = masked_squared_error(activated, ratings, mask, activated_gradient);
-    output_activation_->backward(nullptr, output, activated, activated_gradient, output_gradient);
-    output_layer_.accumulate_gradient(grad(out), code, output_gradient);
-    output_layer_.backward(effective(out), output_gradient, gradient_a_);
-    const Matrix<Scalar>& first_gradient = backward_stages();
-    input_layer_.accumulate_gradient(grad(0), ratings, first_gradient);
-    const Scalar kernel_penalty = kernels_backward(share);
-    return squared_error_ + add_regularization(share, 0, count_) + kernel_penalty;
-  }
-
   /// The last hidden layer's output for each column of `inputs` (d x B sparse): kn x B.
   /// Prediction mode: no dropout.
   void encode(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& code) const {
@@ -485,7 +341,6 @@ class Network {
     if (!(options.kernel_lambda >= 0 && options.kernel_lambda < std::numeric_limits<Scalar>::infinity()))
       throw std::invalid_argument("Network: the kernel lambda must be finite and >= 0");
     derive_layout();
-    set_bf16_weights(options.bf16_weights);
   }
 
   static Architecture stacked(const Options& options) {
@@ -543,38 +398,17 @@ class Network {
     }
     append(output_layer_.parameter_groups(), output_layer_.parameter_count(), output_layer_.kernel_site());
     check_parameter_groups(groups_, count_);
-    values_.resize(stages_.size() + 1);
   }
 
   // V's size (k1 x d), the first run of the layout.
   Index input_weight_count() const { return input_layer_.outputs() * inputs(); }
-  // The bfloat16 copies of V and W for a training pass, or nullptr without bf16_weights.
-  const Bf16* bf16_v() const { return bf16_.empty() ? nullptr : bf16_.data(); }
-  const Bf16* bf16_w() const { return bf16_.empty() ? nullptr : bf16_.data() + input_weight_count(); }
-
   // Layer `layer`'s slice of the parameters as the layers' calls read it: with every
   // kernelised W replaced by W .* K (effective_parameters()), and of the parameters themselves.
   const Scalar* effective(std::size_t layer) const { return effective_parameters() + offsets_[layer]; }
   Scalar* raw(std::size_t layer) { return parameters_.data() + offsets_[layer]; }
-  Scalar* grad(std::size_t layer) { return gradient_.data() + offsets_[layer]; }
 
   std::uint64_t noise_seed(std::uint64_t step, std::size_t layer) const {
     return mix64(options_.seed ^ mix64(step ^ mix64(std::uint64_t(layer) + 1)));
-  }
-
-  void forward_stages(std::uint64_t step) {
-    for (std::size_t s = 0; s < stages_.size(); ++s)
-      stages_[s]->forward_training(effective(s + 1), values_[s], values_[s + 1], noise_seed(step, s + 1));
-  }
-
-  // gradient_a_ holds dL/d(values_.back()); returns dL/d(values_[0]).
-  const Matrix<Scalar>& backward_stages() {
-    for (std::size_t s = stages_.size(); s-- > 0;) {
-      stages_[s]->accumulate_gradient(grad(s + 1), values_[s], gradient_a_);
-      stages_[s]->backward(effective(s + 1), values_[s], values_[s + 1], gradient_a_, gradient_b_);
-      gradient_a_.swap(gradient_b_);
-    }
-    return gradient_a_;
   }
 
   // ---- kernelised layers ----
@@ -598,36 +432,10 @@ class Network {
       kernels_[k].form(parameters_.data(), target.kernels[k], target.values.data());
     target.version.store(parameters_version_, std::memory_order_release);
   }
-  // After a backward pass: each kernelised W's gradient G = dL/d(W .* K) becomes dW, the
-  // embeddings get theirs, and share * (lambda_s / 2) |K|^2 is returned (its gradient added).
-  Scalar kernels_backward(Scalar share) {
-    Scalar penalty = 0;
-    for (std::size_t k = 0; k < kernels_.size(); ++k)
-      penalty += kernels_[k].backward(parameters_.data(), effective_.kernels[k], gradient_.data(),
-                                      share * options_.kernel_lambda, kernel_scratch_);
-    return penalty;
-  }
-
   void require_inputs(Index rows) const {
     if (rows != inputs())
       throw std::invalid_argument("Network: input has " + std::to_string(rows) + " rows, the model expects " +
                                   std::to_string(inputs()));
-  }
-
-  // share * (lambda / 2) |weights|^2 over the decaying parameters in [begin, end); gradient
-  // share * lambda * weights.
-  Scalar add_regularization(Scalar share, Index begin, Index end) {
-    const Scalar strength = share * options_.lambda;
-    if (strength == 0) return 0;
-    Scalar norms = 0;
-    for (const ParameterGroup& group : groups_) {
-      const Index first = std::max(begin, group.offset), last = std::min(end, group.offset + group.size);
-      if (!group.decays || first >= last) continue;
-      const auto weights = parameters_.segment(first, last - first);
-      gradient_.segment(first, last - first) += strength * weights;
-      norms += weights.squaredNorm();
-    }
-    return strength / 2 * norms;
   }
 
   Architecture architecture_;
@@ -641,18 +449,9 @@ class Network {
   std::vector<ParameterGroup> groups_;
   Index count_ = 0;
   Vector<Scalar> parameters_;
-  Vector<Scalar> gradient_;
-  Scalar squared_error_ = 0;
-  std::uint64_t noise_step_ = 0;
-  // Work space of the training calls (a network is not shared between threads while training).
-  SparseBatch<Scalar> normalized_input_, noisy_input_;
-  std::vector<Matrix<Scalar>> values_;  // values_[0] = Z1, values_[s + 1] = stage s's output
-  Matrix<Scalar> gradient_a_, gradient_b_;
-  std::vector<Bf16> bf16_;  // [V | W] as bfloat16, with bf16_weights
   std::vector<LocalKernel<Scalar>> kernels_;  // the kernelised layers' sites, in layer order
   std::uint64_t parameters_version_ = 0;     // counts the non-const parameters() calls
   mutable EffectiveParameters effective_;
-  Vector<Scalar> kernel_scratch_;
 };
 
 }  // namespace autorec

@@ -16,7 +16,7 @@ struct ShardState {
   std::vector<Vector<Scalar>> optimizer;  ///< the optimizer's state() vectors
   /// The state of the optimizer of the replicated parameters (the same in every shard's).
   std::vector<Vector<Scalar>> replicated_optimizer;
-  std::uint64_t noise_step = 0;           ///< Network::noise_step()
+  std::uint64_t noise_step = 0;           ///< TrainingPass::noise_step()
 };
 
 }  // namespace autorec

@@ -29,6 +29,7 @@
 #include "autorec/eval/predict.hpp"
 #include "autorec/kernels/noise.hpp"
 #include "autorec/model/network.hpp"
+#include "autorec/train/training_pass.hpp"
 
 namespace autorec {
 
@@ -43,7 +44,8 @@ class ShardedNetwork {
   ShardedNetwork(const Architecture& architecture, const Options& options, ShardLayout layout,
                  ShardLayout::Range owned)
       : architecture_(unkernelised(architecture)), options_(options), layout_(layout), owned_(owned),
-        core_(one_input(architecture), options) {
+        core_(one_input(architecture), options),
+        core_pass_(core_) {
     if (architecture.inputs != layout.inputs)
       throw std::invalid_argument("ShardedNetwork: the layout splits " + std::to_string(layout.inputs) +
                                   " inputs, the network has " + std::to_string(architecture.inputs));
@@ -55,6 +57,7 @@ class ShardedNetwork {
       part.inputs = layout.size(s);
       shards_.emplace_back(part, options).initialize(mix64(options.seed ^ mix64(std::uint64_t(s) + 1)));
     }
+    for (const Network<Scalar>& shard : shards_) shard_passes_.emplace_back(shard);
     mirror_replicated();
     parts_.resize(shards_.size());
     errors_.resize(shards_.size());
@@ -75,36 +78,45 @@ class ShardedNetwork {
   /// The reverse, from the first owned shard: after its parameters were set (a checkpoint,
   /// the best epoch's).
   void replicated_from_shards() { replicated(core_) = replicated(shards_.front()); }
+  /// The gradient of owned shard owned().first + i's parameters, and of core()'s (of which
+  /// the replicated run counts), from the last loss_and_gradient.
+  const Vector<Scalar>& shard_gradient(int i) const { return shard_passes_.at(std::size_t(i)).gradient(); }
+  const Vector<Scalar>& core_gradient() const { return core_pass_.gradient(); }
+  /// The code H (kn x B) of the last loss_and_gradient.
+  const Matrix<Scalar>& code() const { return core_pass_.code(); }
+  /// The dropout noise step of the next pass (TrainingPass::noise_step), the same on every shard.
+  std::uint64_t noise_step() const { return core_pass_.noise_step(); }
   void set_noise_step(std::uint64_t step) {
-    core_.set_noise_step(step);
-    for (Network<Scalar>& shard : shards_) shard.set_noise_step(step);
+    core_pass_.set_noise_step(step);
+    for (TrainingPass<Scalar>& pass : shard_passes_) pass.set_noise_step(step);
   }
 
   /// One training pass on `batches` (owned shard i's rows of the batch, d_s x B, all with
   /// the same B columns): fills each shard's gradient (of its V_s, W_s, b_s) and core()'s
   /// (of the replicated parameters), and returns the squared error summed over all shards
-  /// (network units). `share` as in Network::loss_and_gradient.
+  /// (network units). `share` as in TrainingPass::loss_and_gradient.
   double loss_and_gradient(const std::vector<SparseBatch<Scalar>>& batches, ShardReducer<Scalar>& reducer,
                            Scalar share = Scalar(1)) {
     require_parts(batches.size());
-    const std::uint64_t step = core_.begin_pass();
+    const std::uint64_t step = core_pass_.begin(core_);
     std::vector<const SparseBatch<Scalar>*> inputs(shards_.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) {
-      shards_[i].begin_pass();
-      inputs[i] = &shards_[i].training_input(batches[i], step, std::uint64_t(owned_.first) + i + 1);
-      shards_[i].input_product(inputs[i]->by_column, parts_[i]);
+      TrainingPass<Scalar>& pass = shard_passes_[i];
+      pass.begin(shards_[i]);
+      inputs[i] = &pass.training_input(shards_[i], batches[i], step, std::uint64_t(owned_.first) + i + 1);
+      pass.input_product(shards_[i], inputs[i]->by_column, parts_[i]);
     }
     reducer.sum(parts_, sum_);
-    const Matrix<Scalar>& code = core_.forward_code(sum_, step);
+    const Matrix<Scalar>& code = core_pass_.forward_code(core_, sum_, step);
     for (std::size_t i = 0; i < shards_.size(); ++i)
-      errors_[i] = double(shards_[i].decode_and_backward(code, batches[i], parts_[i]));
+      errors_[i] = double(shard_passes_[i].decode_and_backward(shards_[i], code, batches[i], parts_[i]));
     reducer.sum(parts_, sum_);
-    const Matrix<Scalar>& first_gradient = core_.backward_code(sum_);
+    const Matrix<Scalar>& first_gradient = core_pass_.backward_code(core_, sum_);
     for (std::size_t i = 0; i < shards_.size(); ++i) {
-      shards_[i].accumulate_input_gradient(inputs[i]->by_row, first_gradient);
-      shards_[i].regularize(share, Network<Scalar>::Part::sharded);
+      shard_passes_[i].accumulate_input_gradient(shards_[i], inputs[i]->by_row, first_gradient);
+      shard_passes_[i].regularize(shards_[i], share, TrainingPass<Scalar>::Part::sharded);
     }
-    core_.regularize(share, Network<Scalar>::Part::replicated);
+    core_pass_.regularize(core_, share, TrainingPass<Scalar>::Part::replicated);
     return reducer.sum(errors_);
   }
 
@@ -118,7 +130,7 @@ class ShardedNetwork {
   ErrorSums errors_at(const std::vector<SparseColumns<Scalar>>& inputs, const std::vector<SparseColumns<Scalar>>& truth,
                       const PredictionRules& rules, ShardReducer<Scalar>& reducer) {
     require_parts(inputs.size());
-    for (std::size_t i = 0; i < shards_.size(); ++i) shards_[i].input_product(inputs[i], parts_[i]);
+    for (std::size_t i = 0; i < shards_.size(); ++i) shard_passes_[i].input_product(shards_[i], inputs[i], parts_[i]);
     reducer.sum(parts_, sum_);
     trace_.resize(1);
     trace_[0] = sum_;
@@ -126,8 +138,8 @@ class ShardedNetwork {
     core_.forward_hidden(trace_);
     return errors_of(trace_.back(), truth, rules, reducer);
   }
-  /// The same from a code H (kn x B) already made for those inputs: core().training_code()
-  /// after a pass over them, when the network trains deterministically.
+  /// The same from a code H (kn x B) already made for those inputs: code() after a pass
+  /// over them, when the network trains deterministically.
   ErrorSums errors_of(const Matrix<Scalar>& code, const std::vector<SparseColumns<Scalar>>& truth,
                       const PredictionRules& rules, ShardReducer<Scalar>& reducer) {
     require_parts(truth.size());
@@ -209,6 +221,8 @@ class ShardedNetwork {
   ShardLayout::Range owned_;
   Network<Scalar> core_;
   std::vector<Network<Scalar>> shards_;
+  TrainingPass<Scalar> core_pass_;  // the replicated parameters' gradient, and the code
+  std::vector<TrainingPass<Scalar>> shard_passes_;
   // Work space of the passes.
   std::vector<Matrix<Scalar>> parts_, trace_;
   std::vector<double> errors_;

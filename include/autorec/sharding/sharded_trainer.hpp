@@ -86,7 +86,7 @@ class ShardedTrainer {
           if (reuse_pass && int(history_.size()) + 1 < options_.epochs) {
             pass_error_ = model_.loss_and_gradient(whole_, reducer_);
             pass_ready_ = true;
-            error = model_.errors_of(model_.core().training_code(), data_.validation, rules_, reducer_).squared;
+            error = model_.errors_of(model_.code(), data_.validation, rules_, reducer_).squared;
           } else {
             error = model_.errors_at(data_.inputs, data_.validation, rules_, reducer_).squared;
           }
@@ -106,7 +106,7 @@ class ShardedTrainer {
   ShardState state(int i) const {
     const Network<Scalar>& shard = model_.shard(i);
     return {shard.parameters(), best_.at(std::size_t(i)), optimizer_state(std::size_t(i)),
-            optimizer_state(best_.size()), shard.noise_step()};
+            optimizer_state(best_.size()), model_.noise_step()};
   }
   /// Continues from a checkpoint: the epochs it ran and each owned shard's state.
   void restore(std::vector<EpochReport> history, std::vector<ShardState> states) {
@@ -166,10 +166,10 @@ class ShardedTrainer {
     auto step = [&](const std::vector<SparseBatch<Scalar>>& batches, Scalar share) {
       squared_error += pass_ready_ ? pass_error_ : model_.loss_and_gradient(batches, reducer_, share);
       pass_ready_ = false;
-      for (int i = 0; i < count; ++i) step_optimizer(std::size_t(i), model_.shard(i).parameters(), model_.shard(i).gradient());
+      for (int i = 0; i < count; ++i) step_optimizer(std::size_t(i), model_.shard(i).parameters(), model_.shard_gradient(i));
       Network<Scalar>& core = model_.core();
       const Index offset = core.replicated_offset(), size = core.replicated_size();
-      step_optimizer(best_.size(), core.parameters().segment(offset, size), core.gradient().segment(offset, size));
+      step_optimizer(best_.size(), core.parameters().segment(offset, size), model_.core_gradient().segment(offset, size));
       model_.mirror_replicated();
     };
     if (full_batch_) {

@@ -23,6 +23,7 @@
 #include "autorec/optim/optimizers.hpp"
 #include "autorec/random.hpp"
 #include "autorec/train/trainer.hpp"
+#include "autorec/train/training_pass.hpp"
 
 namespace autorec {
 
@@ -89,6 +90,7 @@ ImplicitTrainReport train_implicit(Network<Scalar>& model, const ImplicitData& d
   const long batches = (users + long(options.batch_size) - 1) / long(options.batch_size);
   const double anneal_steps = annealing.steps > 0 ? double(annealing.steps) : double(batches) * options.epochs;
   long step = 0;
+  TrainingPass<Scalar> pass(model);
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     ImplicitEpochReport line;
@@ -101,10 +103,10 @@ ImplicitTrainReport train_implicit(Network<Scalar>& model, const ImplicitData& d
       const Scalar share = Scalar(double(last - first) / double(users));
       line.beta = annealing.cap * std::min(1.0, double(step++) / anneal_steps);
       model.set_penalty_weight(line.beta);
-      const double loss = double(model.loss_and_gradient(batch, share));
-      data_term += double(model.last_squared_error());
-      optimizer->step(model.parameters(), model.gradient(), loss,
-                      [&] { return double(model.loss_and_gradient(batch, share)); });
+      const double loss = double(pass.loss_and_gradient(model, batch, share));
+      data_term += double(pass.last_data_term());
+      optimizer->step(model.parameters(), pass.gradient(), loss,
+                      [&] { return double(pass.loss_and_gradient(model, batch, share)); });
     }
     line.train_loss = data_term / double(users);
     if (!std::isfinite(line.train_loss))

@@ -20,6 +20,7 @@
 #include "autorec/optim/optimizers.hpp"
 #include "autorec/random.hpp"
 #include "autorec/report.hpp"
+#include "autorec/train/training_pass.hpp"
 
 namespace autorec {
 
@@ -155,10 +156,11 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
   // instead of two, with the same numbers (with bf16_weights, the codes of the bfloat16
   // pass). The last epoch encodes as usual.
   const bool reuse_pass = full_batch && model.trains_deterministically() && !validation.empty();
-  bool pass_ready = false;  // the model holds the pass (gradient, squared error) at its parameters
+  TrainingPass<Scalar> pass(model);
+  bool pass_ready = false;  // `pass` holds the gradient and squared error at the parameters
   double pass_loss = 0;     // and its objective
   int epoch = 0;
-  const auto evaluate = [&] { return pass_loss = double(model.loss_and_gradient(whole, Scalar(1))); };
+  const auto evaluate = [&] { return pass_loss = double(pass.loss_and_gradient(model, whole, Scalar(1))); };
   const TrainReport report = run_epochs(
       options, double(input.nonZeros()), double(rules.scale), !validation.empty(),
       stopping_when_converged(callbacks, *optimizer),
@@ -166,8 +168,8 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
         ++epoch;
         if (full_batch) {
           if (!pass_ready) evaluate();
-          const double squared_error = double(model.last_squared_error());
-          optimizer->step(model.parameters(), model.gradient(), pass_loss, evaluate);
+          const double squared_error = double(pass.last_data_term());
+          optimizer->step(model.parameters(), pass.gradient(), pass_loss, evaluate);
           pass_ready = optimizer->leaves_evaluation();  // L-BFGS ends evaluated at its new point
           return squared_error;
         }
@@ -181,10 +183,10 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
           // The regulariser is spread over the epoch: each batch adds its share of it.
           const SparseBatch<Scalar> batch(gather_columns(input, columns));
           const Scalar share = Scalar(double(columns.size()) / double(vectors));
-          const double loss = double(model.loss_and_gradient(batch, share));
-          squared_error += double(model.last_squared_error());
-          optimizer->step(model.parameters(), model.gradient(), loss,
-                          [&] { return double(model.loss_and_gradient(batch, share)); });
+          const double loss = double(pass.loss_and_gradient(model, batch, share));
+          squared_error += double(pass.last_data_term());
+          optimizer->step(model.parameters(), pass.gradient(), loss,
+                          [&] { return double(pass.loss_and_gradient(model, batch, share)); });
           if (callbacks.on_progress) callbacks.on_progress(double(b + 1) / double(batches));
         }
         return squared_error;
@@ -194,7 +196,7 @@ TrainReport train(AutoRec<Scalar>& model, const SparseColumns<Scalar>& input,
           if (reuse_pass && (pass_ready || epoch < options.epochs)) {
             if (!pass_ready) evaluate();
             pass_ready = true;
-            model.decode_at(model.training_code(), pattern, validation_values);
+            model.decode_at(pass.code(), pattern, validation_values);
           } else {
             model.predict_at(input, pattern, validation_values, validation_buffers);
           }
