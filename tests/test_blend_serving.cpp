@@ -13,48 +13,18 @@
 #include "autorec/data/implicit.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/model/ease.hpp"
-#include "autorec/random.hpp"
 #include "autorec/serve/scorer.hpp"
 #include "autorec/train/fit_implicit.hpp"
 #include "autorec/train/implicit_trainer.hpp"
+#include "implicit_fixtures.hpp"
 #include "temp_file.hpp"
 
 using namespace autorec;
+using autorec::testing::grouped_split;
+using autorec::testing::multinomial_network;
 using autorec::testing::TempFile;
 
 namespace {
-
-// 90 users in 3 taste groups of 12 items; each likes 6 of its group's.
-ImplicitData grouped_split() {
-  RatingData data;
-  Random random(7);
-  for (int u = 0; u < 90; ++u) {
-    const int user = data.users.insert("u" + std::to_string(u));
-    std::vector<int> items(12);
-    for (int i = 0; i < 12; ++i) items[std::size_t(i)] = (u % 3) * 12 + i;
-    random.shuffle(items);
-    for (int i = 0; i < 6; ++i)
-      data.ratings.push_back({user, data.items.insert("i" + std::to_string(items[std::size_t(i)])), 5.0f});
-  }
-  ImplicitSplitOptions options;
-  options.heldout_users = 9;
-  options.seed = 3;
-  return split_strong_generalisation(data, options);
-}
-
-Network<float> multinomial_network(Index items) {
-  Network<float>::Options options;
-  options.inputs = items;
-  options.hidden = 8;
-  options.activation = "tanh";
-  options.input_dropout = 0.5;
-  options.lambda = 0.1f;
-  options.seed = 5;
-  options.weight_scale = 0.3f;
-  options.loss = "multinomial";
-  options.normalize_input = true;
-  return Network<float>(options);
-}
 
 // EASE (weight 0.3) and a Mult-DAE network (0.7) fitted on the split's training users.
 struct Fitted {

@@ -188,17 +188,30 @@ bool implicit_models_fit_save_and_fold_in() {
   const double dae_ndcg = heldout_metrics(split.test, items, network_scorer(dae)).ndcg;
   save_model(path, saved_model(dae, split));
   const Scorer<float> dae_loaded = load_scorer<float>(path);
-  std::remove(path.c_str());
   const auto dae_top = dae_loaded.recommend(dae_loaded.fold_in_items({"item0", "item1", "item2"}), TopN{5});
+
+  // The two blended, EASE's weight chosen on the validation users: one file, one Scorer.
+  const double weight = choose_blend(split, ease_scorer(*ease.model), network_scorer(dae), blend_weight_grid());
+  const double blend_ndcg =
+      heldout_metrics(split.test, items,
+                      blended_scorer({ease_scorer(*ease.model), network_scorer(dae)}, {weight, 1 - weight}))
+          .ndcg;
+  save_model(path, saved_blend<float>({{weight, *ease.model}, {1 - weight, dae}}, split));
+  const Scorer<float> blend_loaded = load_scorer<float>(path);
+  std::remove(path.c_str());
+  const auto blend_top = blend_loaded.recommend(blend_loaded.fold_in_items({"item0", "item1", "item2"}), TopN{5});
   auto group = [](const Scorer<float>& scorer, const Recommendation& r) {
     return std::stoi(scorer.item_ids().raw(r.item).substr(4)) / 25;
   };
   std::cout << "consumer: implicit test NDCG@100 popularity " << popularity << ", EASE " << ease_ndcg << " (lambda "
             << ease.model->lambda() << "), Mult-DAE " << dae_ndcg << " (epoch " << report.best_epoch
-            << "); a new user's first item: " << ease_scorer_loaded.item_ids().raw(ease_top.at(0).item) << " and "
-            << dae_loaded.item_ids().raw(dae_top.at(0).item) << "\n";
-  return ease_ndcg > popularity && dae_ndcg > popularity && ease_top.size() == 5 && dae_top.size() == 5 &&
-         group(ease_scorer_loaded, ease_top[0]) == 0 && group(dae_loaded, dae_top[0]) == 0 &&
+            << "), blend " << blend_ndcg << " (EASE's weight " << weight << "); a new user's first item: "
+            << ease_scorer_loaded.item_ids().raw(ease_top.at(0).item) << ", "
+            << dae_loaded.item_ids().raw(dae_top.at(0).item) << " and "
+            << blend_loaded.item_ids().raw(blend_top.at(0).item) << "\n";
+  return ease_ndcg > popularity && dae_ndcg > popularity && blend_ndcg > popularity && ease_top.size() == 5 &&
+         dae_top.size() == 5 && blend_top.size() == 5 && group(ease_scorer_loaded, ease_top[0]) == 0 &&
+         group(dae_loaded, dae_top[0]) == 0 && group(blend_loaded, blend_top[0]) == 0 &&
          !ease_scorer_loaded.predicts_ratings();
 }
 bool rating_protocol_fits_and_ranks() {
