@@ -143,8 +143,8 @@ class Network {
     output_layer_.initialize(raw(stages_.size() + 1), random, init);
   }
 
-  /// A copy that predicts as this one and holds only its parameters: no gradient, no training
-  /// workspace, no bfloat16 copies (what an Ensemble or a Scorer keeps).
+  /// A copy that predicts as this one: its parameters in fresh layers (no layer keeps a
+  /// training cache, such as a Dropout mask), bf16_weights off (what an Ensemble or a Scorer keeps).
   Network prediction_copy() const {
     Options options = options_;
     options.bf16_weights = false;
@@ -167,8 +167,7 @@ class Network {
   void set_bf16_weights(bool on) { options_.bf16_weights = on; }
   void set_lambda(Scalar lambda) { options_.lambda = lambda; }
 
-  /// The flat parameter vector and its gradient from the last loss_and_gradient (empty before
-  /// the first: a network that only predicts holds no gradient).
+  /// The flat parameter vector (its gradient is a TrainingPass's).
   /// Writing through the non-const one marks the kernelised layers' W .* K for forming anew
   /// at the next use: change the parameters through a fresh call, not a kept reference.
   Vector<Scalar>& parameters() {
