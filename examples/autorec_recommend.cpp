@@ -133,7 +133,8 @@ int run(const Settings& s) {
   ModelFileContents<float> contents = parse_model_file<float>(read_model_bytes(s.model), s.model);
   SavedModel<float>* networks = std::get_if<SavedModel<float>>(&contents);
   if (networks == nullptr && !s.ratings.empty())
-    throw std::runtime_error(s.model + " holds " + (std::holds_alternative<SavedEase<float>>(contents) ? "an EASE model" : "a blend") +
+    throw std::runtime_error(s.model + " holds " +
+                             (std::holds_alternative<SavedEase<float>>(contents) ? "an EASE model" : "a blend") +
                              ", which holds what it needs: drop --ratings");
   const Scorer<float> scorer =
       networks != nullptr ? make_scorer(std::move(*networks), s)

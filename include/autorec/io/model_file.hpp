@@ -403,9 +403,10 @@ template <typename Scalar>
 SavedModel<Scalar> parse_model(const std::string& bytes, const std::string& path) {
   ModelFileContents<Scalar> contents = parse_model_file<Scalar>(bytes, path);
   if (auto* networks = std::get_if<SavedModel<Scalar>>(&contents)) return std::move(*networks);
-  throw ModelFileError(path, std::string("holds ") +
-                                 (std::holds_alternative<SavedEase<Scalar>>(contents) ? "an EASE model" : "a blend") +
-                                 ", not networks: serve it with load_scorer (serve/scorer.hpp)");
+  throw ModelFileError(path, std::holds_alternative<SavedEase<Scalar>>(contents)
+                                 ? "holds an EASE model, not networks: load it with load_ease, or serve it with "
+                                   "load_scorer (serve/scorer.hpp)"
+                                 : "holds a blend, not networks: serve it with load_scorer (serve/scorer.hpp)");
 }
 
 /// Reads a model file of networks written by save_model with the same Scalar type.

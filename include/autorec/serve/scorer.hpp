@@ -29,7 +29,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -316,19 +315,20 @@ class Scorer {
   static std::shared_ptr<const Decoder<Scalar>> blend_of(std::vector<typename SavedBlend<Scalar>::Member> members,
                                                          const SparseColumns<Scalar>& training) {
     std::vector<typename BlendDecoder<Scalar>::Member> decoders;
-    for (auto& member : members) {
-      const Index inputs = std::visit([](const auto& model) -> Index {
-        if constexpr (std::is_same_v<std::decay_t<decltype(model)>, Ease<Scalar>>) return model.items();
-        else return model.inputs();
-      }, member.model);
-      if (inputs != training.rows())
-        throw std::invalid_argument("Scorer: a blended model has " + std::to_string(inputs) +
+    auto check_items = [&training](Index items) {
+      if (items != training.rows())
+        throw std::invalid_argument("Scorer: a blended model has " + std::to_string(items) +
                                     " items, the training matrix " + std::to_string(training.rows()));
-      if (auto* ease = std::get_if<Ease<Scalar>>(&member.model))
+    };
+    for (auto& member : members) {
+      if (auto* ease = std::get_if<Ease<Scalar>>(&member.model)) {
+        check_items(ease->items());
         decoders.push_back({std::make_shared<const EaseDecoder<Scalar>>(std::move(*ease)), member.weight});
-      else
-        decoders.push_back({decoder_of(std::move(std::get<Network<Scalar>>(member.model)), Variant::user, training),
-                            member.weight});
+      } else {
+        Network<Scalar>& network = std::get<Network<Scalar>>(member.model);
+        check_items(network.inputs());
+        decoders.push_back({decoder_of(std::move(network), Variant::user, training), member.weight});
+      }
     }
     return std::make_shared<const BlendDecoder<Scalar>>(std::move(decoders));
   }
