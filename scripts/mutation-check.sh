@@ -15,8 +15,8 @@ mutants=(
   "include/autorec/eval/predict.hpp|rules.min_rating = lo->value;||the clip range ignores the training minimum"
   "include/autorec/io/model_file.hpp|rules.default_rating = in.get<float>(\"the default rating\");|in.get<float>(\"the default rating\");|load_model drops the default rating"
   "include/autorec/eval/recommend.hpp|seen[std::size_t(variant == Variant::item ? j : it.row())] = 1;|seen[std::size_t(variant == Variant::item ? it.row() : j)] = 1;|recommend marks the wrong items as seen"
-  "include/autorec/model/network.hpp|if (!group.decays) continue;||the biases are regularised"
-  "include/autorec/model/network.hpp|const Scalar strength = share * options_.lambda;|const Scalar strength = options_.lambda;|the regulariser ignores the batch share"
+  "include/autorec/train/training_pass.hpp|if (!group.decays|if (false|the biases are regularised"
+  "include/autorec/train/training_pass.hpp|const Scalar strength = share * net.options_.lambda;|const Scalar strength = net.options_.lambda;|the regulariser ignores the batch share"
   "include/autorec/layers/activations/sigmoid.hpp|return dh * h * (typename H::Scalar(1) - h);|return dh * h;|sigmoid's derivative is wrong"
   "include/autorec/layers/activations/elu.hpp|return (z > S(0)).select(dh, dh * (h + S(1)));|return (z > S(0)).select(dh, dh * h);|ELU's derivative is wrong below 0"
   "include/autorec/layers/dropout.hpp|input_gradient = output_gradient.cwiseProduct(mask_);|input_gradient = output_gradient;|dropout's backward ignores the mask"
@@ -32,7 +32,7 @@ mutants=(
   "include/autorec/model/ensemble.hpp|values /= Scalar(members_.size());||an ensemble sums instead of averaging"
   "include/autorec/model/network.hpp|activation.backward_values(pre.data(), activated.data(), gradient.data(), gradient.data(), n);||the output activation's derivative is left out"
   "include/autorec/loss/squared_error.hpp|return typename O::Scalar(2) * (output - target);|return output - target;|the squared error's derivative loses its 2"
-  "include/autorec/model/network.hpp|input_layer_.accumulate_gradient(grad(0), input->by_row, first_gradient);|input_layer_.accumulate_gradient(grad(0), batch.by_row, first_gradient);|input dropout is ignored in the encoder's gradient"
+  "include/autorec/train/training_pass.hpp|accumulate_gradient(grad(net, 0), input.by_row, first_gradient);|accumulate_gradient(grad(net, 0), batch.by_row, first_gradient);|input dropout is ignored in the encoder's gradient"
   "include/autorec/data/load.hpp|for (std::size_t c = a; c + 1 < b; ++c) drop[keys[c].second] = 1;|for (std::size_t c = a + 1; c < b; ++c) drop[keys[c].second] = 1;|keep-last keeps the first duplicate"
   "include/autorec/data/load.hpp|if (!std::isfinite(value))|if (false)|infinite ratings load"
   "include/autorec/data/load.hpp|const long line_number = summary.lines;|const long line_number = summary.lines - 1;|errors name the line before the bad one"
@@ -49,6 +49,7 @@ mutants=(
   "include/autorec/data/load.hpp|const bool header_like = event ? names_event_columns(fields[0], fields[1]) : !any_number;|const bool header_like = !any_number;|an events file loses a first line of ids as a header"
   "include/autorec/serve/fold_in.hpp|const Matrix<Scalar> Hc = H.middleCols(j, width).colwise() - mean;|const Matrix<Scalar> Hc = H.middleCols(j, width);|the primal ridge fit does not centre the codes"
   "include/autorec/layers/layer_kinds.hpp|register_activation_for<Scalar, Tanh>();||the built-in tanh is never registered"
+  "include/autorec/model/blend.hpp|(weight * (values.array() - mean) / deviation)|(weight * (values.array() - mean))|a blend adds its members' scores centred but not scaled"
 )
 
 selected=("$@")
