@@ -169,6 +169,8 @@ int run(const Settings& settings, int rank, int ranks) {
   std::ostream& out = rank == 0 ? std::cout : silent;
   const bool interactive = rank == 0 && isatty(STDERR_FILENO);
   if (settings.network.ensemble > 1) throw std::runtime_error("--ensemble: autorec-train-mpi trains one network");
+  if (settings.network.kernel_dims > 0)
+    throw std::runtime_error("--kernel-dims: kernelised layers train on one machine only, with autorec-train");
   if (ranks > settings.shards)
     throw std::runtime_error(std::to_string(ranks) + " ranks for " + std::to_string(settings.shards) +
                              " shards: each rank needs a shard (raise --shards, or run on fewer ranks)");

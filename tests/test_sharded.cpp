@@ -76,8 +76,10 @@ TEST_CASE("a network split into shards has the whole network's loss and gradient
 
     Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
     TrainingPass whole_pass(whole);
-    whole_pass.loss_and_gradient(whole, SparseBatch<float>(ratings));
+    const double whole_objective = whole_pass.loss_and_gradient(whole, SparseBatch<float>(ratings));
     CHECK(sharded_loss == doctest::Approx(whole_pass.last_data_term()).epsilon(1e-5));
+    CHECK(sharded.last_objective() == doctest::Approx(whole_objective).epsilon(1e-5));
+    CHECK(sharded.last_objective() > sharded_loss);  // the weight penalty is in it
     std::vector<Vector<float>> gradients;
     for (int s = 0; s < 4; ++s) gradients.push_back(sharded.shard_gradient(s));
     // mu's and the stages' gradient is core()'s
@@ -143,7 +145,8 @@ TEST_CASE("a full-batch sharded run reports each epoch's validation RMSE after i
 
 TEST_CASE("a sharded run resumed from its state ends where an uninterrupted run ends") {
   for (const auto& [optimizer, dropout] : {std::pair{"rprop", 0.2}, std::pair{"adam", 0.2},
-                                           std::pair{"rprop", 0.0}}) {
+                                           std::pair{"rprop", 0.0}, std::pair{"lbfgs", 0.0}}) {
+    CAPTURE(optimizer);
     CAPTURE(dropout);
     const Options options = small_options(6, dropout);
     const SparseColumns<float> ratings = testing::random_ratings<float>(20, 12, 0.3, 5);
@@ -209,18 +212,83 @@ TEST_CASE("prediction rules fitted over shards are those fitted on all the ratin
     CHECK(sharded.item_bias[i] == doctest::Approx(whole.item_bias[i]).epsilon(1e-5));
 }
 
-TEST_CASE("The sharded trainer refuses an optimizer that couples all parameters, naming it") {
-  Network<float>::Options options;
-  options.inputs = 20;
-  options.hidden = 6;
-  const ShardLayout layout(20, 2);
-  ShardedData<float> data;
-  data.inputs = split_rows(testing::random_ratings<float>(20, 12, 0.3, 5), layout, layout.owned(0, 1));
-  data.ratings = double(data.inputs[0].nonZeros() + data.inputs[1].nonZeros());
+namespace {
+
+// Three shards in one process, and the same network whole, with L-BFGS.
+struct LbfgsRuns {
+  Options options = small_options(6);
+  SparseColumns<float> ratings = testing::random_ratings<float>(21, 14, 0.35, 8);
+  ShardLayout layout{21, 3};
+  Architecture architecture = stack_of(21, options);
   TrainOptions<float> train_options;
-  train_options.optimizer = "lbfgs";
   LocalReducer<float> reducer;
-  ShardedNetwork<float> model(Architecture::stack(20, 6, "sigmoid"), options, layout, layout.owned(0, 1));
-  CHECK_THROWS_WITH(ShardedTrainer<float>(model, data, PredictionRules{}, train_options, reducer),
-                    doctest::Contains("which 'lbfgs' cannot"));
+
+  LbfgsRuns() {
+    train_options.optimizer = "lbfgs";
+    train_options.epochs = 12;
+    train_options.patience = 0;
+  }
+  ShardedData<float> data() const {
+    ShardedData<float> d;
+    d.inputs = split_rows(ratings, layout, layout.owned(0, 1));
+    d.ratings = double(ratings.nonZeros());
+    return d;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a sharded L-BFGS run takes the steps of L-BFGS on the whole network") {
+  LbfgsRuns runs;
+  const ShardedData<float> data = runs.data();
+  ShardedNetwork<float> sharded(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
+  ShardedTrainer<float> trainer(sharded, data, PredictionRules{}, runs.train_options, runs.reducer);
+  CHECK(trainer.steps_jointly());
+  const TrainReport sharded_report = trainer.run();
+
+  ShardedNetwork<float> start(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
+  Network<float> whole = ShardedNetwork<float>::gathered(runs.architecture, runs.options, runs.layout, parameters_of(start));
+  const TrainReport whole_report = train(whole, runs.ratings, {}, Variant::item, PredictionRules{}, runs.train_options);
+  REQUIRE(sharded_report.history.size() == whole_report.history.size());
+  REQUIRE(sharded_report.history.size() == 12);
+  for (std::size_t e = 0; e < whole_report.history.size(); ++e)
+    CHECK(sharded_report.history[e].train_rmse == doctest::Approx(whole_report.history[e].train_rmse).epsilon(1e-4));
+  // it learned: 12 quasi-Newton steps lower the error well below the start's
+  CHECK(sharded_report.history.back().train_rmse < 0.5 * sharded_report.history.front().train_rmse);
+  const Vector<float> gathered =
+      ShardedNetwork<float>::gathered(runs.architecture, runs.options, runs.layout, parameters_of(sharded)).parameters();
+  CHECK((gathered - whole.parameters()).norm() <= 1e-3f * whole.parameters().norm());
+}
+
+TEST_CASE("a sharded L-BFGS checkpoint keeps each shard's segment of the curvature pairs") {
+  LbfgsRuns runs;
+  runs.train_options.epochs = 4;
+  const ShardedData<float> data = runs.data();
+  ShardedNetwork<float> model(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
+  ShardedTrainer<float> trainer(model, data, PredictionRules{}, runs.train_options, runs.reducer);
+  trainer.run();
+  for (int i = 0; i < 3; ++i) {
+    const ShardState<float> state = trainer.state(i);
+    REQUIRE(state.optimizer.size() == 2 * 4 + 1);  // four pairs (s, y), then the counters
+    for (std::size_t v = 0; v + 1 < state.optimizer.size(); ++v)
+      CHECK(state.optimizer[v].size() == model.shard(i).parameters().size());
+    CHECK(state.optimizer.back().size() == 0);  // the counters are the replicated part's
+    CHECK(state.replicated_optimizer.back().size() == 2);
+    CHECK(state.replicated_optimizer.back()[0] == 4.0f);  // steps taken
+  }
+  CHECK(trainer.state(0).replicated_optimizer.front().size() == model.core().replicated_size());
+}
+
+TEST_CASE("a sharded L-BFGS run refuses a checkpoint whose shards disagree on the optimizer state") {
+  LbfgsRuns runs;
+  runs.train_options.epochs = 2;
+  const ShardedData<float> data = runs.data();
+  ShardedNetwork<float> model(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
+  ShardedTrainer<float> trainer(model, data, PredictionRules{}, runs.train_options, runs.reducer);
+  trainer.run();
+  std::vector<ShardState<float>> states = {trainer.state(0), trainer.state(1), trainer.state(2)};
+  states[1].optimizer.pop_back();
+  ShardedNetwork<float> other(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
+  ShardedTrainer<float> resumed(other, data, PredictionRules{}, runs.train_options, runs.reducer);
+  CHECK_THROWS_WITH(resumed.restore(trainer.history(), states), doctest::Contains("optimizer state has"));
 }

@@ -71,7 +71,10 @@ class CheckpointDirectory {
     state.noise_step = in.get<std::uint64_t>("noise step");
     const auto optimizer = in.get<std::uint64_t>("optimizer vector count");
     const auto replicated = in.get<std::uint64_t>("replicated optimizer vector count");
-    if (optimizer > 8 || replicated > 8)
+    // At most L-BFGS's 2 x 1000 curvature vectors and its counters (each vector's own size is
+    // checked against the bytes left as it is read).
+    constexpr std::uint64_t kMostVectors = 2 * 1000 + 1;
+    if (optimizer > kMostVectors || replicated > kMostVectors)
       throw ModelFileError(path, "corrupted: " + std::to_string(optimizer) + " and " + std::to_string(replicated) +
                                      " optimizer vectors");
     state.parameters = get_vector<Scalar>(in, path);

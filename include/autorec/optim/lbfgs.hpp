@@ -17,7 +17,8 @@
 // d = -g and an empty history; when that fails too, or the gradient is 0, the optimizer has
 // converged: theta stays where it was (evaluated there again) and further steps do nothing.
 // Every inner product is summed in double over fixed blocks in a fixed order, so steps are
-// identical for any thread count.
+// identical for any thread count. A sharded trainer replaces it (set_inner_product) by the
+// sum over all shards, in shard order, of each shard's part: the same for any rank count.
 
 #include <algorithm>
 #include <cmath>
@@ -85,6 +86,9 @@ class LBFGS final : public Optimizer<Scalar> {
   bool separable() const override { return false; }
   bool leaves_evaluation() const override { return true; }
   bool converged() const override { return converged_; }
+  void set_inner_product(typename Optimizer<Scalar>::InnerProduct product) override {
+    inner_product_ = std::move(product);
+  }
 
   void step(Eigen::Ref<Vector<Scalar>> parameters, const Eigen::Ref<const Vector<Scalar>>& gradient, double loss,
             const typename Optimizer<Scalar>::Evaluate& evaluate) override {
@@ -95,12 +99,12 @@ class LBFGS final : public Optimizer<Scalar> {
     start_gradient_ = gradient;
     bool restarted = false;
     direction(start_gradient_);
-    double slope = ordered_dot(start_gradient_, direction_);
+    double slope = dot(start_gradient_, direction_);
     if (!(slope < 0)) {  // not a descent direction: forget the curvature pairs
       clear_history();
       restarted = true;
       direction(start_gradient_);
-      slope = ordered_dot(start_gradient_, direction_);
+      slope = dot(start_gradient_, direction_);
     }
     if (!(slope < 0)) {  // g = 0 (or not finite): nothing to do
       converged_ = true;
@@ -111,7 +115,7 @@ class LBFGS final : public Optimizer<Scalar> {
       clear_history();
       restarted = true;
       direction(start_gradient_);
-      slope = ordered_dot(start_gradient_, direction_);
+      slope = dot(start_gradient_, direction_);
       found = search(parameters, gradient, loss, slope, evaluate);
     }
     if (!found) converged_ = true;
@@ -153,7 +157,7 @@ class LBFGS final : public Optimizer<Scalar> {
     clear_history();
     for (std::size_t i = 0; i + 1 < state.size(); i += 2) {
       Pair pair{std::move(state[i]), std::move(state[i + 1]), 0};
-      pair.rho = 1 / ordered_dot(pair.y, pair.s);
+      pair.rho = 1 / dot(pair.y, pair.s);
       pairs_.push_back(std::move(pair));
     }
     steps_ = long(state.back()[0]);
@@ -166,6 +170,10 @@ class LBFGS final : public Optimizer<Scalar> {
     double rho;
   };
 
+  double dot(const Eigen::Ref<const Vector<Scalar>>& a, const Eigen::Ref<const Vector<Scalar>>& b) const {
+    return inner_product_ ? inner_product_(a, b) : ordered_dot(a, b);
+  }
+
   // direction_ = -H g by the two-loop recursion (-g without pairs).
   void direction(const Vector<Scalar>& g) {
     const std::size_t n = pairs_.size();
@@ -174,16 +182,16 @@ class LBFGS final : public Optimizer<Scalar> {
     alpha_.assign(n, 0.0);
     for (std::size_t i = n; i-- > 0;) {  // newest first
       const Pair& pair = pairs_[(first_ + i) % n];
-      alpha_[i] = pair.rho * ordered_dot(pair.s, q);
+      alpha_[i] = pair.rho * dot(pair.s, q);
       q -= Scalar(alpha_[i]) * pair.y;
     }
     if (n > 0) {
       const Pair& newest = pairs_[(first_ + n - 1) % n];
-      q *= Scalar(1 / (newest.rho * ordered_dot(newest.y, newest.y)));  // gamma = s^T y / y^T y
+      q *= Scalar(1 / (newest.rho * dot(newest.y, newest.y)));  // gamma = s^T y / y^T y
     }
     for (std::size_t i = 0; i < n; ++i) {  // oldest first
       const Pair& pair = pairs_[(first_ + i) % n];
-      const double beta = pair.rho * ordered_dot(pair.y, q);
+      const double beta = pair.rho * dot(pair.y, q);
       q += Scalar(alpha_[i] - beta) * pair.s;
     }
     q = -q;
@@ -198,7 +206,7 @@ class LBFGS final : public Optimizer<Scalar> {
     parameters = start_ + Scalar(t) * direction_;
     ++last_.evaluations;
     const double loss = evaluate();
-    const double slope = ordered_dot(gradient, direction_);
+    const double slope = dot(gradient, direction_);
     if (!std::isfinite(loss) || !std::isfinite(slope)) return {t, std::numeric_limits<double>::infinity(), 0};
     return {t, loss, slope};
   }
@@ -231,7 +239,7 @@ class LBFGS final : public Optimizer<Scalar> {
     last_.loss0 = loss;
     last_.slope0 = slope;
     Point previous{0, loss, slope};
-    double t = pairs_.empty() ? 1 / std::sqrt(ordered_dot(direction_, direction_)) : 1.0;
+    double t = pairs_.empty() ? 1 / std::sqrt(dot(direction_, direction_)) : 1.0;
     while (last_.evaluations < options_.max_evaluations) {
       const Point p = at(t, parameters, gradient, evaluate);
       if (!sufficient_decrease(p) || (previous.step > 0 && p.loss >= previous.loss))
@@ -279,8 +287,8 @@ class LBFGS final : public Optimizer<Scalar> {
     if (int(pairs_.size()) == options_.history) std::swap(pair, spare_);  // reuse memory
     pair.s = parameters - start_;
     pair.y = gradient - start_gradient_;
-    const double curvature = ordered_dot(pair.y, pair.s);
-    if (!(curvature > 1e-10 * std::sqrt(ordered_dot(pair.y, pair.y) * ordered_dot(pair.s, pair.s)))) {
+    const double curvature = dot(pair.y, pair.s);
+    if (!(curvature > 1e-10 * std::sqrt(dot(pair.y, pair.y) * dot(pair.s, pair.s)))) {
       std::swap(pair, spare_);  // no positive curvature along s: the history stays as it was
       return;
     }
@@ -301,6 +309,7 @@ class LBFGS final : public Optimizer<Scalar> {
 
   Options options_;
   Index count_;
+  typename Optimizer<Scalar>::InnerProduct inner_product_;  // empty: ordered_dot
   std::vector<Pair> pairs_;  // a ring: pairs_[first_] is the oldest
   std::size_t first_ = 0;
   Pair spare_{};  // memory for the next pair once the ring is full

@@ -15,6 +15,10 @@
 //                                 theta, so its loss, gradient and codes are current.
 //   converged()                   no further step can lower the objective (L-BFGS).
 //   state(), set_state()          everything a later step depends on, for checkpoints.
+//   set_inner_product(dot)        for a coupled optimizer stepping one rank's part of a
+//                                 vector spread over ranks: dot(a, b) is the inner product
+//                                 over the whole vector (the sharded trainer's sum over
+//                                 shards). Elementwise optimizers form none and ignore it.
 //
 // Optimizers are made by name (make_optimizer, optim/optimizers.hpp); each registers itself.
 
@@ -31,6 +35,9 @@ class Optimizer {
  public:
   /// The objective at the parameters as they stand; refreshes the gradient given to step().
   using Evaluate = std::function<double()>;
+  /// sum_i a_i b_i over the whole parameter vector, of which a and b may be one rank's part.
+  using InnerProduct =
+      std::function<double(const Eigen::Ref<const Vector<Scalar>>&, const Eigen::Ref<const Vector<Scalar>>&)>;
 
   virtual ~Optimizer() = default;
   virtual void step(Eigen::Ref<Vector<Scalar>> parameters, const Eigen::Ref<const Vector<Scalar>>& gradient,
@@ -41,6 +48,7 @@ class Optimizer {
   virtual bool converged() const { return false; }
   virtual std::vector<Vector<Scalar>> state() const = 0;
   virtual void set_state(std::vector<Vector<Scalar>> state) = 0;
+  virtual void set_inner_product(InnerProduct) {}
 };
 
 }  // namespace autorec

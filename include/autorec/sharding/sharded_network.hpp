@@ -112,13 +112,24 @@ class ShardedNetwork {
       errors_[i] = double(shard_passes_[i].decode_and_backward(shards_[i], code, batches[i], parts_[i]));
     reducer.sum(parts_, sum_);
     const Matrix<Scalar>& first_gradient = core_pass_.backward_code(core_, sum_);
+    objectives_.resize(shards_.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) {
       shard_passes_[i].accumulate_input_gradient(shards_[i], inputs[i]->by_row, first_gradient);
-      shard_passes_[i].regularize(shards_[i], share, TrainingPass<Scalar>::Part::sharded);
+      objectives_[i] =
+          errors_[i] + double(shard_passes_[i].regularize(shards_[i], share, TrainingPass<Scalar>::Part::sharded));
     }
-    core_pass_.regularize(core_, share, TrainingPass<Scalar>::Part::replicated);
+    // The replicated parameters' penalties count once: in shard 0's part, whoever owns it.
+    const double replicated_penalty =
+        double(core_pass_.regularize(core_, share, TrainingPass<Scalar>::Part::replicated)) +
+        double(core_.stage_penalties());
+    if (owned_.first == 0) objectives_[0] += replicated_penalty;
+    objective_ = reducer.sum(objectives_);
     return reducer.sum(errors_);
   }
+  /// The objective of the last loss_and_gradient over all shards: its squared error plus
+  /// share times the weight penalty, (lambda / 2) |w|^2, and the stages' own terms (what its
+  /// gradients are of).
+  double last_objective() const { return objective_; }
 
   /// Sums of the prediction errors over all shards, in rating units.
   struct ErrorSums {
@@ -225,7 +236,8 @@ class ShardedNetwork {
   std::vector<TrainingPass<Scalar>> shard_passes_;
   // Work space of the passes.
   std::vector<Matrix<Scalar>> parts_, trace_;
-  std::vector<double> errors_;
+  std::vector<double> errors_, objectives_;  // each owned shard's part
+  double objective_ = 0;
   Matrix<Scalar> sum_;
   Vector<Scalar> values_;
 };

@@ -5,6 +5,18 @@
 // checkpoint (state(), restore()) continues exactly as one that never stopped. As in the
 // single-machine trainer, a full batch whose layers draw no noise validates from the next
 // pass's codes instead of encoding again.
+//
+// An elementwise optimizer (Adam, RProp) steps each owned shard's parameters, and the
+// replicated ones, on its own. A coupled one (L-BFGS) steps one vector, this rank's part of
+// the whole,
+//
+//   theta_rank = [ shard s's parameters for each owned s | the replicated parameters ]
+//
+// (a shard's copy of the replicated ones has a zero gradient there and never moves), with
+// the objective of all shards and inner products summed over all shards in shard order (the
+// replicated part's with shard 0's), so every rank takes the same steps and the run is the
+// same on any number of ranks. Its checkpoint state is split the same way: each shard keeps
+// its segment of every parameter-sized state vector, so a run may resume on other ranks.
 
 #include <cmath>
 #include <cstdint>
@@ -46,29 +58,34 @@ class ShardedTrainer {
                                   std::to_string(count) + " owned shards");
     if (options.batch_size < 1) throw std::invalid_argument("train: batch size must be at least 1");
     vectors_ = data.inputs.front().cols();
+    std::vector<std::vector<ParameterGroup>> groups;  // part j: owned shard j's, then the replicated ones
     for (int i = 0; i < count; ++i) {
       const Network<Scalar>& shard = model.shard(i);
-      add_optimizer(shard.parameter_groups(), shard.parameters().size());
-      full_batch_ = optimizers_.front()->full_batch() || options.batch_size >= vectors_;
-      if (full_batch_) whole_.emplace_back(data.inputs[std::size_t(i)]);
+      groups.push_back(shard.parameter_groups());
+      segment_begin_.push_back(i == 0 ? 0 : segment_begin_.back() + model.shard(i - 1).parameters().size());
       best_.push_back(shard.parameters());
     }
     // The replicated parameters step in core() (sharded_network.hpp), then every shard
     // mirrors them.
     Network<Scalar>& core = model.core();
     const Index offset = core.replicated_offset(), size = core.replicated_size();
-    std::vector<ParameterGroup> groups;
+    groups.emplace_back();
     for (const ParameterGroup& group : core.parameter_groups())
       if (group.offset >= offset && group.offset < offset + size)
-        groups.push_back({group.offset - offset, group.size, group.decays});
-    add_optimizer(groups, size);
+        groups.back().push_back({group.offset - offset, group.size, group.decays});
+    segment_begin_.push_back(segment_begin_.back() + model.shard(count - 1).parameters().size());
+    segment_begin_.push_back(segment_begin_.back() + size);
+    make_optimizers(groups);
+    full_batch_ = optimizers_.front()->full_batch() || options.batch_size >= vectors_;
+    if (full_batch_)
+      for (int i = 0; i < count; ++i) whole_.emplace_back(data.inputs[std::size_t(i)]);
   }
 
   /// Trains from where the last restore() left off (or from the start), and leaves the model
   /// at the best epoch's parameters. callbacks.on_epoch runs after the epoch's best is kept,
   /// so a checkpoint written there holds it.
   TrainReport run(const TrainCallbacks& callbacks = {}) {
-    TrainCallbacks wrapped = callbacks;
+    TrainCallbacks wrapped = stopping_when_converged(callbacks, *optimizers_.front());
     wrapped.on_epoch = [&](const EpochReport& e) {
       history_.push_back(e);
       if (callbacks.on_epoch) callbacks.on_epoch(e);
@@ -83,7 +100,9 @@ class ShardedTrainer {
         options_, data_.ratings, double(rules_.scale), validate, wrapped, [&] { return pass(callbacks); },
         [&] {
           double error = 0;
-          if (reuse_pass && int(history_.size()) + 1 < options_.epochs) {
+          if (reuse_pass && pass_ready_) {  // L-BFGS's step ended with a pass at its new point
+            error = model_.errors_of(model_.code(), data_.validation, rules_, reducer_).squared;
+          } else if (reuse_pass && int(history_.size()) + 1 < options_.epochs) {
             pass_error_ = model_.loss_and_gradient(whole_, reducer_);
             pass_ready_ = true;
             error = model_.errors_of(model_.code(), data_.validation, rules_, reducer_).squared;
@@ -108,11 +127,14 @@ class ShardedTrainer {
     return {shard.parameters(), best_.at(std::size_t(i)), optimizer_state(std::size_t(i)),
             optimizer_state(best_.size()), model_.noise_step()};
   }
+  /// Whether one coupled optimizer steps all parameters (L-BFGS), not one per part.
+  bool steps_jointly() const { return packed_.size() > 0; }
   /// Continues from a checkpoint: the epochs it ran and each owned shard's state.
   void restore(std::vector<EpochReport> history, std::vector<ShardState> states) {
     if (int(states.size()) != model_.owned().count())
       throw std::invalid_argument("ShardedTrainer: a checkpoint of " + std::to_string(states.size()) +
                                   " shards for " + std::to_string(model_.owned().count()) + " owned ones");
+    std::vector<std::vector<Vector<Scalar>>> optimizer_parts;
     for (int i = 0; i < model_.owned().count(); ++i) {
       ShardState& state = states[std::size_t(i)];
       Network<Scalar>& shard = model_.shard(i);
@@ -122,11 +144,12 @@ class ShardedTrainer {
                                     std::to_string(shard.parameters().size()));
       shard.parameters() = state.parameters;
       best_[std::size_t(i)] = state.best;
-      set_optimizer_state(std::size_t(i), std::move(state.optimizer));
+      optimizer_parts.push_back(std::move(state.optimizer));
     }
     model_.replicated_from_shards();
     model_.set_noise_step(states[0].noise_step);
-    set_optimizer_state(best_.size(), std::move(states[0].replicated_optimizer));
+    optimizer_parts.push_back(std::move(states[0].replicated_optimizer));
+    set_optimizer_state(std::move(optimizer_parts));
     history_ = std::move(history);
   }
 
@@ -142,21 +165,132 @@ class ShardedTrainer {
     return report;
   }
 
-  // Optimizer j: owned shard j's, or (j = shards owned) the replicated parameters'. Each
-  // steps its part alone, which only an elementwise (separable) optimizer may.
-  void add_optimizer(const std::vector<ParameterGroup>& groups, Index size) {
-    optimizers_.push_back(make_optimizer(options_, groups, size));
-    if (!optimizers_.back()->separable())
-      throw std::invalid_argument("ShardedTrainer: the sharded trainer steps each shard's parameters alone, which '" +
-                                  options_.optimizer + "' cannot (it couples all parameters): use adam or rprop");
+  // Elementwise optimizers: optimizer j steps part j (owned shard j's parameters, or for j =
+  // shards owned the replicated ones) alone. A coupled one: one optimizer over packed_.
+  void make_optimizers(const std::vector<std::vector<ParameterGroup>>& groups) {
+    optimizers_.push_back(make_optimizer(options_, groups[0], part_size(0)));
+    if (optimizers_.front()->separable()) {
+      for (std::size_t j = 1; j < groups.size(); ++j) optimizers_.push_back(make_optimizer(options_, groups[j], part_size(j)));
+      return;
+    }
+    std::vector<ParameterGroup> packed_groups;
+    for (std::size_t j = 0; j < groups.size(); ++j)
+      for (const ParameterGroup& group : groups[j])
+        packed_groups.push_back({group.offset + segment_begin_[j], group.size, group.decays});
+    optimizers_.front() = make_optimizer(options_, packed_groups, segment_begin_.back());
+    optimizers_.front()->set_inner_product(
+        [this](const Eigen::Ref<const Vector<Scalar>>& a, const Eigen::Ref<const Vector<Scalar>>& b) {
+          return inner_product(a, b);
+        });
+    packed_.resize(segment_begin_.back());
+    packed_gradient_.resize(segment_begin_.back());
   }
-  void step_optimizer(std::size_t j, Eigen::Ref<Vector<Scalar>> parameters,
-                      const Eigen::Ref<const Vector<Scalar>>& gradient) {
-    optimizers_.at(j)->step(parameters, gradient, 0, [] { return 0.0; });
+  Index part_size(std::size_t j) const { return segment_begin_[j + 1] - segment_begin_[j]; }
+
+  // sum_i a_i b_i over every shard's part and the replicated part, in shard order.
+  double inner_product(const Eigen::Ref<const Vector<Scalar>>& a, const Eigen::Ref<const Vector<Scalar>>& b) {
+    const std::size_t count = best_.size();
+    std::vector<double> own(count);
+    for (std::size_t i = 0; i < count; ++i)
+      own[i] = ordered_dot(a.segment(segment_begin_[i], part_size(i)), b.segment(segment_begin_[i], part_size(i)));
+    if (model_.owned().first == 0)
+      own[0] += ordered_dot(a.segment(segment_begin_[count], part_size(count)),
+                            b.segment(segment_begin_[count], part_size(count)));
+    return reducer_.sum(own);
   }
-  std::vector<Vector<Scalar>> optimizer_state(std::size_t j) const { return optimizers_.at(j)->state(); }
-  void set_optimizer_state(std::size_t j, std::vector<Vector<Scalar>> state) {
-    optimizers_.at(j)->set_state(std::move(state));
+  void pack_parameters() {
+    const std::size_t count = best_.size();
+    for (std::size_t i = 0; i < count; ++i) packed_.segment(segment_begin_[i], part_size(i)) = model_.shard(int(i)).parameters();
+    Network<Scalar>& core = model_.core();
+    packed_.segment(segment_begin_[count], part_size(count)) =
+        core.parameters().segment(core.replicated_offset(), core.replicated_size());
+  }
+  void unpack_parameters() {
+    const std::size_t count = best_.size();
+    for (std::size_t i = 0; i < count; ++i) model_.shard(int(i)).parameters() = packed_.segment(segment_begin_[i], part_size(i));
+    Network<Scalar>& core = model_.core();
+    core.parameters().segment(core.replicated_offset(), core.replicated_size()) =
+        packed_.segment(segment_begin_[count], part_size(count));
+    model_.mirror_replicated();
+  }
+  void pack_gradient() {
+    const std::size_t count = best_.size();
+    const Network<Scalar>& core = model_.core();
+    for (std::size_t i = 0; i < count; ++i) {
+      auto part = packed_gradient_.segment(segment_begin_[i], part_size(i));
+      part = model_.shard_gradient(int(i));
+      part.segment(model_.shard(int(i)).replicated_offset(), core.replicated_size()).setZero();  // core()'s
+    }
+    packed_gradient_.segment(segment_begin_[count], part_size(count)) =
+        model_.core_gradient().segment(core.replicated_offset(), core.replicated_size());
+  }
+
+  // Part j's state (shard j's, or for j = shards owned the replicated part's). A coupled
+  // optimizer's parameter-sized vectors are cut into each part's segment; any other vector
+  // (L-BFGS's counters) is kept whole with the replicated part and empty in the shards'.
+  std::vector<Vector<Scalar>> optimizer_state(std::size_t j) const {
+    if (!steps_jointly()) return optimizers_.at(j)->state();
+    std::vector<Vector<Scalar>> state = optimizers_.front()->state();
+    for (Vector<Scalar>& v : state)
+      if (v.size() == packed_.size())
+        v = Vector<Scalar>(v.segment(segment_begin_[j], part_size(j)));
+      else if (j < best_.size())
+        v.resize(0);
+    return state;
+  }
+  void set_optimizer_state(std::vector<std::vector<Vector<Scalar>>> parts) {
+    if (!steps_jointly()) {
+      for (std::size_t j = 0; j < parts.size(); ++j) optimizers_.at(j)->set_state(std::move(parts[j]));
+      return;
+    }
+    const std::vector<Vector<Scalar>>& replicated = parts.back();
+    std::vector<Vector<Scalar>> whole;
+    for (std::size_t k = 0; k < replicated.size(); ++k) {
+      for (const auto& part : parts)
+        if (part.size() != replicated.size())
+          throw std::invalid_argument("ShardedTrainer: a checkpoint's optimizer state has " + std::to_string(part.size()) +
+                                      " vectors in one shard and " + std::to_string(replicated.size()) + " in another");
+      if (parts[0][k].size() == 0) {  // kept whole
+        whole.push_back(replicated[k]);
+        continue;
+      }
+      Vector<Scalar> vector(packed_.size());
+      for (std::size_t j = 0; j < parts.size(); ++j) {
+        if (parts[j][k].size() != part_size(j))
+          throw std::invalid_argument("ShardedTrainer: a checkpoint's optimizer vector of " +
+                                      std::to_string(parts[j][k].size()) + " values for a part of " +
+                                      std::to_string(part_size(j)));
+        vector.segment(segment_begin_[j], part_size(j)) = parts[j][k];
+      }
+      whole.push_back(std::move(vector));
+    }
+    optimizers_.front()->set_state(std::move(whole));
+  }
+
+  // Every owned shard's parameters and the replicated ones, each part by its own optimizer.
+  void step_separately() {
+    const int count = model_.owned().count();
+    for (int i = 0; i < count; ++i)
+      optimizers_.at(std::size_t(i))->step(model_.shard(i).parameters(), model_.shard_gradient(i), 0, [] { return 0.0; });
+    Network<Scalar>& core = model_.core();
+    const Index offset = core.replicated_offset(), size = core.replicated_size();
+    optimizers_.at(best_.size())->step(core.parameters().segment(offset, size),
+                                       model_.core_gradient().segment(offset, size), 0, [] { return 0.0; });
+    model_.mirror_replicated();
+  }
+  // All of them by the one coupled optimizer, which may evaluate the objective again.
+  void step_jointly(const std::vector<SparseBatch<Scalar>>& batches, Scalar share) {
+    Optimizer<Scalar>& optimizer = *optimizers_.front();
+    pack_parameters();
+    pack_gradient();
+    optimizer.step(packed_, packed_gradient_, model_.last_objective(), [&] {
+      unpack_parameters();
+      pass_error_ = model_.loss_and_gradient(batches, reducer_, share);
+      pack_gradient();
+      return model_.last_objective();
+    });
+    unpack_parameters();
+    pass_ready_ = full_batch_ && optimizer.leaves_evaluation();
   }
 
   // One epoch: every shard steps its own parameters on each batch.
@@ -164,13 +298,13 @@ class ShardedTrainer {
     const int count = model_.owned().count();
     double squared_error = 0;
     auto step = [&](const std::vector<SparseBatch<Scalar>>& batches, Scalar share) {
-      squared_error += pass_ready_ ? pass_error_ : model_.loss_and_gradient(batches, reducer_, share);
+      if (!pass_ready_) pass_error_ = model_.loss_and_gradient(batches, reducer_, share);
       pass_ready_ = false;
-      for (int i = 0; i < count; ++i) step_optimizer(std::size_t(i), model_.shard(i).parameters(), model_.shard_gradient(i));
-      Network<Scalar>& core = model_.core();
-      const Index offset = core.replicated_offset(), size = core.replicated_size();
-      step_optimizer(best_.size(), core.parameters().segment(offset, size), model_.core_gradient().segment(offset, size));
-      model_.mirror_replicated();
+      squared_error += pass_error_;
+      if (steps_jointly())
+        step_jointly(batches, share);
+      else
+        step_separately();
     };
     if (full_batch_) {
       step(whole_, Scalar(1));
@@ -201,6 +335,8 @@ class ShardedTrainer {
   Index vectors_ = 0;
   bool full_batch_ = false;
   std::vector<std::unique_ptr<Optimizer<Scalar>>> optimizers_;
+  std::vector<Index> segment_begin_;  // part j of theta_rank: [segment_begin_[j], segment_begin_[j + 1])
+  Vector<Scalar> packed_, packed_gradient_;  // theta_rank and its gradient, for a coupled optimizer
   std::vector<SparseBatch<Scalar>> whole_;
   std::vector<Vector<Scalar>> best_;
   std::vector<EpochReport> history_;
