@@ -29,6 +29,7 @@
 #include "autorec/io/checkpoint.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/io/peak_memory.hpp"
+#include "autorec/train/fit.hpp"
 #include "autorec/train/lambda_search.hpp"
 #include "mpi_reducer.hpp"
 #include "network_flags.hpp"
@@ -254,9 +255,7 @@ int run(const Settings& settings, int rank, int ranks) {
                            ids.items.raw_ids()));
 
   const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
-  auto architecture_of = [&](const Network<float>::Options& o) {
-    return Architecture::stack(o.inputs, o.hidden, o.activation, o.output_activation, o.dropout, o.input_dropout);
-  };
+  const Architecture architecture = settings.network.architecture(inputs);
   TrainCallbacks callbacks;
   if (interactive)
     callbacks.on_progress = [](double done) { std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush; };
@@ -284,71 +283,95 @@ int run(const Settings& settings, int rank, int ranks) {
     return trainer.run(with);
   };
 
+  // The library's protocol (train/fit.hpp, fit_one): lambda (given, or from the grid) and the
+  // epoch count chosen on the validation slice, then a refit on the whole training part.
   const bool choose = settings.lambda == "auto";
-  const bool refit = choose && !settings.no_refit;
-  if (choose && !settings.checkpoint.empty())
-    throw std::runtime_error("--checkpoint needs a given --lambda: the lambda search's trials are not checkpointed");
   if (choose && fit_data.validation_ratings == 0)
     throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none: raise "
                              "--validation-fraction, or give --lambda");
-  double lambda = choose ? 0 : std::stod(settings.lambda);
-  int refit_epochs = 0;
-  TrainReport curve;  // the learning curve: of the given lambda, or the chosen trial
+  FitSettings protocol;
+  protocol.lambdas = choose ? lambda_grid(std::size_t(fit_data.ratings)) : std::vector<double>{std::stod(settings.lambda)};
+  protocol.refit = !settings.no_refit && fit_data.validation_ratings > 0;
+  protocol.seed = settings.seed;
   if (choose) {
-    const LambdaChoice choice =
-        autorec_programs::search_lambda(out, std::size_t(fit_data.ratings), interactive, [&](double value) {
-          const auto options = settings.network.options(inputs, float(value), settings.seed);
-          ShardedNetwork<float> model(architecture_of(options), options, layout, owned);
-          return fit_model(model, fit_data, train_options, callbacks, nullptr);
-        });
-    lambda = choice.lambda;
-    refit_epochs = choice.epochs;
-    curve = autorec_programs::report_choice(out, choice, refit, test_data.ratings);
+    out << "choosing lambda on the validation ratings, starting from the grid";
+    for (double value : protocol.lambdas) out << " " << value;
+    out << " (--lambda sets one)\n";
   }
-
-  const auto options = settings.network.options(inputs, float(lambda), settings.seed);
-  const Architecture architecture = architecture_of(options);
-  ShardedNetwork<float> model(architecture, options, layout, owned);
-  const std::string network = architecture.describe() + (options.bf16_weights ? ", bf16 weights in the passes" : "");
-  out << "network " << network << "\n";
-  std::optional<CheckpointDirectory> checkpoint;
-  if (!settings.checkpoint.empty()) {
+  out << "network " << architecture.describe() << (settings.network.bf16_weights ? ", bf16 weights in the passes" : "")
+      << "\n";
+  // Each training run (a trial, the model kept) checkpoints in its own folder of --checkpoint.
+  auto checkpoint_of = [&](const std::string& run, double lambda) -> std::optional<CheckpointDirectory> {
+    if (settings.checkpoint.empty()) return std::nullopt;
     std::ostringstream key;
-    key << settings.reduction << " sums, data " << std::hex << source_fingerprint << std::dec << ", " << to_string(variant) << ", "
-        << network << ", " << layout.shards << " shards, lambda " << lambda << ", "
-        << settings.training.optimizer << ", seed " << settings.seed << ", test " << settings.test_fraction
-        << ", validation " << settings.validation_fraction;
-    checkpoint.emplace(settings.checkpoint, key.str());
-  }
-  if (refit) {
-    TrainOptions<float> refit_options = train_options;
-    refit_options.epochs = refit_epochs;
-    ShardedData<float> all = test_data;  // the whole training part, no validation
-    all.validation_ratings = 0;
-    fit_model(model, all, refit_options, callbacks, nullptr);
-  } else {
-    TrainCallbacks epoch_callbacks = callbacks;
-    epoch_callbacks.on_epoch = [&](const EpochReport& e) {
-      if (rank == 0) autorec_programs::print_epoch(out, e, interactive);
-    };
-    const TrainReport report =
-        fit_model(model, fit_data, train_options, epoch_callbacks, checkpoint ? &*checkpoint : nullptr);
-    curve = report;
-    out << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
-        << report.best_validation_rmse << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "")
-        << "\n";
-  }
+    key << settings.reduction << " sums, data " << std::hex << source_fingerprint << std::dec << ", "
+        << to_string(variant) << ", " << architecture.describe() << (settings.network.bf16_weights ? ", bf16" : "")
+        << ", " << layout.shards << " shards, lambda " << lambda << ", " << settings.training.optimizer << ", seed "
+        << settings.seed << ", test " << settings.test_fraction << ", validation " << settings.validation_fraction;
+    return CheckpointDirectory(settings.checkpoint + "/" + run, key.str());
+  };
+  TrainCallbacks epoch_callbacks = callbacks;
+  epoch_callbacks.on_epoch = [&](const EpochReport& e) {
+    if (rank == 0) autorec_programs::print_epoch(out, e, interactive);
+  };
+  auto named = [](double lambda) {
+    std::ostringstream text;
+    text << lambda;
+    return text.str();
+  };
+  std::optional<ShardedNetwork<float>> model;
+  auto train_network = [&](double lambda, const ShardedData<float>& on, const TrainOptions<float>& options,
+                           const TrainCallbacks& with, const std::string& run) {
+    model.emplace(architecture, settings.network.options(inputs, float(lambda), settings.seed), layout, owned);
+    const std::optional<CheckpointDirectory> checkpoint = checkpoint_of(run, lambda);
+    return fit_model(*model, on, options, with, checkpoint ? &*checkpoint : nullptr);
+  };
+  const OneFit fitted = fit_one(
+      protocol,
+      [&](double lambda) {  // a trial: the validation slice held out, stopped early on it
+        const TrainReport report =
+            train_network(lambda, fit_data, train_options, choose ? callbacks : epoch_callbacks, "trial-" + named(lambda));
+        if (interactive) std::cerr << "\r\033[K";
+        autorec_programs::print_trial(out, LambdaTrial{lambda, report});
+        return report;
+      },
+      [&](double lambda, std::optional<int> epochs) {  // the model kept
+        if (protocol.refit || choose) {
+          out << (choose ? "chose lambda " : "lambda ") << lambda;
+          if (epochs)
+            out << "; refitting on all " << std::size_t(test_data.ratings) << " training ratings for " << *epochs
+                << " epochs\n";
+          else
+            out << "; training on the training ratings less validation, stopped early as the trials were\n";
+        }
+        if (!epochs) {
+          const TrainReport report = train_network(lambda, fit_data, train_options, epoch_callbacks, "model");
+          out << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
+              << report.best_validation_rmse << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "")
+              << "\n";
+          return report;
+        }
+        TrainOptions<float> refit_options = train_options;
+        refit_options.epochs = *epochs;
+        refit_options.patience = 0;
+        ShardedData<float> all = test_data;  // the whole training part, no validation
+        all.validation_ratings = 0;
+        return train_network(lambda, all, refit_options, callbacks, "refit-" + std::to_string(*epochs));
+      });
+  const double lambda = fitted.lambda;
+  const TrainReport& curve = fitted.report;  // the learning curve: the chosen trial's, or the model's
 
   if (rank == 0 && !stem.empty())
     autorec_programs::write_learning_curve(out, stem, curve.history, variant, settings.network.describe(), lambda,
                                            settings.training.optimizer);
   // One ordinary model file, gathered on rank 0.
   std::vector<Vector<float>> own;
-  for (int i = 0; i < owned.count(); ++i) own.push_back(model.shard(i).parameters());
+  for (int i = 0; i < owned.count(); ++i) own.push_back(model->shard(i).parameters());
   std::vector<Vector<float>> all = reducer.gather_to_root(own);
   if (!settings.save.empty()) {
     const std::vector<Rating> all_training = gather_ratings(train_part, rank, ranks);
     if (rank == 0) {
+      const auto options = settings.network.options(inputs, float(lambda), settings.seed);
       SavedModel<float> saved = saved_model(ShardedNetwork<float>::gathered(architecture, options, layout, all),
                                             variant, rules, data, all_training);
       saved.fingerprint = source_fingerprint;
@@ -356,7 +379,7 @@ int run(const Settings& settings, int rank, int ranks) {
       out << "model saved to " << settings.save << "\n";
     }
   }
-  const auto errors = model.errors_at(test_data.inputs, test_data.validation, rules, reducer);
+  const auto errors = model->errors_at(test_data.inputs, test_data.validation, rules, reducer);
   const double count = test_data.validation_ratings;
   const double rmse = std::sqrt((errors.squared + test_data.validation_cold_error) / count);
   const double mae = (errors.absolute + test_data.validation_cold_absolute) / count;

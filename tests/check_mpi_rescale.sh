@@ -13,6 +13,6 @@ options=(--threads 1 --patience 0 "$@")
 "${MPIRUN:-mpirun}" --oversubscribe -np 2 "$train" "${options[@]}" --epochs 4 --checkpoint "$work/ckpt" >/dev/null
 "${MPIRUN:-mpirun}" --oversubscribe -np 4 "$train" "${options[@]}" --epochs 8 --checkpoint "$work/ckpt" \
   --save "$work/resumed.bin" | tee "$work/resumed.txt"
-grep -q "resumed from $work/ckpt after epoch 4" "$work/resumed.txt"
+grep -q "resumed from $work/ckpt/trial-30 after epoch 4" "$work/resumed.txt"
 cmp "$work/whole.bin" "$work/resumed.bin"
 echo "resumed on 4 ranks: the model of the uninterrupted 2-rank run, byte for byte"

@@ -1,6 +1,9 @@
 // The training protocol (train/fit.hpp): trials on validation, then a refit of every network.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "autorec/data/split.hpp"
@@ -139,4 +142,55 @@ TEST_CASE("The protocol refuses optimizer settings before it trains any network,
   CHECK_THROWS_WITH(fit<float>(FitSettings{}, p.data, options, small_networks(), recording(calls, p)),
                     doctest::Contains("a lower max_step needs a lower initial_step too"));
   CHECK(calls.empty());
+}
+
+namespace {
+// A trial whose validation RMSE is lowest at lambda 10 and whose best epoch is lambda / 2.
+TrainReport fake_trial(double lambda) {
+  TrainReport report;
+  report.best_epoch = int(lambda / 2);
+  report.best_validation_rmse = 1 + std::abs(std::log10(lambda) - 1);
+  return report;
+}
+}  // namespace
+
+TEST_CASE("fit_one chooses lambda with its trials and refits the chosen one for the chosen trial's epochs") {
+  FitSettings settings;
+  settings.lambdas = {1, 10, 100};
+  std::vector<double> trials;
+  std::vector<std::pair<double, std::optional<int>>> finals;
+  const OneFit fitted = fit_one(
+      settings, [&](double lambda) { return trials.push_back(lambda), fake_trial(lambda); },
+      [&](double lambda, std::optional<int> epochs) { return finals.emplace_back(lambda, epochs), TrainReport{}; });
+  CHECK(trials == std::vector<double>{1, 10, 100});
+  REQUIRE(finals.size() == 1);
+  CHECK(finals[0].first == 10);
+  CHECK(finals[0].second == std::optional<int>(5));
+  CHECK(fitted.lambda == 10);
+  CHECK(fitted.epochs == 5);
+  CHECK(fitted.report.best_epoch == 5);  // the chosen trial's curve
+}
+
+TEST_CASE("fit_one with one lambda and no refit trains the kept model alone, stopped early") {
+  FitSettings settings;
+  settings.lambdas = {30};
+  settings.refit = false;
+  int trials = 0;
+  std::vector<std::optional<int>> finals;
+  const OneFit fitted = fit_one(
+      settings, [&](double lambda) { return ++trials, fake_trial(lambda); },
+      [&](double lambda, std::optional<int> epochs) { return finals.push_back(epochs), fake_trial(lambda); });
+  CHECK(trials == 0);
+  REQUIRE(finals.size() == 1);
+  CHECK_FALSE(finals[0].has_value());
+  CHECK(fitted.lambda == 30);
+  CHECK(fitted.epochs == 0);
+  CHECK(fitted.report.best_epoch == 15);
+}
+
+TEST_CASE("fit_one refuses an ensemble, which is its caller's loop") {
+  FitSettings settings;
+  settings.members = 3;
+  CHECK_THROWS_WITH(fit_one(settings, fake_trial, [](double, std::optional<int>) { return TrainReport{}; }),
+                    doctest::Contains("one model, not 3"));
 }

@@ -13,6 +13,8 @@
 //
 // Any trainer fits: `train(network, input, validation, options) -> TrainReport` (the CPU's
 // autorec::train, gpu::train, or a host's), and `make(lambda, seed)` builds the networks.
+// A model that is not one Network (a sharded one, spread over ranks) runs the same protocol
+// through fit_one(), which calls back for each trial and for the final model.
 
 #include <chrono>
 #include <cstdint>
@@ -80,6 +82,60 @@ template <typename Scalar>
 using TrainNetwork = std::function<TrainReport(Network<Scalar>&, const SparseColumns<Scalar>& input,
                                                const std::vector<Rating>& validation, const TrainOptions<Scalar>&)>;
 
+/// The protocol's choice on validation: one trial per lambda, `trial(lambda) -> TrainReport`
+/// (a model trained on the training part less validation, stopped early on validation). With
+/// one lambda its one trial chooses the epoch count; with a grid, choose_lambda chooses.
+template <typename Trial>
+LambdaChoice choose_on_validation(const FitSettings& settings, Trial&& trial) {
+  if (settings.lambdas.size() > 1) return choose_lambda(settings.lambdas, trial, settings.grid_extensions);
+  LambdaChoice choice;
+  choice.lambda = settings.lambdas.at(0);
+  choice.trials.push_back({choice.lambda, trial(choice.lambda)});
+  choice.epochs = choice.trials.back().report.best_epoch;
+  choice.validation_rmse = choice.trials.back().report.best_validation_rmse;
+  return choice;
+}
+
+/// What fit_one() chose and trained.
+struct OneFit {
+  double lambda = 0;
+  int epochs = 0;       ///< the refit's epoch count (0 without a refit)
+  LambdaChoice choice;  ///< the trials (none with one lambda and no refit)
+  TrainReport report;   ///< the chosen trial's, or without trials the final model's
+};
+
+/// The protocol for one model of any kind, through two callbacks:
+///   trial(lambda) -> TrainReport          a model on the training part less validation,
+///                                         stopped early on validation (choose_on_validation)
+///   final(lambda, epochs) -> TrainReport  the model kept: with epochs (a refit) trained on
+///                                         the whole training part for that many epochs;
+///                                         without (no refit) trained as a trial is, which
+///                                         for a grid trains the chosen lambda's trial again
+/// settings.members must be 1 (an ensemble of such models is the caller's loop).
+template <typename Trial, typename Final>
+OneFit fit_one(const FitSettings& settings, Trial&& trial, Final&& final_model) {
+  if (settings.members != 1)
+    throw std::invalid_argument("fit_one: one model, not " + std::to_string(settings.members));
+  if (settings.lambdas.empty()) throw std::invalid_argument("fit: no lambda to train with");
+  OneFit fitted;
+  if (!settings.refit && settings.lambdas.size() == 1) {
+    fitted.lambda = settings.lambdas.front();
+    fitted.report = final_model(fitted.lambda, std::optional<int>());
+    return fitted;
+  }
+  fitted.choice = choose_on_validation(settings, trial);
+  fitted.lambda = fitted.choice.lambda;
+  for (const LambdaTrial& t : fitted.choice.trials)
+    if (t.lambda == fitted.lambda) fitted.report = t.report;
+  if (settings.refit) {
+    fitted.epochs = fitted.choice.epochs;
+    final_model(fitted.lambda, std::optional<int>(fitted.epochs));
+  } else {
+    final_model(fitted.lambda, std::optional<int>());
+  }
+  return fitted;
+}
+
 namespace detail {
 template <typename Scalar>
 class Protocol {
@@ -134,17 +190,7 @@ class Protocol {
       if (!settings_.refit) networks.emplace_back(lambda, network.prediction_copy());
       return report;
     };
-    if (settings_.lambdas.size() == 1) {
-      const double lambda = settings_.lambdas.front();
-      LambdaChoice& choice = fitted_.choice;
-      choice.trials.push_back({lambda, train_with(lambda)});
-      const TrainReport& report = choice.trials.back().report;
-      choice.lambda = lambda;
-      choice.epochs = report.best_epoch;
-      choice.validation_rmse = report.best_validation_rmse;
-    } else {
-      fitted_.choice = choose_lambda(settings_.lambdas, train_with, settings_.grid_extensions);
-    }
+    fitted_.choice = choose_on_validation(settings_, train_with);
     for (const LambdaTrial& trial : fitted_.choice.trials)
       if (trial.lambda == fitted_.choice.lambda) fitted_.report = trial.report;
     for (auto& [lambda, network] : networks)
