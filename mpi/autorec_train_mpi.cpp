@@ -164,47 +164,41 @@ int threads_per_rank(int requested, std::ostream& out) {
   return std::max(1, std::min(usable, int(std::thread::hardware_concurrency()) / ranks_here));
 }
 
-int run(const Settings& settings, int rank, int ranks) {
-  NullBuffer null_buffer;
-  std::ostream silent(&null_buffer);
-  std::ostream& out = rank == 0 ? std::cout : silent;
-  const bool interactive = rank == 0 && isatty(STDERR_FILENO);
+// Refuses what a sharded run cannot do, before any file is read.
+void check_settings(const Settings& settings, int ranks) {
   if (settings.network.ensemble > 1) throw std::runtime_error("--ensemble: autorec-train-mpi trains one network");
   if (settings.network.kernel_dims > 0)
     throw std::runtime_error("--kernel-dims: kernelised layers train on one machine only, with autorec-train");
   if (ranks > settings.shards)
     throw std::runtime_error(std::to_string(ranks) + " ranks for " + std::to_string(settings.shards) +
                              " shards: each rank needs a shard (raise --shards, or run on fewer ranks)");
-  const std::string data_file =
-      settings.train_file.empty() && settings.data.empty() ? autorec_programs::default_data() : settings.data;
   if (settings.top_k > 0)
     throw std::runtime_error("--top-k: ranking metrics need the whole model in one process; give --save and rank "
                              "with autorec-recommend, or train with autorec-train");
   if (settings.device != "cpu") throw std::runtime_error("--device " + settings.device + ": ranks train on the CPU");
-  const std::string stem = settings.curve.empty() ? "" : autorec_programs::strip_extension(settings.curve);
-  std::vector<std::string> outputs;
-  if (!stem.empty()) outputs = {stem + ".csv", stem + ".svg"};
-  if (!settings.save.empty()) outputs.push_back(settings.save);
-  if (rank == 0) autorec_programs::check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
-  set_thread_count(threads_per_rank(settings.threads, out));
-  const LoadOptions load_options = settings.load_options();
-  const Variant variant = parse_variant(settings.variant);
+}
 
-  // Two reads of the file(s), a block at a time: the first learns every id (so the number of
-  // inputs, and with it the shards), the second keeps only this rank's rows. No rank holds
-  // the other ranks' ratings, until rank 0 gathers the training part into the model file.
-  const std::vector<std::string> files =
-      settings.train_file.empty() ? std::vector<std::string>{data_file}
-                                  : std::vector<std::string>{settings.train_file, settings.test_file};
+// What one rank reads of the rating file(s): every id, and the ratings of its own rows.
+struct RankRatings {
+  RatingData ids;   ///< every user and item id, no ratings
+  RatingData data;  ///< the ids as read with this rank's rows (the model file's)
+  ShardLayout layout;
+  ShardLayout::Range owned;
+  std::vector<Rating> train_part, test;  ///< this rank's rows of each
+  std::uint64_t source_fingerprint = 0;  ///< of all ranks' ratings together
+};
+
+// Two reads of the file(s), a block at a time: the first learns every id (so the number of
+// inputs, and with it the shards), the second keeps only this rank's rows. No rank holds the
+// other ranks' ratings, until rank 0 gathers the training part into the model file.
+RankRatings read_rank_ratings(const Settings& settings, const std::vector<std::string>& files, Variant variant,
+                              int rank, int ranks, std::ostream& out) {
+  const LoadOptions load_options = settings.load_options();
   RatingData ids;
   for (const std::string& file : files)
     autorec_programs::print_summary(out, load_ratings_where(file, ids, load_options, [](int, int) { return false; }));
-  const Index users = ids.users.size(), items = ids.items.size();
-  const Index inputs = input_shape(users, items, variant).rows;
-  const ShardLayout layout(inputs, settings.shards);
+  const ShardLayout layout(input_shape(ids.users.size(), ids.items.size(), variant).rows, settings.shards);
   const ShardLayout::Range owned = layout.owned(rank, ranks);
-  mpi::Reducer reducer(MPI_COMM_WORLD, layout,
-                       settings.reduction == "fixed" ? mpi::Reduction::fixed : mpi::Reduction::allreduce);
   const Index first_row = layout.begin(owned.first), end_row = layout.begin(owned.last);
   const auto mine = [&](int user, int item) {
     const Index row = variant == Variant::item ? user : item;
@@ -228,14 +222,194 @@ int run(const Settings& settings, int rank, int ranks) {
   std::uint64_t sums[2] = {0, 0}, mine_sums[2] = {fingerprint_sum(train_part, data.users, data.items), train_part.size()};
   if (files.size() == 1) mine_sums[0] += fingerprint_sum(test, data.users, data.items), mine_sums[1] += test.size();
   mpi::check(MPI_Allreduce(mine_sums, sums, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
-  const std::uint64_t source_fingerprint = fingerprint_of(sums[0], sums[1]);
+  return {std::move(ids),        std::move(data), layout, owned, std::move(train_part), std::move(test),
+          fingerprint_of(sums[0], sums[1])};
+}
 
-  const RatingSplit fit = split_by_pair(train_part, settings.validation_fraction, settings.seed + 1);
-  PredictionRules rules = fitted_rules_sharded(by_shard(train_part, variant, layout, owned), users, items, reducer);
+// The training of one rank: its ratings, shards and prediction rules, and what it prints.
+struct ShardedJob {
+  const Settings& settings;
+  Variant variant;
+  const RankRatings& ratings;
+  Index inputs;
+  mpi::Reducer& reducer;
+  const PredictionRules& rules;
+  const ShardedData<float>& fit_data;   ///< the training part less validation, and validation
+  const ShardedData<float>& test_data;  ///< the whole training part, and the test ratings
+  int rank, ranks;
+  std::ostream& out;
+  bool interactive;
+};
+
+// One training run of this rank's shards; `checkpoint` saves (and first resumes) it.
+TrainReport train_shards(const ShardedJob& job, ShardedNetwork<float>& model, const ShardedData<float>& on,
+                         const TrainOptions<float>& options, TrainCallbacks with,
+                         const std::optional<CheckpointDirectory>& checkpoint) {
+  ShardedTrainer<float> trainer(model, on, job.rules, options, job.reducer);
+  const ShardLayout::Range owned = job.ratings.owned;
+  if (checkpoint) {
+    if (const std::optional<int> epoch = checkpoint->latest()) {
+      std::vector<ShardedTrainer<float>::ShardState> states;
+      for (int s = owned.first; s < owned.last; ++s) states.push_back(checkpoint->read_shard<float>(*epoch, s));
+      trainer.restore(checkpoint->read_history(*epoch), std::move(states));
+      job.out << "resumed from " << checkpoint->path() << " after epoch " << *epoch << "\n";
+    }
+    const auto on_epoch = with.on_epoch;
+    with.on_epoch = [&, on_epoch](const EpochReport& e) {
+      if (on_epoch) on_epoch(e);
+      if (e.epoch % job.settings.checkpoint_every != 0) return;
+      for (int i = 0; i < owned.count(); ++i) checkpoint->write_shard(e.epoch, owned.first + i, trainer.state(i));
+      job.reducer.barrier();  // every shard of this epoch is on disk
+      if (job.rank == 0) checkpoint->commit(e.epoch, trainer.history());
+      job.reducer.barrier();
+    };
+  }
+  return trainer.run(with);
+}
+
+// Each training run (a trial, the network kept) checkpoints in its own folder of --checkpoint.
+std::optional<CheckpointDirectory> checkpoint_of(const ShardedJob& job, const std::string& run, double lambda) {
+  const Settings& settings = job.settings;
+  if (settings.checkpoint.empty()) return std::nullopt;
+  std::ostringstream key;
+  key << settings.reduction << " sums, data " << std::hex << job.ratings.source_fingerprint << std::dec << ", "
+      << to_string(job.variant) << ", " << settings.network.architecture(job.inputs).describe()
+      << (settings.network.bf16_weights ? ", bf16" : "") << ", " << job.ratings.layout.shards << " shards, lambda "
+      << lambda << ", " << settings.training.optimizer << ", seed " << settings.seed << ", test "
+      << settings.test_fraction << ", validation " << settings.validation_fraction;
+  return CheckpointDirectory(settings.checkpoint + "/" + run, key.str());
+}
+
+std::string number(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+// The library's protocol (train/fit.hpp, fit_one): lambda (given, or from the grid) and the
+// epoch count chosen on the validation slice, then a refit on the whole training part. The
+// network kept is left in `model`.
+OneFit fit_sharded(const ShardedJob& job, std::optional<ShardedNetwork<float>>& model) {
+  const Settings& settings = job.settings;
+  std::ostream& out = job.out;
+  const bool choose = settings.lambda == "auto";
+  if (choose && job.fit_data.validation_ratings == 0)
+    throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none: raise "
+                             "--validation-fraction, or give --lambda");
+  FitSettings protocol;
+  protocol.lambdas =
+      choose ? lambda_grid(std::size_t(job.fit_data.ratings)) : std::vector<double>{std::stod(settings.lambda)};
+  protocol.refit = !settings.no_refit && job.fit_data.validation_ratings > 0;
+  protocol.seed = settings.seed;
+  if (choose) {
+    out << "choosing lambda on the validation ratings, starting from the grid";
+    for (double value : protocol.lambdas) out << " " << value;
+    out << " (--lambda sets one)\n";
+  }
+  const Architecture architecture = settings.network.architecture(job.inputs);
+  out << "network " << architecture.describe() << (settings.network.bf16_weights ? ", bf16 weights in the passes" : "")
+      << "\n";
+  const TrainOptions<float> train_options = settings.training.options(job.variant, settings.seed);
+  TrainCallbacks callbacks;
+  if (job.interactive)
+    callbacks.on_progress = [](double done) { std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush; };
+  TrainCallbacks epoch_callbacks = callbacks;
+  epoch_callbacks.on_epoch = [&](const EpochReport& e) {
+    if (job.rank == 0) autorec_programs::print_epoch(out, e, job.interactive);
+  };
+  auto train_network = [&](double lambda, const ShardedData<float>& on, const TrainOptions<float>& options,
+                           const TrainCallbacks& with, const std::string& run) {
+    model.emplace(architecture, settings.network.options(job.inputs, float(lambda), settings.seed),
+                  job.ratings.layout, job.ratings.owned);
+    return train_shards(job, *model, on, options, with, checkpoint_of(job, run, lambda));
+  };
+  auto trial = [&](double lambda) {  // the validation slice held out, stopped early on it
+    const TrainReport report = train_network(lambda, job.fit_data, train_options, choose ? callbacks : epoch_callbacks,
+                                             "trial-" + number(lambda));
+    if (job.interactive) std::cerr << "\r\033[K";
+    autorec_programs::print_trial(out, LambdaTrial{lambda, report});
+    return report;
+  };
+  auto kept = [&](double lambda, std::optional<int> epochs) {
+    if (protocol.refit || choose) {
+      out << (choose ? "chose lambda " : "lambda ") << lambda;
+      if (epochs)
+        out << "; refitting on all " << std::size_t(job.test_data.ratings) << " training ratings for " << *epochs
+            << " epochs\n";
+      else
+        out << "; training on the training ratings less validation, stopped early as the trials were\n";
+    }
+    if (!epochs) {
+      const TrainReport report = train_network(lambda, job.fit_data, train_options, epoch_callbacks, "model");
+      out << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
+          << report.best_validation_rmse << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "")
+          << "\n";
+      return report;
+    }
+    TrainOptions<float> refit_options = train_options;
+    refit_options.epochs = *epochs;
+    refit_options.patience = 0;
+    ShardedData<float> all = job.test_data;  // the whole training part, no validation
+    all.validation_ratings = 0;
+    return train_network(lambda, all, refit_options, callbacks, "refit-" + std::to_string(*epochs));
+  };
+  return fit_one(protocol, trial, kept);
+}
+
+// One ordinary model file, gathered on rank 0.
+void save_gathered(const ShardedJob& job, const ShardedNetwork<float>& model, double lambda) {
+  const Settings& settings = job.settings;
+  const ShardLayout::Range owned = job.ratings.owned;
+  std::vector<Vector<float>> own;
+  for (int i = 0; i < owned.count(); ++i) own.push_back(model.shard(i).parameters());
+  std::vector<Vector<float>> all = job.reducer.gather_to_root(own);
+  if (settings.save.empty()) return;
+  const std::vector<Rating> all_training = gather_ratings(job.ratings.train_part, job.rank, job.ranks);
+  if (job.rank != 0) return;
+  const auto options = settings.network.options(job.inputs, float(lambda), settings.seed);
+  SavedModel<float> saved =
+      saved_model(ShardedNetwork<float>::gathered(settings.network.architecture(job.inputs), options,
+                                                  job.ratings.layout, all),
+                  job.variant, job.rules, job.ratings.data, all_training);
+  saved.fingerprint = job.ratings.source_fingerprint;
+  save_model(settings.save, saved);
+  job.out << "model saved to " << settings.save << "\n";
+}
+
+int run(const Settings& settings, int rank, int ranks) {
+  NullBuffer null_buffer;
+  std::ostream silent(&null_buffer);
+  std::ostream& out = rank == 0 ? std::cout : silent;
+  check_settings(settings, ranks);
+  const std::string data_file =
+      settings.train_file.empty() && settings.data.empty() ? autorec_programs::default_data() : settings.data;
+  const std::string stem = settings.curve.empty() ? "" : autorec_programs::strip_extension(settings.curve);
+  std::vector<std::string> outputs;
+  if (!stem.empty()) outputs = {stem + ".csv", stem + ".svg"};
+  if (!settings.save.empty()) outputs.push_back(settings.save);
+  if (rank == 0) autorec_programs::check_outputs(outputs, {data_file, settings.train_file, settings.test_file});
+  set_thread_count(threads_per_rank(settings.threads, out));
+  const Variant variant = parse_variant(settings.variant);
+
+  const RankRatings ratings = read_rank_ratings(
+      settings,
+      settings.train_file.empty() ? std::vector<std::string>{data_file}
+                                  : std::vector<std::string>{settings.train_file, settings.test_file},
+      variant, rank, ranks, out);
+  const Index users = ratings.ids.users.size(), items = ratings.ids.items.size();
+  const Index inputs = ratings.layout.inputs;
+  const ShardLayout& layout = ratings.layout;
+  const ShardLayout::Range owned = ratings.owned;
+  mpi::Reducer reducer(MPI_COMM_WORLD, layout,
+                       settings.reduction == "fixed" ? mpi::Reduction::fixed : mpi::Reduction::allreduce);
+  const RatingSplit fit = split_by_pair(ratings.train_part, settings.validation_fraction, settings.seed + 1);
+  PredictionRules rules =
+      fitted_rules_sharded(by_shard(ratings.train_part, variant, layout, owned), users, items, reducer);
   settings.apply_default_rating(rules);
   const ShardedData<float> fit_data =
       shard_data(fit.train, fit.test, users, items, variant, rules, layout, owned, reducer);
-  const ShardedData<float> test_data = shard_data(train_part, test, users, items, variant, rules, layout, owned, reducer);
+  const ShardedData<float> test_data =
+      shard_data(ratings.train_part, ratings.test, users, items, variant, rules, layout, owned, reducer);
   if (test_data.validation_ratings == 0)
     throw std::runtime_error("no test ratings to score: raise --test-fraction or give a larger file");
 
@@ -251,134 +425,17 @@ int run(const Settings& settings, int rank, int ranks) {
     autorec_programs::check_model_space(
         settings.save, autorec_programs::model_file_bytes(
                            double(Network<float>::parameter_count(settings.network.architecture(inputs))),
-                           test_data.ratings, double(input_shape(users, items, variant).cols), ids.users.raw_ids(),
-                           ids.items.raw_ids()));
+                           test_data.ratings, double(input_shape(users, items, variant).cols),
+                           ratings.ids.users.raw_ids(), ratings.ids.items.raw_ids()));
 
-  const TrainOptions<float> train_options = settings.training.options(variant, settings.seed);
-  const Architecture architecture = settings.network.architecture(inputs);
-  TrainCallbacks callbacks;
-  if (interactive)
-    callbacks.on_progress = [](double done) { std::cerr << "\r  " << int(done * 100) << "% of epoch" << std::flush; };
-  // One training run of this rank's shards; `checkpoint` saves (and first resumes) it.
-  auto fit_model = [&](ShardedNetwork<float>& model, const ShardedData<float>& on, const TrainOptions<float>& options,
-                       TrainCallbacks with, const CheckpointDirectory* checkpoint) {
-    ShardedTrainer<float> trainer(model, on, rules, options, reducer);
-    if (checkpoint) {
-      if (const std::optional<int> epoch = checkpoint->latest()) {
-        std::vector<ShardedTrainer<float>::ShardState> states;
-        for (int s = owned.first; s < owned.last; ++s) states.push_back(checkpoint->read_shard<float>(*epoch, s));
-        trainer.restore(checkpoint->read_history(*epoch), std::move(states));
-        out << "resumed from " << checkpoint->path() << " after epoch " << *epoch << "\n";
-      }
-      const auto on_epoch = with.on_epoch;
-      with.on_epoch = [&, on_epoch](const EpochReport& e) {
-        if (on_epoch) on_epoch(e);
-        if (e.epoch % settings.checkpoint_every != 0) return;
-        for (int i = 0; i < owned.count(); ++i) checkpoint->write_shard(e.epoch, owned.first + i, trainer.state(i));
-        reducer.barrier();  // every shard of this epoch is on disk
-        if (rank == 0) checkpoint->commit(e.epoch, trainer.history());
-        reducer.barrier();
-      };
-    }
-    return trainer.run(with);
-  };
-
-  // The library's protocol (train/fit.hpp, fit_one): lambda (given, or from the grid) and the
-  // epoch count chosen on the validation slice, then a refit on the whole training part.
-  const bool choose = settings.lambda == "auto";
-  if (choose && fit_data.validation_ratings == 0)
-    throw std::runtime_error("--lambda auto chooses lambda on validation ratings, and there are none: raise "
-                             "--validation-fraction, or give --lambda");
-  FitSettings protocol;
-  protocol.lambdas = choose ? lambda_grid(std::size_t(fit_data.ratings)) : std::vector<double>{std::stod(settings.lambda)};
-  protocol.refit = !settings.no_refit && fit_data.validation_ratings > 0;
-  protocol.seed = settings.seed;
-  if (choose) {
-    out << "choosing lambda on the validation ratings, starting from the grid";
-    for (double value : protocol.lambdas) out << " " << value;
-    out << " (--lambda sets one)\n";
-  }
-  out << "network " << architecture.describe() << (settings.network.bf16_weights ? ", bf16 weights in the passes" : "")
-      << "\n";
-  // Each training run (a trial, the model kept) checkpoints in its own folder of --checkpoint.
-  auto checkpoint_of = [&](const std::string& run, double lambda) -> std::optional<CheckpointDirectory> {
-    if (settings.checkpoint.empty()) return std::nullopt;
-    std::ostringstream key;
-    key << settings.reduction << " sums, data " << std::hex << source_fingerprint << std::dec << ", "
-        << to_string(variant) << ", " << architecture.describe() << (settings.network.bf16_weights ? ", bf16" : "")
-        << ", " << layout.shards << " shards, lambda " << lambda << ", " << settings.training.optimizer << ", seed "
-        << settings.seed << ", test " << settings.test_fraction << ", validation " << settings.validation_fraction;
-    return CheckpointDirectory(settings.checkpoint + "/" + run, key.str());
-  };
-  TrainCallbacks epoch_callbacks = callbacks;
-  epoch_callbacks.on_epoch = [&](const EpochReport& e) {
-    if (rank == 0) autorec_programs::print_epoch(out, e, interactive);
-  };
-  auto named = [](double lambda) {
-    std::ostringstream text;
-    text << lambda;
-    return text.str();
-  };
+  const ShardedJob job{settings, variant, ratings, inputs, reducer, rules, fit_data, test_data,
+                       rank,     ranks,   out,     rank == 0 && isatty(STDERR_FILENO)};
   std::optional<ShardedNetwork<float>> model;
-  auto train_network = [&](double lambda, const ShardedData<float>& on, const TrainOptions<float>& options,
-                           const TrainCallbacks& with, const std::string& run) {
-    model.emplace(architecture, settings.network.options(inputs, float(lambda), settings.seed), layout, owned);
-    const std::optional<CheckpointDirectory> checkpoint = checkpoint_of(run, lambda);
-    return fit_model(*model, on, options, with, checkpoint ? &*checkpoint : nullptr);
-  };
-  const OneFit fitted = fit_one(
-      protocol,
-      [&](double lambda) {  // a trial: the validation slice held out, stopped early on it
-        const TrainReport report =
-            train_network(lambda, fit_data, train_options, choose ? callbacks : epoch_callbacks, "trial-" + named(lambda));
-        if (interactive) std::cerr << "\r\033[K";
-        autorec_programs::print_trial(out, LambdaTrial{lambda, report});
-        return report;
-      },
-      [&](double lambda, std::optional<int> epochs) {  // the model kept
-        if (protocol.refit || choose) {
-          out << (choose ? "chose lambda " : "lambda ") << lambda;
-          if (epochs)
-            out << "; refitting on all " << std::size_t(test_data.ratings) << " training ratings for " << *epochs
-                << " epochs\n";
-          else
-            out << "; training on the training ratings less validation, stopped early as the trials were\n";
-        }
-        if (!epochs) {
-          const TrainReport report = train_network(lambda, fit_data, train_options, epoch_callbacks, "model");
-          out << "kept epoch " << report.best_epoch << " (validation RMSE " << std::fixed << std::setprecision(4)
-              << report.best_validation_rmse << std::defaultfloat << ")" << (report.stopped_early ? ", stopped early" : "")
-              << "\n";
-          return report;
-        }
-        TrainOptions<float> refit_options = train_options;
-        refit_options.epochs = *epochs;
-        refit_options.patience = 0;
-        ShardedData<float> all = test_data;  // the whole training part, no validation
-        all.validation_ratings = 0;
-        return train_network(lambda, all, refit_options, callbacks, "refit-" + std::to_string(*epochs));
-      });
-  const double lambda = fitted.lambda;
-  const TrainReport& curve = fitted.report;  // the learning curve: the chosen trial's, or the model's
-
-  if (rank == 0 && !stem.empty())
-    autorec_programs::write_learning_curve(out, stem, curve.history, variant, settings.network.describe(), lambda,
-                                           settings.training.optimizer);
-  // One ordinary model file, gathered on rank 0.
-  std::vector<Vector<float>> own;
-  for (int i = 0; i < owned.count(); ++i) own.push_back(model->shard(i).parameters());
-  std::vector<Vector<float>> all = reducer.gather_to_root(own);
-  if (!settings.save.empty()) {
-    const std::vector<Rating> all_training = gather_ratings(train_part, rank, ranks);
-    if (rank == 0) {
-      const auto options = settings.network.options(inputs, float(lambda), settings.seed);
-      SavedModel<float> saved = saved_model(ShardedNetwork<float>::gathered(architecture, options, layout, all),
-                                            variant, rules, data, all_training);
-      saved.fingerprint = source_fingerprint;
-      save_model(settings.save, saved);
-      out << "model saved to " << settings.save << "\n";
-    }
-  }
+  const OneFit fitted = fit_sharded(job, model);
+  if (rank == 0 && !stem.empty())  // the chosen trial's learning curve, or the network's
+    autorec_programs::write_learning_curve(out, stem, fitted.report.history, variant, settings.network.describe(),
+                                           fitted.lambda, settings.training.optimizer);
+  save_gathered(job, *model, fitted.lambda);
   const auto errors = model->errors_at(test_data.inputs, test_data.validation, rules, reducer);
   const double count = test_data.validation_ratings;
   const double rmse = std::sqrt((errors.squared + test_data.validation_cold_error) / count);
@@ -414,7 +471,8 @@ int main(int argc, char** argv) {
   app.add_option("--reduction", s.reduction, "fixed: sums over shards in shard order, the same model on any number "
                  "of ranks; allreduce: MPI_Allreduce, less traffic on many ranks, the same model to rounding")
       ->check(CLI::IsMember({"fixed", "allreduce"}))->capture_default_str();
-  app.add_option("--checkpoint", s.checkpoint, "directory of checkpoints: resume from its latest, write new ones");
+  app.add_option("--checkpoint", s.checkpoint, "directory of checkpoints, a folder per training run (trial-LAMBDA, "
+                 "refit-EPOCHS, model): each resumes from its latest and writes new ones");
   app.add_option("--checkpoint-every", s.checkpoint_every, "epochs between checkpoints")
       ->check(CLI::PositiveNumber)->capture_default_str();
   try {

@@ -81,6 +81,10 @@ class ShardedTrainer {
       for (int i = 0; i < count; ++i) whole_.emplace_back(data.inputs[std::size_t(i)]);
   }
 
+  // A coupled optimizer's inner product calls back into this trainer: it stays where it is.
+  ShardedTrainer(const ShardedTrainer&) = delete;
+  ShardedTrainer& operator=(const ShardedTrainer&) = delete;
+
   /// Trains from where the last restore() left off (or from the start), and leaves the model
   /// at the best epoch's parameters. callbacks.on_epoch runs after the epoch's best is kept,
   /// so a checkpoint written there holds it.
