@@ -234,6 +234,18 @@ struct LbfgsRuns {
     d.ratings = double(ratings.nonZeros());
     return d;
   }
+  ShardedNetwork<float> network() const { return {architecture, options, layout, layout.owned(0, 1)}; }
+  // What a checkpoint holds after `epochs` steps of `model` on `on`.
+  struct Checkpoint {
+    std::vector<EpochReport> history;
+    std::vector<ShardState<float>> states;
+  };
+  Checkpoint checkpoint_after(int epochs, ShardedNetwork<float>& model, const ShardedData<float>& on) {
+    train_options.epochs = epochs;
+    ShardedTrainer<float> trainer(model, on, PredictionRules{}, train_options, reducer);
+    trainer.run();
+    return {trainer.history(), {trainer.state(0), trainer.state(1), trainer.state(2)}};
+  }
 };
 
 }  // namespace
@@ -241,12 +253,12 @@ struct LbfgsRuns {
 TEST_CASE("a sharded L-BFGS run takes the steps of L-BFGS on the whole network") {
   LbfgsRuns runs;
   const ShardedData<float> data = runs.data();
-  ShardedNetwork<float> sharded(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
+  ShardedNetwork<float> sharded = runs.network();
   ShardedTrainer<float> trainer(sharded, data, PredictionRules{}, runs.train_options, runs.reducer);
   CHECK(trainer.steps_jointly());
   const TrainReport sharded_report = trainer.run();
 
-  ShardedNetwork<float> start(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
+  ShardedNetwork<float> start = runs.network();
   Network<float> whole = ShardedNetwork<float>::gathered(runs.architecture, runs.options, runs.layout, parameters_of(start));
   const TrainReport whole_report = train(whole, runs.ratings, {}, Variant::item, PredictionRules{}, runs.train_options);
   REQUIRE(sharded_report.history.size() == whole_report.history.size());
@@ -262,13 +274,11 @@ TEST_CASE("a sharded L-BFGS run takes the steps of L-BFGS on the whole network")
 
 TEST_CASE("a sharded L-BFGS checkpoint keeps each shard's segment of the curvature pairs") {
   LbfgsRuns runs;
-  runs.train_options.epochs = 4;
   const ShardedData<float> data = runs.data();
-  ShardedNetwork<float> model(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
-  ShardedTrainer<float> trainer(model, data, PredictionRules{}, runs.train_options, runs.reducer);
-  trainer.run();
+  ShardedNetwork<float> model = runs.network();
+  const std::vector<ShardState<float>> states = runs.checkpoint_after(4, model, data).states;
   for (int i = 0; i < 3; ++i) {
-    const ShardState<float> state = trainer.state(i);
+    const ShardState<float>& state = states[std::size_t(i)];
     REQUIRE(state.optimizer.size() == 2 * 4 + 1);  // four pairs (s, y), then the counters
     for (std::size_t v = 0; v + 1 < state.optimizer.size(); ++v)
       CHECK(state.optimizer[v].size() == model.shard(i).parameters().size());
@@ -276,19 +286,16 @@ TEST_CASE("a sharded L-BFGS checkpoint keeps each shard's segment of the curvatu
     CHECK(state.replicated_optimizer.back().size() == 2);
     CHECK(state.replicated_optimizer.back()[0] == 4.0f);  // steps taken
   }
-  CHECK(trainer.state(0).replicated_optimizer.front().size() == model.core().replicated_size());
+  CHECK(states[0].replicated_optimizer.front().size() == model.core().replicated_size());
 }
 
 TEST_CASE("a sharded L-BFGS run refuses a checkpoint whose shards disagree on the optimizer state") {
   LbfgsRuns runs;
-  runs.train_options.epochs = 2;
   const ShardedData<float> data = runs.data();
-  ShardedNetwork<float> model(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
-  ShardedTrainer<float> trainer(model, data, PredictionRules{}, runs.train_options, runs.reducer);
-  trainer.run();
-  std::vector<ShardState<float>> states = {trainer.state(0), trainer.state(1), trainer.state(2)};
-  states[1].optimizer.pop_back();
-  ShardedNetwork<float> other(runs.architecture, runs.options, runs.layout, runs.layout.owned(0, 1));
+  ShardedNetwork<float> model = runs.network();
+  LbfgsRuns::Checkpoint checkpoint = runs.checkpoint_after(2, model, data);
+  checkpoint.states[1].optimizer.pop_back();
+  ShardedNetwork<float> other = runs.network();
   ShardedTrainer<float> resumed(other, data, PredictionRules{}, runs.train_options, runs.reducer);
-  CHECK_THROWS_WITH(resumed.restore(trainer.history(), states), doctest::Contains("optimizer state has"));
+  CHECK_THROWS_WITH(resumed.restore(checkpoint.history, checkpoint.states), doctest::Contains("optimizer state has"));
 }
