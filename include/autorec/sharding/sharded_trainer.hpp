@@ -248,12 +248,12 @@ class ShardedTrainer {
       return;
     }
     const std::vector<Vector<Scalar>>& replicated = parts.back();
+    for (const auto& part : parts)
+      if (part.size() != replicated.size())
+        throw std::invalid_argument("ShardedTrainer: a checkpoint's optimizer state has " + std::to_string(part.size()) +
+                                    " vectors in one shard and " + std::to_string(replicated.size()) + " in another");
     std::vector<Vector<Scalar>> whole;
     for (std::size_t k = 0; k < replicated.size(); ++k) {
-      for (const auto& part : parts)
-        if (part.size() != replicated.size())
-          throw std::invalid_argument("ShardedTrainer: a checkpoint's optimizer state has " + std::to_string(part.size()) +
-                                      " vectors in one shard and " + std::to_string(replicated.size()) + " in another");
       if (parts[0][k].size() == 0) {  // kept whole
         whole.push_back(replicated[k]);
         continue;
@@ -293,7 +293,8 @@ class ShardedTrainer {
       pack_gradient();
       return model_.last_objective();
     });
-    unpack_parameters();
+    // An optimizer that ends evaluated at its new point has unpacked it in that evaluation.
+    if (!optimizer.leaves_evaluation()) unpack_parameters();
     pass_ready_ = full_batch_ && optimizer.leaves_evaluation();
   }
 
