@@ -133,9 +133,7 @@ inline autorec::TrainReport report_choice(std::ostream& out, const autorec::Lamb
         << " epochs\n";
   else
     out << "; training on the training ratings less validation, stopped early as the trials were\n";
-  for (const autorec::LambdaTrial& trial : choice.trials)
-    if (trial.lambda == choice.lambda) return trial.report;
-  return {};
+  return choice.chosen_report();
 }
 
 }  // namespace autorec_programs

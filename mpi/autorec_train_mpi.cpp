@@ -167,8 +167,6 @@ int threads_per_rank(int requested, std::ostream& out) {
 // Refuses what a sharded run cannot do, before any file is read.
 void check_settings(const Settings& settings, int ranks) {
   if (settings.network.ensemble > 1) throw std::runtime_error("--ensemble: autorec-train-mpi trains one network");
-  if (settings.network.kernel_dims > 0)
-    throw std::runtime_error("--kernel-dims: kernelised layers train on one machine only, with autorec-train");
   if (ranks > settings.shards)
     throw std::runtime_error(std::to_string(ranks) + " ranks for " + std::to_string(settings.shards) +
                              " shards: each rank needs a shard (raise --shards, or run on fewer ranks)");
@@ -258,7 +256,9 @@ TrainReport train_shards(const ShardedJob& job, ShardedNetwork<float>& model, co
     with.on_epoch = [&, on_epoch](const EpochReport& e) {
       if (on_epoch) on_epoch(e);
       if (e.epoch % job.settings.checkpoint_every != 0) return;
-      for (int i = 0; i < owned.count(); ++i) checkpoint->write_shard(e.epoch, owned.first + i, trainer.state(i));
+      trainer.write_states([&](int i, const ShardedTrainer<float>::ShardState& state) {
+        checkpoint->write_shard(e.epoch, owned.first + i, state);
+      });
       job.reducer.barrier();  // every shard of this epoch is on disk
       if (job.rank == 0) checkpoint->commit(e.epoch, trainer.history());
       job.reducer.barrier();

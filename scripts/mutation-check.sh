@@ -50,6 +50,8 @@ mutants=(
   "include/autorec/serve/fold_in.hpp|const Matrix<Scalar> Hc = H.middleCols(j, width).colwise() - mean;|const Matrix<Scalar> Hc = H.middleCols(j, width);|the primal ridge fit does not centre the codes"
   "include/autorec/layers/layer_kinds.hpp|register_activation_for<Scalar, Tanh>();||the built-in tanh is never registered"
   "include/autorec/model/blend.hpp|(weight * (values.array() - mean) / deviation)|(weight * (values.array() - mean))|a blend adds its members' scores centred but not scaled"
+  "include/autorec/sharding/sharded_trainer.hpp|own[0] += ordered_dot(|own[0] += 0 * ordered_dot(|the sharded inner product leaves out the replicated part"
+  "include/autorec/sharding/sharded_network.hpp|reducer.sum(summed_parts_, summed_sum_);|summed_sum_ = summed_parts_.front();|a kernel's hidden-unit embeddings take their gradient from the first shard only"
 )
 
 selected=("$@")

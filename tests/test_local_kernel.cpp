@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "autorec/check/gradient_check.hpp"
-#include "autorec/sharding/sharded_network.hpp"
 #include "autorec/io/model_file.hpp"
 #include "autorec/model/network.hpp"
 #include "autorec/train/training_pass.hpp"
@@ -159,11 +158,31 @@ TEST_CASE("A kernelised network starts with K near 1: its embeddings start at 1e
   CHECK(K.maxCoeff() <= 1.0f);
 }
 
-TEST_CASE("The sharded network refuses kernelised layers, naming them") {
-  Network<float>::Options options;
-  Architecture a = Architecture::stack(20, 6, "sigmoid", "identity", 0, 0, 5);
-  CHECK_THROWS_WITH(ShardedNetwork<float>(a, options, ShardLayout(20, 2), ShardLayout(20, 2).owned(0, 1)),
-                    doctest::Contains("kernelised layers"));
+TEST_CASE("A kernelised layout keeps the input units' embeddings per input and the hidden units' replicated") {
+  // What the sharded trainer splits: d = 20 inputs, k = 6 hidden units, 5-dimensional embeddings.
+  const Architecture a = Architecture::stack(20, 6, "sigmoid", "identity", 0, 0, 5);
+  using Run = Network<float>::InputRun;
+  const std::vector<Run> runs = Network<float>::input_runs(a);
+  const std::vector<Run> expected{
+      {0, 120, 6, false},   // V, one column of 6 per input
+      {120, 6, 0, false},   // mu
+      {126, 100, 5, false}, // the input units' embeddings
+      {226, 30, 0, true},   // the hidden units' (input layer), summed over the inputs
+      {256, 120, 6, false}, // W, one row of 6 per output
+      {376, 20, 1, false},  // b
+      {396, 30, 0, true},   // the hidden units' (output layer)
+      {426, 100, 5, false}, // the output units' embeddings
+  };
+  REQUIRE(runs.size() == expected.size());
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    CAPTURE(r);
+    CHECK(runs[r].offset == expected[r].offset);
+    CHECK(runs[r].size == expected[r].size);
+    CHECK(runs[r].per_input == expected[r].per_input);
+    CHECK(runs[r].summed == expected[r].summed);
+  }
+  CHECK(Network<float>::parameter_count(a) == 526);
+  CHECK(Network<float>(a, Network<float>::Options{}).replicated_size() == 66);
 }
 
 TEST_CASE("A kernelised network saves and loads with its kernel sizes and lambda_s, and predicts the same") {

@@ -26,8 +26,18 @@ Options small_options(HiddenSizes hidden, double dropout = 0) {
   return o;
 }
 
+// Every layer kernelised, with embeddings spread wide enough that part of each kernel is
+// clipped at 0.
+Options kernelised(Options o) {
+  o.kernel_dims = 3;
+  o.kernel_lambda = 0.3f;
+  o.kernel_scale = 0.4f;
+  return o;
+}
+
 Architecture stack_of(Index inputs, const Options& o) {
-  return Architecture::stack(inputs, o.hidden, o.activation, o.output_activation, o.dropout, o.input_dropout);
+  return Architecture::stack(inputs, o.hidden, o.activation, o.output_activation, o.dropout, o.input_dropout,
+                             o.kernel_dims);
 }
 
 std::vector<SparseColumns<float>> split_rows(const SparseColumns<float>& m, const ShardLayout& layout,
@@ -41,6 +51,40 @@ std::vector<Vector<float>> parameters_of(ShardedNetwork<float>& model) {
   std::vector<Vector<float>> parts;
   for (int i = 0; i < model.owned().count(); ++i) parts.push_back(model.shard(i).parameters());
   return parts;
+}
+
+// The sharded pass's loss, objective and gradient (the replicated part's written into shard
+// 0's copy, then gathered) against the whole network's at the gathered parameters.
+void check_gradient_against_whole(const Options& options) {
+  const SparseColumns<float> ratings = testing::random_ratings<float>(23, 9, 0.3, 11);
+  const ShardLayout layout(23, 4);
+  const Architecture architecture = stack_of(23, options);
+  ShardedNetwork<float> sharded(architecture, options, layout, layout.owned(0, 1));
+  LocalReducer<float> reducer;
+  std::vector<SparseBatch<float>> batches;
+  for (const auto& part : split_rows(ratings, layout, layout.owned(0, 1))) batches.emplace_back(part);
+  const double sharded_loss = sharded.loss_and_gradient(batches, reducer);
+
+  Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
+  TrainingPass whole_pass(whole);
+  const double whole_objective = whole_pass.loss_and_gradient(whole, SparseBatch<float>(ratings));
+  CHECK(sharded_loss == doctest::Approx(whole_pass.last_data_term()).epsilon(1e-5));
+  CHECK(sharded.last_objective() == doctest::Approx(whole_objective).epsilon(1e-5));
+  CHECK(sharded.last_objective() > sharded_loss);  // the weight penalty is in it
+  std::vector<Vector<float>> gradients;
+  for (int s = 0; s < 4; ++s) gradients.push_back(sharded.shard_gradient(s));
+  Vector<float> replicated(sharded.replicated_size());
+  sharded.read_replicated_gradient(replicated);
+  Index at = 0;
+  for (const auto& run : sharded.shard(0).input_runs())
+    if (run.replicated()) {
+      CHECK(gradients[0].segment(run.offset, run.size).isZero());  // core()'s, not the shard's
+      gradients[0].segment(run.offset, run.size) = replicated.segment(at, run.size);
+      at += run.size;
+    }
+  const Vector<float> gathered_gradient =
+      ShardedNetwork<float>::gathered(architecture, options, layout, gradients).parameters();
+  CHECK((gathered_gradient - whole_pass.gradient()).norm() <= 1e-5f * whole_pass.gradient().norm());
 }
 
 }  // namespace
@@ -64,52 +108,36 @@ TEST_CASE("shards tile the inputs in order and ranks own consecutive shards") {
 }
 
 TEST_CASE("a network split into shards has the whole network's loss and gradient") {
-  for (const Options& options : {small_options(6), small_options({6, 4, 6}, 0.3)}) {
-    const SparseColumns<float> ratings = testing::random_ratings<float>(23, 9, 0.3, 11);
-    const ShardLayout layout(23, 4);
-    const Architecture architecture = stack_of(23, options);
-    ShardedNetwork<float> sharded(architecture, options, layout, layout.owned(0, 1));
-    LocalReducer<float> reducer;
-    std::vector<SparseBatch<float>> batches;
-    for (const auto& part : split_rows(ratings, layout, layout.owned(0, 1))) batches.emplace_back(part);
-    const double sharded_loss = sharded.loss_and_gradient(batches, reducer);
+  check_gradient_against_whole(small_options(6));
+  check_gradient_against_whole(small_options({6, 4, 6}, 0.3));
+}
 
-    Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
-    TrainingPass whole_pass(whole);
-    const double whole_objective = whole_pass.loss_and_gradient(whole, SparseBatch<float>(ratings));
-    CHECK(sharded_loss == doctest::Approx(whole_pass.last_data_term()).epsilon(1e-5));
-    CHECK(sharded.last_objective() == doctest::Approx(whole_objective).epsilon(1e-5));
-    CHECK(sharded.last_objective() > sharded_loss);  // the weight penalty is in it
-    std::vector<Vector<float>> gradients;
-    for (int s = 0; s < 4; ++s) gradients.push_back(sharded.shard_gradient(s));
-    // mu's and the stages' gradient is core()'s
-    Network<float>& core = sharded.core();
-    gradients[0].segment(sharded.shard(0).replicated_offset(), core.replicated_size()) =
-        sharded.core_gradient().segment(core.replicated_offset(), core.replicated_size());
-    const Vector<float> gathered_gradient =
-        ShardedNetwork<float>::gathered(architecture, options, layout, gradients).parameters();
-    CHECK((gathered_gradient - whole_pass.gradient()).norm() <= 1e-5f * whole_pass.gradient().norm());
-  }
+TEST_CASE("a kernelised network split into shards has the whole network's loss and gradient") {
+  // The ends' hidden-side embeddings take their gradient from every shard; the stage's
+  // kernel is core()'s.
+  check_gradient_against_whole(kernelised(small_options(6)));
+  check_gradient_against_whole(kernelised(small_options({6, 4, 6})));
 }
 
 TEST_CASE("a sharded network predicts what its gathered network predicts") {
-  const Options options = small_options(5);
-  const SparseColumns<float> ratings = testing::random_ratings<float>(17, 8, 0.4, 3);
-  const ShardLayout layout(17, 3);
-  const Architecture architecture = stack_of(17, options);
-  ShardedNetwork<float> sharded(architecture, options, layout, layout.owned(0, 1));
-  LocalReducer<float> reducer;
-  PredictionRules rules;
-  rules.min_rating = -100;
-  rules.max_rating = 100;
-  const auto parts = split_rows(ratings, layout, layout.owned(0, 1));
-  const double error = sharded.errors_at(parts, parts, rules, reducer).squared;
-  const Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
-  Vector<float> values;
-  whole.predict_at(ratings, ratings, values);
-  const double expected = (values - Eigen::Map<const Vector<float>>(ratings.valuePtr(), ratings.nonZeros()))
-                              .template cast<double>().squaredNorm();
-  CHECK(error == doctest::Approx(expected).epsilon(1e-5));
+  for (const Options& options : {small_options(5), kernelised(small_options(5))}) {
+    const SparseColumns<float> ratings = testing::random_ratings<float>(17, 8, 0.4, 3);
+    const ShardLayout layout(17, 3);
+    const Architecture architecture = stack_of(17, options);
+    ShardedNetwork<float> sharded(architecture, options, layout, layout.owned(0, 1));
+    LocalReducer<float> reducer;
+    PredictionRules rules;
+    rules.min_rating = -100;
+    rules.max_rating = 100;
+    const auto parts = split_rows(ratings, layout, layout.owned(0, 1));
+    const double error = sharded.errors_at(parts, parts, rules, reducer).squared;
+    const Network<float> whole = ShardedNetwork<float>::gathered(architecture, options, layout, parameters_of(sharded));
+    Vector<float> values;
+    whole.predict_at(ratings, ratings, values);
+    const double expected = (values - Eigen::Map<const Vector<float>>(ratings.valuePtr(), ratings.nonZeros()))
+                                .template cast<double>().squaredNorm();
+    CHECK(error == doctest::Approx(expected).epsilon(1e-5));
+  }
 }
 
 TEST_CASE("a full-batch sharded run reports each epoch's validation RMSE after its step, as a separate encode would") {
@@ -144,11 +172,18 @@ TEST_CASE("a full-batch sharded run reports each epoch's validation RMSE after i
 }
 
 TEST_CASE("a sharded run resumed from its state ends where an uninterrupted run ends") {
-  for (const auto& [optimizer, dropout] : {std::pair{"rprop", 0.2}, std::pair{"adam", 0.2},
-                                           std::pair{"rprop", 0.0}, std::pair{"lbfgs", 0.0}}) {
+  struct Case {
+    const char* optimizer;
+    double dropout;
+    bool kernel;
+  };
+  for (const Case& c : {Case{"rprop", 0.2, false}, Case{"adam", 0.2, false}, Case{"rprop", 0.0, false},
+                        Case{"lbfgs", 0.0, false}, Case{"lbfgs", 0.0, true}, Case{"adam", 0.0, true}}) {
+    const char* optimizer = c.optimizer;
     CAPTURE(optimizer);
-    CAPTURE(dropout);
-    const Options options = small_options(6, dropout);
+    CAPTURE(c.dropout);
+    CAPTURE(c.kernel);
+    const Options options = c.kernel ? kernelised(small_options(6)) : small_options(6, c.dropout);
     const SparseColumns<float> ratings = testing::random_ratings<float>(20, 12, 0.3, 5);
     const ShardLayout layout(20, 2);
     const Architecture architecture = stack_of(20, options);
@@ -174,7 +209,7 @@ TEST_CASE("a sharded run resumed from its state ends where an uninterrupted run 
     std::vector<ShardedTrainer<float>::ShardState> states;
     TrainCallbacks cut;
     cut.on_epoch = [&](const EpochReport& e) {
-      if (e.epoch == 3) states = {first.state(0), first.state(1)};
+      if (e.epoch == 3) states = first.states();
     };
     cut.should_stop = [](const EpochReport& e) { return e.epoch == 3; };
     first.run(cut);
@@ -216,14 +251,14 @@ namespace {
 
 // Three shards in one process, and the same network whole, with L-BFGS.
 struct LbfgsRuns {
-  Options options = small_options(6);
+  Options options;
   SparseColumns<float> ratings = testing::random_ratings<float>(21, 14, 0.35, 8);
   ShardLayout layout{21, 3};
-  Architecture architecture = stack_of(21, options);
+  Architecture architecture;
   TrainOptions<float> train_options;
   LocalReducer<float> reducer;
 
-  LbfgsRuns() {
+  explicit LbfgsRuns(Options o = small_options(6)) : options(o), architecture(stack_of(21, o)) {
     train_options.optimizer = "lbfgs";
     train_options.epochs = 12;
     train_options.patience = 0;
@@ -244,14 +279,15 @@ struct LbfgsRuns {
     train_options.epochs = epochs;
     ShardedTrainer<float> trainer(model, on, PredictionRules{}, train_options, reducer);
     trainer.run();
-    return {trainer.history(), {trainer.state(0), trainer.state(1), trainer.state(2)}};
+    return {trainer.history(), trainer.states()};
   }
 };
 
 }  // namespace
 
 TEST_CASE("a sharded L-BFGS run takes the steps of L-BFGS on the whole network") {
-  LbfgsRuns runs;
+ for (const Options& options : {small_options(6), kernelised(small_options({6, 4, 6}))}) {
+  LbfgsRuns runs(options);
   const ShardedData<float> data = runs.data();
   ShardedNetwork<float> sharded = runs.network();
   ShardedTrainer<float> trainer(sharded, data, PredictionRules{}, runs.train_options, runs.reducer);
@@ -270,6 +306,7 @@ TEST_CASE("a sharded L-BFGS run takes the steps of L-BFGS on the whole network")
   const Vector<float> gathered =
       ShardedNetwork<float>::gathered(runs.architecture, runs.options, runs.layout, parameters_of(sharded)).parameters();
   CHECK((gathered - whole.parameters()).norm() <= 1e-3f * whole.parameters().norm());
+ }
 }
 
 TEST_CASE("a sharded L-BFGS checkpoint keeps each shard's segment of the curvature pairs") {
@@ -286,7 +323,7 @@ TEST_CASE("a sharded L-BFGS checkpoint keeps each shard's segment of the curvatu
     CHECK(state.replicated_optimizer.back().size() == 2);
     CHECK(state.replicated_optimizer.back()[0] == 4.0f);  // steps taken
   }
-  CHECK(states[0].replicated_optimizer.front().size() == model.core().replicated_size());
+  CHECK(states[0].replicated_optimizer.front().size() == model.replicated_size());
 }
 
 TEST_CASE("a sharded L-BFGS run refuses a checkpoint whose shards disagree on the optimizer state") {

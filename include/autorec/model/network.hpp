@@ -212,9 +212,56 @@ class Network {
     for (auto& stage : stages_) stage->set_penalty_weight(weight);
   }
 
-  /// The parameters that do not depend on the inputs: mu and the stages, one contiguous run.
-  Index replicated_offset() const { return input_weight_count(); }
-  Index replicated_size() const { return offsets_.back() - replicated_offset(); }
+  /// How the layout depends on the input units, for a trainer that splits them over shards
+  /// (sharding/). Runs in layout order, each either `per_input` values for every input unit
+  /// (unit u's at offset + u * per_input: V's columns, W's rows, b, and of a kernelised end
+  /// the embeddings of its input-side units), or, with per_input 0, values that do not
+  /// depend on the inputs (mu, the stages, and of a kernelised end the embeddings of its
+  /// hidden-side units). Of the latter, the `summed` ones (those embeddings) take their
+  /// gradient from every input unit's kernel entries; mu's and the stages' comes through the
+  /// hidden layers alone.
+  struct InputRun {
+    Index offset = 0, size = 0, per_input = 0;
+    bool summed = false;
+    bool replicated() const { return per_input == 0; }
+  };
+  const std::vector<InputRun>& input_runs() const { return input_runs_; }
+  /// The same for any architecture, without building the network.
+  static std::vector<InputRun> input_runs(const Architecture& architecture) {
+    const Architecture& a = checked(architecture);
+    const Index d = a.inputs, k1 = a.first_width, in_dims = a.input_kernel_dims, out_dims = a.output_kernel_dims;
+    Index stage_parameters = 0, kn = k1;
+    for (const auto& stage : make_stages(a)) {
+      stage_parameters += stage->parameter_count();
+      kn = stage->outputs();
+    }
+    // Each end's slice is [W | b | A | C] (layers/dense_weights.hpp), A over its inputs and
+    // C over its outputs: the input units are the input layer's inputs, the output layer's outputs.
+    std::vector<InputRun> runs;
+    Index at = 0;
+    auto add = [&](Index size, Index per_input, bool summed = false) {
+      if (size > 0) runs.push_back({at, size, per_input, summed});
+      at += size;
+    };
+    add(k1 * d, k1);                   // V, column-major: column u is input u's
+    add(k1, 0);                        // mu
+    add(in_dims * d, in_dims);         // the input units' embeddings
+    add(in_dims * k1, 0, true);        // the first hidden units'
+    add(stage_parameters, 0);          // the stages
+    add(d * kn, kn);                   // W, row-major: row u is output u's
+    add(d, 1);                         // b
+    add(out_dims * kn, 0, true);       // the last hidden units' embeddings
+    add(out_dims * d, out_dims);       // the output units'
+    if (at != parameter_count(a)) throw std::logic_error("Network::input_runs: the runs miss the layout");
+    return runs;
+  }
+  /// How many parameters do not depend on the inputs (the input runs' replicated ones).
+  Index replicated_size() const {
+    Index size = 0;
+    for (const InputRun& run : input_runs_)
+      if (run.replicated()) size += run.size;
+    return size;
+  }
   /// The last hidden layer's output for each column of `inputs` (d x B sparse): kn x B.
   /// Prediction mode: no dropout.
   void encode(const SparseColumns<Scalar>& inputs, Matrix<Scalar>& code) const {
@@ -397,6 +444,7 @@ class Network {
     }
     append(output_layer_.parameter_groups(), output_layer_.parameter_count(), output_layer_.kernel_site());
     check_parameter_groups(groups_, count_);
+    input_runs_ = input_runs(architecture_);
   }
 
   // V's size (k1 x d), the first run of the layout.
@@ -449,6 +497,7 @@ class Network {
   Index count_ = 0;
   Vector<Scalar> parameters_;
   std::vector<LocalKernel<Scalar>> kernels_;  // the kernelised layers' sites, in layer order
+  std::vector<InputRun> input_runs_;
   std::uint64_t parameters_version_ = 0;     // counts the non-const parameters() calls
   mutable EffectiveParameters effective_;
 };

@@ -17,7 +17,20 @@
 // loops see, and with them the rounding, would depend on the shard), and each shard's copy
 // mirrors core()'s. The sums run in shard order (ShardReducer): results are the same on any
 // number of ranks, for the same threads per rank.
+//
+// Kernelised ends (layers/local_kernel.hpp) split the same way. The input layer's kernel
+// K_in (k1 x d) pairs the input units' embeddings A_in (dims x d: shard s holds its columns
+// A_in,s) with the first hidden units' C_in (dims x k1, replicated), so shard s forms its own
+// columns K_in,s = k(C_in, A_in,s) and acts with V_s .* K_in,s; the output layer's K_out
+// (d x kn) likewise pairs the last hidden units' A_out (replicated) with the output units'
+// C_out,s. dA_in,s and dC_out,s are the shard's own; dC_in and dA_out are sums of every
+// shard's part, a third sum over shards of dims (k1 + kn) floats per pass. |K|^2 is the sum
+// of the shards'. Kernelised stages run in core() as the stages do.
+//
+// Network::input_runs() says which runs of a layout are per input unit (a shard's) and which
+// are replicated; the replicated ones, laid end to end, are the part that core() steps.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -43,7 +56,7 @@ class ShardedNetwork {
   /// the start does not depend on the number of ranks either.
   ShardedNetwork(const Architecture& architecture, const Options& options, ShardLayout layout,
                  ShardLayout::Range owned)
-      : architecture_(unkernelised(architecture)), options_(options), layout_(layout), owned_(owned),
+      : architecture_(squared_error_on_raw_input(architecture)), options_(options), layout_(layout), owned_(owned),
         core_(one_input(architecture), options),
         core_pass_(core_) {
     if (architecture.inputs != layout.inputs)
@@ -58,8 +71,19 @@ class ShardedNetwork {
       shards_.emplace_back(part, options).initialize(mix64(options.seed ^ mix64(std::uint64_t(s) + 1)));
     }
     for (const Network<Scalar>& shard : shards_) shard_passes_.emplace_back(shard);
+    for (const typename Network<Scalar>::InputRun& run : core_.input_runs())
+      if (run.replicated()) {
+        for (const ParameterGroup& group : core_.parameter_groups()) {  // a kernel's [A | C] spans two runs
+          const Index first = std::max(group.offset, run.offset);
+          const Index last = std::min(group.offset + group.size, run.offset + run.size);
+          if (first < last) replicated_groups_.push_back({first - run.offset + replicated_size_, last - first, group.decays});
+        }
+        replicated_size_ += run.size;
+        if (run.summed) summed_size_ += run.size;
+      }
     mirror_replicated();
     parts_.resize(shards_.size());
+    summed_parts_.resize(shards_.size());
     errors_.resize(shards_.size());
   }
 
@@ -73,15 +97,39 @@ class ShardedNetwork {
   Network<Scalar>& core() { return core_; }
   /// Copies core()'s replicated parameters into every shard's network.
   void mirror_replicated() {
-    for (Network<Scalar>& shard : shards_) replicated(shard) = replicated(core_);
+    for (Network<Scalar>& shard : shards_) {
+      Vector<Scalar>& values = shard.parameters();
+      for_replicated(shard, core_, [&](Index at, Index from, Index size) {
+        values.segment(at, size) = core_.parameters().segment(from, size);
+      });
+    }
   }
   /// The reverse, from the first owned shard: after its parameters were set (a checkpoint,
   /// the best epoch's).
-  void replicated_from_shards() { replicated(core_) = replicated(shards_.front()); }
-  /// The gradient of owned shard owned().first + i's parameters, and of core()'s (of which
-  /// the replicated run counts), from the last loss_and_gradient.
+  void replicated_from_shards() {
+    Vector<Scalar>& values = core_.parameters();
+    for_replicated(core_, shards_.front(), [&](Index at, Index from, Index size) {
+      values.segment(at, size) = shards_.front().parameters().segment(from, size);
+    });
+  }
+
+  /// The replicated parameters (the replicated input runs, end to end): how many, and
+  /// their layout groups there.
+  Index replicated_size() const { return replicated_size_; }
+  const std::vector<ParameterGroup>& replicated_groups() const { return replicated_groups_; }
+  /// core()'s replicated parameters into `packed` (replicated_size()).
+  void read_replicated(Eigen::Ref<Vector<Scalar>> packed) const { pack(core_, core_.parameters(), packed); }
+  /// `packed` into core()'s replicated parameters, and every shard's copy.
+  void write_replicated(const Eigen::Ref<const Vector<Scalar>>& packed) {
+    Vector<Scalar>& values = core_.parameters();
+    for_replicated_runs(core_, [&](const auto& run, Index at) { values.segment(run.offset, run.size) = packed.segment(at, run.size); });
+    mirror_replicated();
+  }
+  /// The gradient of the replicated parameters from the last loss_and_gradient, packed.
+  void read_replicated_gradient(Eigen::Ref<Vector<Scalar>> packed) const { pack(core_, core_pass_.gradient(), packed); }
+  /// The gradient of owned shard owned().first + i's parameters from the last
+  /// loss_and_gradient: zero on its copy of the replicated ones (read_replicated_gradient).
   const Vector<Scalar>& shard_gradient(int i) const { return shard_passes_.at(std::size_t(i)).gradient(); }
-  const Vector<Scalar>& core_gradient() const { return core_pass_.gradient(); }
   /// The code H (kn x B) of the last loss_and_gradient.
   const Matrix<Scalar>& code() const { return core_pass_.code(); }
   /// The dropout noise step of the next pass (TrainingPass::noise_step), the same on every shard.
@@ -112,16 +160,20 @@ class ShardedNetwork {
       errors_[i] = double(shard_passes_[i].decode_and_backward(shards_[i], code, batches[i], parts_[i]));
     reducer.sum(parts_, sum_);
     const Matrix<Scalar>& first_gradient = core_pass_.backward_code(core_, sum_);
+    using Part = typename TrainingPass<Scalar>::Part;
     objectives_.resize(shards_.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) {
-      shard_passes_[i].accumulate_input_gradient(shards_[i], inputs[i]->by_row, first_gradient);
-      objectives_[i] =
-          errors_[i] + double(shard_passes_[i].regularize(shards_[i], share, TrainingPass<Scalar>::Part::sharded));
+      TrainingPass<Scalar>& pass = shard_passes_[i];
+      pass.accumulate_input_gradient(shards_[i], inputs[i]->by_row, first_gradient);
+      // The kernels first: they read dL/d(W .* K), which the weight decay is not part of.
+      objectives_[i] = errors_[i] + double(pass.backward_kernels(shards_[i], share, Part::sharded));
+      objectives_[i] += double(pass.regularize(shards_[i], share, Part::sharded));
     }
+    sum_shared_gradients(reducer);
     // The replicated parameters' penalties count once: in shard 0's part, whoever owns it.
-    const double replicated_penalty =
-        double(core_pass_.regularize(core_, share, TrainingPass<Scalar>::Part::replicated)) +
-        double(core_.stage_penalties());
+    double replicated_penalty = double(core_pass_.backward_kernels(core_, share, Part::replicated));
+    replicated_penalty += double(core_pass_.regularize(core_, share, Part::replicated));
+    replicated_penalty += double(core_.stage_penalties());
     if (owned_.first == 0) objectives_[0] += replicated_penalty;
     objective_ = reducer.sum(objectives_);
     return reducer.sum(errors_);
@@ -180,36 +232,32 @@ class ShardedNetwork {
       throw std::invalid_argument("ShardedNetwork::gathered: " + std::to_string(parts.size()) + " parts for " +
                                   std::to_string(layout.shards) + " shards");
     Network<Scalar> whole(architecture, options);
-    const Index k1 = architecture.first_width, kn = whole.output_layer().inputs();
-    const Index output = whole.layer_offsets().back(), d = architecture.inputs;
     Vector<Scalar>& theta = whole.parameters();
+    const auto& runs = whole.input_runs();
     for (int s = 0; s < layout.shards; ++s) {
       Architecture part = architecture;
       part.inputs = layout.size(s);
       const Index d_s = part.inputs, begin = layout.begin(s);
-      const Index size = Network<Scalar>::parameter_count(part);
-      if (parts[std::size_t(s)].size() != size)
-        throw std::invalid_argument("ShardedNetwork::gathered: shard " + std::to_string(s) + " has " +
-                                    std::to_string(parts[std::size_t(s)].size()) + " parameters, expected " +
-                                    std::to_string(size));
       const Vector<Scalar>& p = parts[std::size_t(s)];
-      const Index shard_output = size - (d_s * kn + d_s);
-      theta.segment(begin * k1, d_s * k1) = p.head(d_s * k1);
-      if (s == 0) theta.segment(d * k1, output - d * k1) = p.segment(d_s * k1, shard_output - d_s * k1);
-      theta.segment(output + begin * kn, d_s * kn) = p.segment(shard_output, d_s * kn);
-      theta.segment(output + d * kn + begin, d_s) = p.tail(d_s);
+      if (p.size() != Network<Scalar>::parameter_count(part))
+        throw std::invalid_argument("ShardedNetwork::gathered: shard " + std::to_string(s) + " has " +
+                                    std::to_string(p.size()) + " parameters, expected " +
+                                    std::to_string(Network<Scalar>::parameter_count(part)));
+      const auto shard_runs = Network<Scalar>::input_runs(part);
+      for (std::size_t r = 0; r < runs.size(); ++r) {
+        const Index width = runs[r].per_input;
+        if (width > 0)
+          theta.segment(runs[r].offset + begin * width, d_s * width) = p.segment(shard_runs[r].offset, d_s * width);
+        else if (s == 0)
+          theta.segment(runs[r].offset, runs[r].size) = p.segment(shard_runs[r].offset, runs[r].size);
+      }
     }
     return whole;
   }
 
  private:
-  // A kernelised layer's embeddings are split over the shards on one side and replicated on
-  // the other, which the shards' contiguous runs cannot hold yet: refused by name.
-  static const Architecture& unkernelised(const Architecture& architecture) {
-    if (architecture.kernelised())
-      throw std::invalid_argument("ShardedNetwork: kernelised layers (" + architecture.describe() +
-                                  ") train on one machine only, with autorec-train");
-    // A normalised column needs its whole norm, and the multinomial loss all outputs at once.
+  // A normalised column needs its whole norm, and the multinomial loss all outputs at once.
+  static const Architecture& squared_error_on_raw_input(const Architecture& architecture) {
     if (!architecture.squared_error_on_raw_input())
       throw std::invalid_argument("ShardedNetwork: the sharded pass is AutoRec's squared error on raw inputs; " +
                                   architecture.describe() + " trains on one machine only");
@@ -219,7 +267,55 @@ class ShardedNetwork {
     architecture.inputs = 1;
     return architecture;
   }
-  static auto replicated(Network<Scalar>& n) { return n.parameters().segment(n.replicated_offset(), n.replicated_size()); }
+  // f(offset in `to`, offset in `from`, size) for each replicated run: two networks of one
+  // architecture over different inputs have the same runs at different offsets.
+  template <typename F>
+  static void for_replicated(const Network<Scalar>& to, const Network<Scalar>& from, F&& f) {
+    const auto& to_runs = to.input_runs();
+    const auto& from_runs = from.input_runs();
+    for (std::size_t r = 0; r < to_runs.size(); ++r)
+      if (to_runs[r].replicated()) f(to_runs[r].offset, from_runs[r].offset, to_runs[r].size);
+  }
+  // f(run, its offset in the packed replicated parameters) for each replicated run of `net`.
+  template <typename F>
+  static void for_replicated_runs(const Network<Scalar>& net, F&& f) {
+    Index at = 0;
+    for (const auto& run : net.input_runs())
+      if (run.replicated()) {
+        f(run, at);
+        at += run.size;
+      }
+  }
+  static void pack(const Network<Scalar>& net, const Vector<Scalar>& values, Eigen::Ref<Vector<Scalar>> packed) {
+    for_replicated_runs(net, [&](const auto& run, Index at) { packed.segment(at, run.size) = values.segment(run.offset, run.size); });
+  }
+  // The end kernels' hidden-side embeddings (the summed runs) take a part of their gradient
+  // from each shard: those parts are summed over shards, in shard order, into core()'s
+  // gradient. Then each shard's gradient is cleared on its copy of the replicated runs.
+  void sum_shared_gradients(ShardReducer<Scalar>& reducer) {
+    if (summed_size_ > 0) {
+      for (std::size_t i = 0; i < shards_.size(); ++i) {
+        Matrix<Scalar>& part = summed_parts_[i];
+        part.resize(summed_size_, 1);
+        Index at = 0;
+        for (const auto& run : shards_[i].input_runs())
+          if (run.summed) {
+            part.col(0).segment(at, run.size) = shard_passes_[i].gradient().segment(run.offset, run.size);
+            at += run.size;
+          }
+      }
+      reducer.sum(summed_parts_, summed_sum_);
+      Index at = 0;
+      for (const auto& run : core_.input_runs())
+        if (run.summed) {
+          core_pass_.gradient().segment(run.offset, run.size) += summed_sum_.col(0).segment(at, run.size);
+          at += run.size;
+        }
+    }
+    for (std::size_t i = 0; i < shards_.size(); ++i)
+      for (const auto& run : shards_[i].input_runs())
+        if (run.replicated()) shard_passes_[i].gradient().segment(run.offset, run.size).setZero();
+  }
   void require_parts(std::size_t count) const {
     if (count != shards_.size())
       throw std::invalid_argument("ShardedNetwork: " + std::to_string(count) + " parts for " +
@@ -234,8 +330,11 @@ class ShardedNetwork {
   std::vector<Network<Scalar>> shards_;
   TrainingPass<Scalar> core_pass_;  // the replicated parameters' gradient, and the code
   std::vector<TrainingPass<Scalar>> shard_passes_;
+  Index replicated_size_ = 0, summed_size_ = 0;
+  std::vector<ParameterGroup> replicated_groups_;  // in the packed replicated parameters
   // Work space of the passes.
-  std::vector<Matrix<Scalar>> parts_, trace_;
+  std::vector<Matrix<Scalar>> parts_, trace_, summed_parts_;
+  Matrix<Scalar> summed_sum_;
   std::vector<double> errors_, objectives_;  // each owned shard's part
   double objective_ = 0;
   Matrix<Scalar> sum_;

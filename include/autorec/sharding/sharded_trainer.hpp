@@ -67,14 +67,11 @@ class ShardedTrainer {
     }
     // The replicated parameters step in core() (sharded_network.hpp), then every shard
     // mirrors them.
-    Network<Scalar>& core = model.core();
-    const Index offset = core.replicated_offset(), size = core.replicated_size();
-    groups.emplace_back();
-    for (const ParameterGroup& group : core.parameter_groups())
-      if (group.offset >= offset && group.offset < offset + size)
-        groups.back().push_back({group.offset - offset, group.size, group.decays});
+    groups.push_back(model.replicated_groups());
     segment_begin_.push_back(segment_begin_.back() + model.shard(count - 1).parameters().size());
-    segment_begin_.push_back(segment_begin_.back() + size);
+    segment_begin_.push_back(segment_begin_.back() + model.replicated_size());
+    replicated_.resize(model.replicated_size());
+    replicated_gradient_.resize(model.replicated_size());
     make_optimizers(groups);
     full_batch_ = optimizers_.front()->full_batch() || options.batch_size >= vectors_;
     if (full_batch_)
@@ -126,10 +123,23 @@ class ShardedTrainer {
 
   /// The epochs run so far (each the report on_epoch saw).
   const std::vector<EpochReport>& history() const { return history_; }
-  ShardState state(int i) const {
-    const Network<Scalar>& shard = model_.shard(i);
-    return {shard.parameters(), best_.at(std::size_t(i)), optimizer_state(std::size_t(i)),
-            optimizer_state(best_.size()), model_.noise_step()};
+  /// What a checkpoint keeps of each owned shard, handed to write(i, state) for i = 0, 1, ...
+  /// one at a time, so that no more than one shard's copy is held besides the optimizer's
+  /// (L-BFGS's history is its size times the parameters').
+  template <typename Write>
+  void write_states(Write&& write) const {
+    std::vector<Vector<Scalar>> joint;  // a coupled optimizer's, copied once
+    if (steps_jointly()) joint = optimizers_.front()->state();
+    auto part = [&](std::size_t j) { return steps_jointly() ? segment_of(joint, j) : optimizers_.at(j)->state(); };
+    const std::vector<Vector<Scalar>> replicated = part(best_.size());
+    for (std::size_t i = 0; i < best_.size(); ++i)
+      write(int(i), ShardState{model_.shard(int(i)).parameters(), best_[i], part(i), replicated, model_.noise_step()});
+  }
+  /// The same, all at once: what restore() takes back.
+  std::vector<ShardState> states() const {
+    std::vector<ShardState> states;
+    write_states([&](int, ShardState state) { states.push_back(std::move(state)); });
+    return states;
   }
   /// Whether one coupled optimizer steps all parameters (L-BFGS), not one per part.
   bool steps_jointly() const { return packed_.size() > 0; }
@@ -205,42 +215,31 @@ class ShardedTrainer {
   void pack_parameters() {
     const std::size_t count = best_.size();
     for (std::size_t i = 0; i < count; ++i) packed_.segment(segment_begin_[i], part_size(i)) = model_.shard(int(i)).parameters();
-    Network<Scalar>& core = model_.core();
-    packed_.segment(segment_begin_[count], part_size(count)) =
-        core.parameters().segment(core.replicated_offset(), core.replicated_size());
+    model_.read_replicated(packed_.segment(segment_begin_[count], part_size(count)));
   }
   void unpack_parameters() {
     const std::size_t count = best_.size();
     for (std::size_t i = 0; i < count; ++i) model_.shard(int(i)).parameters() = packed_.segment(segment_begin_[i], part_size(i));
-    Network<Scalar>& core = model_.core();
-    core.parameters().segment(core.replicated_offset(), core.replicated_size()) =
-        packed_.segment(segment_begin_[count], part_size(count));
-    model_.mirror_replicated();
+    model_.write_replicated(packed_.segment(segment_begin_[count], part_size(count)));
   }
   void pack_gradient() {
     const std::size_t count = best_.size();
-    const Network<Scalar>& core = model_.core();
-    for (std::size_t i = 0; i < count; ++i) {
-      auto part = packed_gradient_.segment(segment_begin_[i], part_size(i));
-      part = model_.shard_gradient(int(i));
-      part.segment(model_.shard(int(i)).replicated_offset(), core.replicated_size()).setZero();  // core()'s
-    }
-    packed_gradient_.segment(segment_begin_[count], part_size(count)) =
-        model_.core_gradient().segment(core.replicated_offset(), core.replicated_size());
+    for (std::size_t i = 0; i < count; ++i) packed_gradient_.segment(segment_begin_[i], part_size(i)) = model_.shard_gradient(int(i));
+    model_.read_replicated_gradient(packed_gradient_.segment(segment_begin_[count], part_size(count)));
   }
 
-  // Part j's state (shard j's, or for j = shards owned the replicated part's). A coupled
-  // optimizer's parameter-sized vectors are cut into each part's segment; any other vector
-  // (L-BFGS's counters) is kept whole with the replicated part and empty in the shards'.
-  std::vector<Vector<Scalar>> optimizer_state(std::size_t j) const {
-    if (!steps_jointly()) return optimizers_.at(j)->state();
-    std::vector<Vector<Scalar>> state = optimizers_.front()->state();
-    for (Vector<Scalar>& v : state)
+  // Part j's share of a coupled optimizer's state (owned shard j's, or for j = shards owned
+  // the replicated part's): its parameter-sized vectors are cut into each part's segment;
+  // any other vector (L-BFGS's counters) is kept whole with the replicated part and empty
+  // in the shards'.
+  std::vector<Vector<Scalar>> segment_of(const std::vector<Vector<Scalar>>& joint, std::size_t j) const {
+    std::vector<Vector<Scalar>> part;
+    for (const Vector<Scalar>& v : joint)
       if (v.size() == packed_.size())
-        v = Vector<Scalar>(v.segment(segment_begin_[j], part_size(j)));
-      else if (j < best_.size())
-        v.resize(0);
-    return state;
+        part.emplace_back(v.segment(segment_begin_[j], part_size(j)));
+      else
+        part.push_back(j < best_.size() ? Vector<Scalar>() : v);
+    return part;
   }
   void set_optimizer_state(std::vector<std::vector<Vector<Scalar>>> parts) {
     if (!steps_jointly()) {
@@ -276,11 +275,10 @@ class ShardedTrainer {
     const int count = model_.owned().count();
     for (int i = 0; i < count; ++i)
       optimizers_.at(std::size_t(i))->step(model_.shard(i).parameters(), model_.shard_gradient(i), 0, [] { return 0.0; });
-    Network<Scalar>& core = model_.core();
-    const Index offset = core.replicated_offset(), size = core.replicated_size();
-    optimizers_.at(best_.size())->step(core.parameters().segment(offset, size),
-                                       model_.core_gradient().segment(offset, size), 0, [] { return 0.0; });
-    model_.mirror_replicated();
+    model_.read_replicated(replicated_);
+    model_.read_replicated_gradient(replicated_gradient_);
+    optimizers_.at(best_.size())->step(replicated_, replicated_gradient_, 0, [] { return 0.0; });
+    model_.write_replicated(replicated_);
   }
   // All of them by the one coupled optimizer, which may evaluate the objective again.
   void step_jointly(const std::vector<SparseBatch<Scalar>>& batches, Scalar share) {
@@ -342,6 +340,7 @@ class ShardedTrainer {
   std::vector<std::unique_ptr<Optimizer<Scalar>>> optimizers_;
   std::vector<Index> segment_begin_;  // part j of theta_rank: [segment_begin_[j], segment_begin_[j + 1])
   Vector<Scalar> packed_, packed_gradient_;  // theta_rank and its gradient, for a coupled optimizer
+  Vector<Scalar> replicated_, replicated_gradient_;  // the replicated part, for an elementwise one
   std::vector<SparseBatch<Scalar>> whole_;
   std::vector<Vector<Scalar>> best_;
   std::vector<EpochReport> history_;

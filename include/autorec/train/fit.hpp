@@ -125,14 +125,9 @@ OneFit fit_one(const FitSettings& settings, Trial&& trial, Final&& final_model) 
   }
   fitted.choice = choose_on_validation(settings, trial);
   fitted.lambda = fitted.choice.lambda;
-  for (const LambdaTrial& t : fitted.choice.trials)
-    if (t.lambda == fitted.lambda) fitted.report = t.report;
-  if (settings.refit) {
-    fitted.epochs = fitted.choice.epochs;
-    final_model(fitted.lambda, std::optional<int>(fitted.epochs));
-  } else {
-    final_model(fitted.lambda, std::optional<int>());
-  }
+  fitted.report = fitted.choice.chosen_report();
+  if (settings.refit) fitted.epochs = fitted.choice.epochs;
+  final_model(fitted.lambda, settings.refit ? std::optional<int>(fitted.epochs) : std::nullopt);
   return fitted;
 }
 
@@ -191,8 +186,7 @@ class Protocol {
       return report;
     };
     fitted_.choice = choose_on_validation(settings_, train_with);
-    for (const LambdaTrial& trial : fitted_.choice.trials)
-      if (trial.lambda == fitted_.choice.lambda) fitted_.report = trial.report;
+    fitted_.report = fitted_.choice.chosen_report();
     for (auto& [lambda, network] : networks)
       if (lambda == fitted_.choice.lambda) chosen_.emplace(std::move(network));
   }

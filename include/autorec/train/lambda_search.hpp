@@ -32,6 +32,12 @@ struct LambdaChoice {
   int epochs = 0;                   ///< the chosen trial's best epoch: the refit runs this many
   double validation_rmse = 0;       ///< the chosen trial's best
   std::vector<LambdaTrial> trials;  ///< in the order tried
+  /// The chosen trial's report (empty when no trial ran).
+  TrainReport chosen_report() const {
+    for (const LambdaTrial& trial : trials)
+      if (trial.lambda == lambda) return trial.report;
+    return {};
+  }
 };
 
 /// Rounds to two significant digits, so that grids print as the numbers they are.

@@ -25,7 +25,7 @@
 //   L_s = decode_and_backward(net_s, H, X_s, dH_s)           (dW_s, db_s)
 //   dZ1 = backward_code(net, sum of dH_s)                    (the lead: stages, dmu)
 //   accumulate_input_gradient(net_s, X_s, dZ1)               (dV_s)
-//   regularize(net_s, share, part)
+//   regularize(net_s, share, part); backward_kernels(net_s, share, part)
 
 #include <cstdint>
 #include <stdexcept>
@@ -184,14 +184,30 @@ class TrainingPass {
   void accumulate_input_gradient(const Net& net, const SparseRows<Scalar>& input, const Matrix<Scalar>& first_gradient) {
     net.input_layer_.accumulate_weight_gradient(grad(net, 0), input, first_gradient);
   }
-  /// The parameters regularize() covers: this shard's own, or the replicated ones.
+  /// The parameters regularize() and backward_kernels() cover: this shard's own (the
+  /// per-input runs of Network::input_runs(); the ends), or the replicated ones (the stages).
   enum class Part { sharded, replicated };
   /// Adds share * lambda * w to the gradient of the decaying parameters in `part`; returns
   /// share * (lambda / 2) |w|^2 over them.
   Scalar regularize(const Net& net, Scalar share, Part part) {
-    const Index first = net.replicated_offset(), last = net.offsets_.back();
-    if (part == Part::replicated) return add_regularization(net, share, first, last);
-    return add_regularization(net, share, 0, first) + add_regularization(net, share, last, count_);
+    Scalar penalty = 0;
+    for (const typename Net::InputRun& run : net.input_runs())
+      if (run.replicated() == (part == Part::replicated))
+        penalty += add_regularization(net, share, run.offset, run.offset + run.size);
+    return penalty;
+  }
+  /// After the backward phases: the kernelised layers of `part` (the sparse ends', or the
+  /// stages') turn their G = dL/d(W .* K) into dW and add their embeddings' gradients; returns
+  /// share * (lambda_s / 2) |K|^2 over them. An end's hidden-side embeddings get this shard's
+  /// part of their gradient, which the trainer sums over shards.
+  Scalar backward_kernels(const Net& net, Scalar share, Part part) {
+    Scalar penalty = 0;
+    for (std::size_t k = 0; k < net.kernels_.size(); ++k) {
+      const Index at = net.kernels_[k].site.weights;
+      const bool end = at < net.offsets_[1] || at >= net.offsets_.back();
+      if (end == (part == Part::sharded)) penalty += kernel_backward(net, share, k);
+    }
+    return penalty;
   }
 
  private:
@@ -227,10 +243,12 @@ class TrainingPass {
   // embeddings get theirs, and share * (lambda_s / 2) |K|^2 is returned (its gradient added).
   Scalar kernels_backward(const Net& net, Scalar share) {
     Scalar penalty = 0;
-    for (std::size_t k = 0; k < net.kernels_.size(); ++k)
-      penalty += net.kernels_[k].backward(net.parameters_.data(), net.effective_.kernels[k], gradient_.data(),
-                                          share * net.options_.kernel_lambda, kernel_scratch_);
+    for (std::size_t k = 0; k < net.kernels_.size(); ++k) penalty += kernel_backward(net, share, k);
     return penalty;
+  }
+  Scalar kernel_backward(const Net& net, Scalar share, std::size_t k) {
+    return net.kernels_[k].backward(net.parameters_.data(), net.effective_.kernels[k], gradient_.data(),
+                                    share * net.options_.kernel_lambda, kernel_scratch_);
   }
   // share * (lambda / 2) |weights|^2 over the decaying parameters in [begin, end); gradient
   // share * lambda * weights.
