@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "autorec/sharding/reducer.hpp"
@@ -100,7 +101,7 @@ class ShardedNetwork {
     for (Network<Scalar>& shard : shards_) {
       Vector<Scalar>& values = shard.parameters();
       for_replicated(shard, core_, [&](Index at, Index from, Index size) {
-        values.segment(at, size) = core_.parameters().segment(from, size);
+        values.segment(at, size) = std::as_const(core_).parameters().segment(from, size);
       });
     }
   }
@@ -109,7 +110,7 @@ class ShardedNetwork {
   void replicated_from_shards() {
     Vector<Scalar>& values = core_.parameters();
     for_replicated(core_, shards_.front(), [&](Index at, Index from, Index size) {
-      values.segment(at, size) = shards_.front().parameters().segment(from, size);
+      values.segment(at, size) = std::as_const(shards_.front()).parameters().segment(from, size);
     });
   }
 
@@ -276,45 +277,43 @@ class ShardedNetwork {
     for (std::size_t r = 0; r < to_runs.size(); ++r)
       if (to_runs[r].replicated()) f(to_runs[r].offset, from_runs[r].offset, to_runs[r].size);
   }
-  // f(run, its offset in the packed replicated parameters) for each replicated run of `net`.
-  template <typename F>
-  static void for_replicated_runs(const Network<Scalar>& net, F&& f) {
+  // f(run, its offset when the runs of `net` that `selected` picks are laid end to end).
+  template <typename Selected, typename F>
+  static void for_packed_runs(const Network<Scalar>& net, Selected&& selected, F&& f) {
     Index at = 0;
     for (const auto& run : net.input_runs())
-      if (run.replicated()) {
+      if (selected(run)) {
         f(run, at);
         at += run.size;
       }
+  }
+  static bool is_replicated(const typename Network<Scalar>::InputRun& run) { return run.replicated(); }
+  static bool is_summed(const typename Network<Scalar>::InputRun& run) { return run.summed; }
+  template <typename F>
+  static void for_replicated_runs(const Network<Scalar>& net, F&& f) {
+    for_packed_runs(net, is_replicated, f);
   }
   static void pack(const Network<Scalar>& net, const Vector<Scalar>& values, Eigen::Ref<Vector<Scalar>> packed) {
     for_replicated_runs(net, [&](const auto& run, Index at) { packed.segment(at, run.size) = values.segment(run.offset, run.size); });
   }
   // The end kernels' hidden-side embeddings (the summed runs) take a part of their gradient
   // from each shard: those parts are summed over shards, in shard order, into core()'s
-  // gradient. Then each shard's gradient is cleared on its copy of the replicated runs.
+  // gradient, and cleared in the shard's (no other replicated run of a shard's gradient is
+  // ever written: the shards' passes run the ends alone).
   void sum_shared_gradients(ShardReducer<Scalar>& reducer) {
-    if (summed_size_ > 0) {
-      for (std::size_t i = 0; i < shards_.size(); ++i) {
-        Matrix<Scalar>& part = summed_parts_[i];
-        part.resize(summed_size_, 1);
-        Index at = 0;
-        for (const auto& run : shards_[i].input_runs())
-          if (run.summed) {
-            part.col(0).segment(at, run.size) = shard_passes_[i].gradient().segment(run.offset, run.size);
-            at += run.size;
-          }
-      }
-      reducer.sum(summed_parts_, summed_sum_);
-      Index at = 0;
-      for (const auto& run : core_.input_runs())
-        if (run.summed) {
-          core_pass_.gradient().segment(run.offset, run.size) += summed_sum_.col(0).segment(at, run.size);
-          at += run.size;
-        }
+    if (summed_size_ == 0) return;
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+      summed_parts_[i].resize(summed_size_, 1);
+      Vector<Scalar>& gradient = shard_passes_[i].gradient();
+      for_packed_runs(shards_[i], is_summed, [&](const auto& run, Index at) {
+        summed_parts_[i].col(0).segment(at, run.size) = gradient.segment(run.offset, run.size);
+        gradient.segment(run.offset, run.size).setZero();
+      });
     }
-    for (std::size_t i = 0; i < shards_.size(); ++i)
-      for (const auto& run : shards_[i].input_runs())
-        if (run.replicated()) shard_passes_[i].gradient().segment(run.offset, run.size).setZero();
+    reducer.sum(summed_parts_, summed_sum_);
+    for_packed_runs(core_, is_summed, [&](const auto& run, Index at) {
+      core_pass_.gradient().segment(run.offset, run.size) += summed_sum_.col(0).segment(at, run.size);
+    });
   }
   void require_parts(std::size_t count) const {
     if (count != shards_.size())
